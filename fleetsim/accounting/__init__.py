@@ -1,0 +1,1 @@
+"""Accounting: plain rules (:mod:`.rules`) and the books built from an engine trace (:mod:`.books`)."""

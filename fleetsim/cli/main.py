@@ -1,0 +1,96 @@
+"""Entry point of the ``fleetsim`` command.
+
+Only argparse is imported at start, so ``fleetsim --help`` answers at once; pandas, pint, the
+engine and rich are imported by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """exit codes: 0 success, 1 invalid input (message on stderr, nothing written), 2 usage error.
+docs: README.md (scenario language, CLI, Python API)"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from fleetsim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="fleetsim", description="Datacenter power and GPU-fleet cost, month by month.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fleetsim {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="simulate a scenario, print its summary, write its outputs",
+                              description="Simulate SCENARIO, print a summary table and write monthly, "
+                                          "ledger and training tables plus meta.json to OUTDIR.")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument("-o", "--output", metavar="OUTDIR",
+                     help="output folder (default out/<scenario name>/), replaced atomically")
+    run.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                     help="override one field, e.g. --set sites.colossus-1.pue=1.3 or orders.0.count=1000 "
+                          "(VALUE is read as YAML; repeatable)")
+    run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    validate = commands.add_parser("validate", help="check scenario files without simulating",
+                                   description="Check each SCENARIO; report every problem with its location.")
+    validate.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files")
+    validate.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                          help="override one field before validating (repeatable)")
+
+    catalog = commands.add_parser("catalog", help="print the built-in hardware catalog with sources")
+    catalog.add_argument("name", metavar="NAME", nargs="?", help="one entry, with every source (e.g. H100)")
+
+    commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+    return parser
+
+
+def _split_override(text: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    if "=" not in text:
+        parser.error(f"--set expects KEY=VALUE, such as sites.colossus-1.pue=1.3; got {text!r}")
+    key, value = text.split("=", 1)
+    if not key.strip():
+        parser.error(f"--set expects KEY=VALUE with a key before '='; got {text!r}")
+    return key.strip(), value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    overrides = [_split_override(o, parser) for o in getattr(args, "overrides", [])]
+    from fleetsim.errors import FleetsimError
+
+    try:
+        if args.command == "run":
+            from fleetsim.cli.commands import run
+
+            return run(args.scenario, args.output, overrides, args.format, args.quiet)
+        if args.command == "validate":
+            from fleetsim.cli.commands import validate
+
+            return validate(args.scenarios, overrides)
+        if args.command == "catalog":
+            from fleetsim.cli.commands import catalog
+
+            return catalog(args.name)
+        from fleetsim.cli.commands import schema
+
+        return schema()
+    except FleetsimError as exc:
+        print(f"fleetsim: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("fleetsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:  # pragma: no cover - thin wrapper for the console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,174 @@
+"""The engine's input: a scenario compiled to plain floats and arrays in fixed internal units.
+
+Months are offsets from the scenario's start (0 … months−1). Powers are MW, energies MWh,
+money USD, durations hours. Cohorts — one per order and delivery month — are sorted by site,
+then delivery month, then order position, so each site's cohorts form one contiguous slice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fleetsim.accounting.rules import escalate
+from fleetsim.months import hours_array
+from fleetsim.scenario.load import Scenario
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """One site: capacity per month (MW, facility), PUE, energy price (USD/MWh, escalated)."""
+
+    name: str
+    pue: float
+    capacity_mw: np.ndarray
+    price_usd_per_mwh: np.ndarray
+    install_rate: float
+    construction_usd_per_mw: float
+    cohorts: slice
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Column arrays, one entry per cohort."""
+
+    order: np.ndarray         # index of the order in the file
+    site: np.ndarray          # index into Plan.sites
+    hardware: np.ndarray      # hardware name (object array)
+    count: np.ndarray         # accelerators (int64)
+    delivery: np.ndarray      # month offset of delivery (may be ≥ months: after the horizon)
+    life: np.ndarray          # months of useful life
+    unit_it_mw: np.ndarray    # full-load IT power per accelerator, MW
+    unit_facility_mw: np.ndarray  # unit_it_mw × PUE of its site
+    h100e: np.ndarray         # H100 equivalents per accelerator
+    price: np.ndarray         # capex per accelerator, USD
+    failure_rate: np.ndarray  # annualised failing share
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """A training run: start offset, compute budget (FLOP), share of training capacity, MFU."""
+
+    name: str
+    start: int
+    compute: float
+    share: float
+    mfu: float
+
+
+@dataclass(frozen=True)
+class FinancePlan:
+    """Finance and revenue parameters, plain numbers and per-month arrays."""
+
+    depreciation_method: str
+    depreciation_rate: float | None
+    salvage: float
+    maintenance: float
+    fixed_opex_usd: np.ndarray
+    facility_life: int
+    tokens_per_h100e_hour: float
+    token_price_usd: np.ndarray
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the engine and the accounting need, as plain numbers."""
+
+    start: int
+    months: int
+    hours: np.ndarray
+    seed: int
+    sites: list[SitePlan]
+    cohorts: Cohorts
+    utilization: np.ndarray
+    training_share: np.ndarray
+    busy_draw: float
+    idle_draw: float
+    repair_hours: float
+    finance: FinancePlan
+    training: list[TrainingPlan] = field(default_factory=list)
+
+
+def split_window(count: int, first: int, last: int) -> list[tuple[int, int]]:
+    """Split ``count`` evenly over the inclusive months ``first…last``, remainder first.
+
+    >>> split_window(10, 0, 2)
+    [(0, 4), (1, 3), (2, 3)]
+    """
+    n = last - first + 1
+    base, extra = divmod(count, n)
+    return [(first + i, base + (1 if i < extra else 0)) for i in range(n)]
+
+
+def compile_plan(scenario: Scenario) -> Plan:
+    """Compile a validated scenario into a :class:`Plan`."""
+    spec = scenario.spec
+    start, months = spec.start, spec.months
+    site_names = list(spec.sites)
+    rows = []
+    for position, order in enumerate(spec.orders):
+        hw = scenario.hardware[order.hardware]
+        site_index = site_names.index(order.site)
+        price = order.price if order.price is not None else hw.price_usd
+        for month, count in split_window(order.count, *order.delivery):
+            if count > 0:
+                rows.append((site_index, month - start, position, hw, count, price))
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    pue = np.array([spec.sites[n].pue for n in site_names])
+    site_idx = np.array([r[0] for r in rows], dtype=np.int64)
+    it_mw = np.array([r[3].it_power_w * 1e-6 for r in rows], dtype=float)
+    cohorts = Cohorts(
+        order=np.array([r[2] for r in rows], dtype=np.int64),
+        site=site_idx,
+        hardware=np.array([r[3].name for r in rows], dtype=object),
+        count=np.array([r[4] for r in rows], dtype=np.int64),
+        delivery=np.array([r[1] for r in rows], dtype=np.int64),
+        life=np.array([r[3].life_months for r in rows], dtype=np.int64),
+        unit_it_mw=it_mw,
+        unit_facility_mw=it_mw * pue[site_idx] if rows else it_mw,
+        h100e=np.array([r[3].h100e for r in rows], dtype=float),
+        price=np.array([r[5] for r in rows], dtype=float),
+        failure_rate=np.array([r[3].failure_rate for r in rows], dtype=float),
+    )
+    sites = []
+    for i, name in enumerate(site_names):
+        site = spec.sites[name]
+        price = np.array(site.electricity.price.series(start, months))
+        first = int(np.searchsorted(site_idx, i, side="left"))
+        last = int(np.searchsorted(site_idx, i, side="right"))
+        sites.append(SitePlan(
+            name=name,
+            pue=site.pue,
+            capacity_mw=np.array(site.capacity.series(start, months)),
+            price_usd_per_mwh=escalate(price, site.electricity.escalation),
+            install_rate=float(site.install_rate) if site.install_rate is not None else np.inf,
+            construction_usd_per_mw=site.construction_cost,
+            cohorts=slice(first, last),
+        ))
+    ops = spec.operations
+    finance = spec.finance
+    inference = spec.revenue.inference
+    finance_plan = FinancePlan(
+        depreciation_method=finance.depreciation.method,
+        depreciation_rate=finance.depreciation.rate,
+        salvage=finance.depreciation.salvage,
+        maintenance=finance.opex.maintenance,
+        fixed_opex_usd=np.array(finance.opex.fixed.series(start, months)),
+        facility_life=max(1, round(finance.facility_life)),
+        tokens_per_h100e_hour=inference.tokens_per_h100e_hour if inference else 0.0,
+        token_price_usd=np.array(inference.price.series(start, months)) if inference else np.zeros(months),
+    )
+    training = [TrainingPlan(run.name, run.start - start, run.compute, run.share, run.mfu)
+                for run in spec.training]
+    return Plan(
+        start=start, months=months, hours=hours_array(start, months), seed=spec.seed, sites=sites,
+        cohorts=cohorts,
+        utilization=np.array(ops.utilization.series(start, months)),
+        training_share=np.array(ops.training_share.series(start, months)),
+        busy_draw=ops.power_draw.busy, idle_draw=ops.power_draw.idle, repair_hours=ops.repair_time,
+        finance=finance_plan, training=training,
+    )

@@ -1,0 +1,65 @@
+"""Calendar months as integers, and the real number of hours in each.
+
+A month is held as one integer, ``year * 12 + (month - 1)``, so month arithmetic is integer
+arithmetic. Text is always ``YYYY-MM``.
+
+>>> to_text(parse("2024-07") + 6)
+'2025-01'
+>>> hours_in_month(parse("2024-02"))
+696.0
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import re
+
+import numpy as np
+
+_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+EXAMPLE = "2024-07"
+
+
+class MonthProblem(ValueError):
+    """A month written in a form fleetsim does not read."""
+
+
+def parse(value: object) -> int:
+    """Read ``YYYY-MM`` text as a month number; raise :class:`MonthProblem` otherwise."""
+    if isinstance(value, _dt.date):
+        raise MonthProblem(
+            f"a full date was given where a month is due: write {value:%Y-%m}, not {value.isoformat()}"
+        )
+    if not isinstance(value, str):
+        raise MonthProblem(f"expected a month written YYYY-MM, such as {EXAMPLE!r}")
+    text = value.strip()
+    match = _PATTERN.match(text)
+    if not match:
+        if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            raise MonthProblem(f"a full date was given where a month is due: write {text[:7]!r}")
+        raise MonthProblem(f"expected a month written YYYY-MM, such as {EXAMPLE!r}")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise MonthProblem(f"month {month:02d} does not exist; months run 01 to 12, as in {EXAMPLE!r}")
+    return year * 12 + month - 1
+
+
+def to_text(month: int) -> str:
+    """Format a month number as ``YYYY-MM``."""
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def hours_in_month(month: int) -> float:
+    """Real hours in a calendar month (672 to 744)."""
+    return 24.0 * calendar.monthrange(month // 12, month % 12 + 1)[1]
+
+
+def hours_array(start: int, count: int) -> np.ndarray:
+    """Hours of ``count`` consecutive months from ``start``."""
+    return np.array([hours_in_month(start + i) for i in range(count)], dtype=float)
+
+
+def calendar_month(month: int) -> int:
+    """The month of the year, 1 (January) to 12."""
+    return month % 12 + 1

@@ -1,0 +1,121 @@
+"""The result of a simulation: monthly series, the cost ledger, training runs, units and meta."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fleetsim import io
+from fleetsim.accounting.books import ACCOUNTS, KINDS, UNITS
+
+
+class Result:
+    """What :func:`fleetsim.simulate` returns.
+
+    Attributes
+    ----------
+    monthly : DataFrame
+        One row per month (``PeriodIndex`` named ``month``), one float column per series; column
+        names end in their unit where they have one (see :attr:`units`).
+    ledger : DataFrame
+        The cost ledger in long form: ``month, site, hardware, account, amount_usd`` (amounts
+        positive; fleet-wide rows leave ``site``/``hardware`` empty). Each account sums into one
+        money column of ``monthly`` (:attr:`accounts`).
+    training : DataFrame
+        One row per training run: start, end, compute, H100e-hours, energy, attributed cost.
+    units : dict
+        Column → pint unit string ("" for counts).
+    meta : dict
+        fleetsim version, scenario name and hash, seed, overrides applied.
+    warnings : list[str]
+        Consistency warnings raised while simulating.
+    """
+
+    def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
+                 warnings: list[str] | None = None):
+        self.monthly = monthly
+        self.ledger = ledger
+        self.training = training
+        self.meta = meta
+        self.units = dict(UNITS)
+        self.accounts = dict(ACCOUNTS)
+        self.warnings = list(warnings or [])
+
+    def quantity(self, column: str):
+        """The column as a pint Quantity array in its unit."""
+        from fleetsim.units import ureg
+
+        if column not in self.units:
+            raise KeyError(f"no column {column!r}; columns: {', '.join(self.monthly.columns)}")
+        return ureg.Quantity(self.monthly[column].to_numpy(), self.units[column] or "dimensionless")
+
+    def breakdown(self, by: str = "site", column: str | None = None) -> pd.DataFrame:
+        """Money by ``site``, ``hardware`` or ``account`` per month, from the ledger.
+
+        With ``column`` (e.g. ``"energy_cost_usd"``) only the accounts summing into it are kept;
+        the result has one column per site/hardware/account.
+        """
+        if by not in ("site", "hardware", "account"):
+            raise ValueError("by must be 'site', 'hardware' or 'account'")
+        ledger = self.ledger
+        if column is not None:
+            accounts = [a for a, c in self.accounts.items() if c == column]
+            if not accounts:
+                raise KeyError(f"{column!r} is not a money column; choose one of {sorted(set(self.accounts.values()))}")
+            ledger = ledger[ledger.account.isin(accounts)]
+        table = ledger.pivot_table(index="month", columns=by, values="amount_usd", aggfunc="sum", fill_value=0.0)
+        return table.reindex(self.monthly.index, fill_value=0.0)
+
+    def summary(self) -> dict[str, float]:
+        """Headline figures of the run (the table ``fleetsim run`` prints)."""
+        m = self.monthly
+        available_hours = (m.h100e_available * m.index.days_in_month * 24.0).sum()
+        return {
+            "peak_facility_power_mw": float(m.peak_facility_power_mw.max()),
+            "mean_facility_power_mw": float(np.average(m.facility_power_mw, weights=m.index.days_in_month)),
+            "accelerators_end": float(m.accelerators.iloc[-1]),
+            "h100e_end": float(m.h100e.iloc[-1]),
+            "stranded_peak": float(m.stranded.max()),
+            "energy_mwh_total": float(m.energy_mwh.sum()),
+            "capex_usd_total": float((m.hardware_capex_usd + m.facility_capex_usd).sum()),
+            "cash_burn_usd_mean_monthly": float(m.cash_burn_usd.mean()),
+            "cumulative_cash_usd_end": float(m.cumulative_cash_usd.iloc[-1]),
+            "cost_per_h100e_hour_usd": float(m.operating_cost_usd.sum() / available_hours)
+            if available_hours > 0 else float("nan"),
+        }
+
+    # -- export -----------------------------------------------------------------------------
+    def _meta_out(self) -> dict:
+        return {**self.meta, "units": self.units, "accounts": self.accounts, "kinds": KINDS,
+                "warnings": self.warnings}
+
+    def to_csv(self, folder: str | Path) -> Path:
+        """Write ``monthly.csv``, ``ledger.csv``, ``training.csv`` and ``meta.json`` atomically."""
+        return self._write(folder, "csv")
+
+    def to_parquet(self, folder: str | Path) -> Path:
+        """As :meth:`to_csv`, in Parquet."""
+        return self._write(folder, "parquet")
+
+    def _write(self, folder: str | Path, fmt: str) -> Path:
+        tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training}
+        return io.write_atomically(folder, lambda tmp: io.write_tables(tmp, tables, self._meta_out(), fmt))
+
+    def __repr__(self) -> str:
+        m = self.monthly
+        return (f"<Result {self.meta.get('scenario')!r}: {len(m)} months {m.index[0]}..{m.index[-1]}, "
+                f"{len(self.ledger)} ledger rows, {len(self.training)} training runs>")
+
+
+def read_result(folder: str | Path) -> Result:
+    """Read a result folder written by :meth:`Result.to_csv` or :meth:`Result.to_parquet`."""
+    tables, meta = io.read_tables(folder)
+    for key in ("units", "accounts", "kinds", "format"):
+        meta.pop(key, None)
+    warnings = meta.pop("warnings", [])
+    training = tables["training"]
+    if len(training):
+        training["completed"] = training["completed"].astype(str).str.lower().isin(["true", "1"])
+    return Result(tables["monthly"], tables["ledger"], training, meta, warnings)

@@ -1,0 +1,146 @@
+"""Turning pydantic's validation errors into located, advising :class:`Problem` objects."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from fleetsim.errors import Location, Problem
+from fleetsim.scenario.hardware import did_you_mean
+from fleetsim.scenario.schema import ScenarioSpec
+
+Key = tuple[str | int, ...]
+
+_MISSING = object()
+
+
+def _strip(annotation: Any) -> Any:
+    """Remove ``Optional``/``Annotated`` layers, keeping the model or container type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if models else args[0]
+        else:
+            return annotation
+
+
+def _field(model: type[BaseModel], key: str):
+    for name, info in model.model_fields.items():
+        if (info.alias or name) == key:
+            return info
+    return None
+
+
+def model_at(path: Key) -> Any:
+    """The schema type found at data ``path`` (a model class, dict, list...), or None."""
+    current: Any = ScenarioSpec
+    for part in path:
+        current = _strip(current)
+        origin = typing.get_origin(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = _field(current, str(part))
+            if info is None:
+                return None
+            current = info.annotation
+        elif origin is dict:
+            current = typing.get_args(current)[1]
+        elif origin is list:
+            current = typing.get_args(current)[0]
+        else:
+            return None
+    return _strip(current)
+
+
+def _keys_of(path: Key) -> list[str]:
+    model = model_at(path)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [info.alias or name for name, info in model.model_fields.items()]
+    return []
+
+
+def _example(path: Key) -> str:
+    parent = model_at(path[:-1])
+    if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
+        return ""
+    info = _field(parent, str(path[-1]))
+    if info is None:
+        return ""
+    for meta in info.metadata:
+        schema = getattr(meta, "json_schema", None)
+        if isinstance(schema, dict) and schema.get("examples"):
+            return f"; for example {path[-1]}: {schema['examples'][0]}"
+    target = _strip(info.annotation)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        keys = [i.alias or n for n, i in target.model_fields.items() if i.is_required()]
+        if keys:
+            return f"; it needs {', '.join(keys)}"
+    return ""
+
+
+def value_at(tree: Any, path: Key) -> Any:
+    node = tree
+    for part in path:
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        else:
+            return _MISSING
+    return node
+
+
+def locate(path: Key, locations: dict[Key, Location], file: str) -> Location:
+    """The location of ``path``, or of its nearest written ancestor."""
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in locations:
+            return locations[path[:cut]]
+    return Location(file)
+
+
+def _message(error: dict, path: Key) -> str:
+    kind = error["type"]
+    if kind == "fleetsim":
+        return error["msg"]
+    if kind == "missing":
+        return f"required key '{path[-1]}' is missing{_example(path)}"
+    if kind == "extra_forbidden":
+        known = _keys_of(path[:-1])
+        hint = did_you_mean(str(path[-1]), known)
+        listing = f" (known keys: {', '.join(known)})" if known and not hint else ""
+        return f"unknown key '{path[-1]}'{hint}{listing}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping of keys{_example(path) or ''}"
+    if kind == "list_type":
+        return "expected a list of items, each starting with '- '"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number{_example(path)}"
+    if kind in ("string_type", "literal_error", "too_short", "greater_than_equal", "less_than_equal"):
+        return f"{error['msg'][0].lower()}{error['msg'][1:]}{_example(path)}"
+    return f"{error['msg']}{_example(path)}"
+
+
+def problems_from_validation(exc: ValidationError, tree: Any, locations: dict[Key, Location],
+                             file: str) -> list[Problem]:
+    """Every pydantic error as a located Problem (deduplicated, in file order)."""
+    problems = []
+    seen = set()
+    for error in exc.errors():
+        path: Key = tuple(error["loc"])
+        if error["type"] == "fleetsim":
+            path = (*path, *error.get("ctx", {}).get("subpath", []))
+        message = _message(error, path)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        value = value_at(tree, path)
+        problems.append(Problem(message, path, locate(path, locations, file),
+                                None if value is _MISSING else value,
+                                value is not _MISSING and not isinstance(value, (dict, list))))
+    problems.sort(key=lambda p: (p.location.file, p.location.line or 0, p.location.column or 0))
+    return problems

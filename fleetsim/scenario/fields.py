@@ -1,0 +1,303 @@
+"""Field types of the scenario language: quantities, ratios, counts, months and schedules.
+
+Each type is an ``Annotated`` pydantic type whose validator parses the user's text, checks its
+dimension or range, and stores a plain float in the internal unit of :mod:`fleetsim.units`.
+Messages always say what a valid value looks like.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from fleetsim import months as _months
+from fleetsim import units
+
+
+def fail(message: str, subpath: tuple = ()) -> PydanticCustomError:
+    """A validation error whose message is shown as is; ``subpath`` extends the key path."""
+    return PydanticCustomError("fleetsim", message, {"subpath": list(subpath)})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# --------------------------------------------------------------------------- quantities
+def parse_quantity(value: Any, kind: str, subpath: tuple = ()) -> float:
+    try:
+        return units.parse(value, kind)
+    except units.UnitProblem as exc:
+        raise fail(str(exc), subpath) from None
+
+
+def Quantity(kind: str, description: str, minimum: float | None = 0.0):  # noqa: N802
+    """A quantity of ``kind`` (see :data:`fleetsim.units.KINDS`), stored in its internal unit."""
+    example = units.KINDS[kind].example
+
+    def validate(value: Any) -> float:
+        magnitude = parse_quantity(value, kind)
+        if minimum is not None and magnitude < minimum:
+            raise fail(f"must not be negative; for example {example!r}")
+        return magnitude
+
+    schema = {"type": "string", "description": f"{description} A {kind} with its unit.",
+              "examples": [example], "x-unit-kind": kind, "x-internal-unit": units.INTERNAL[kind]}
+    return Annotated[float, BeforeValidator(validate), WithJsonSchema(schema)]
+
+
+# --------------------------------------------------------------------------- plain numbers
+def check_ratio(value: Any, low: float, high: float, example: str, subpath: tuple = (),
+                low_open: bool = False) -> float:
+    if isinstance(value, str):
+        stripped = value.strip().rstrip("%").strip()
+        hint = f" (write {float(stripped) / 100:g} for {value})" if value.strip().endswith("%") and \
+            re.fullmatch(r"[-+]?\d+(\.\d*)?", stripped) else ""
+        raise fail(f"expected a plain number between {low:g} and {high:g}, such as {example}{hint}",
+                   subpath)
+    if not _is_number(value):
+        raise fail(f"expected a plain number between {low:g} and {high:g}, such as {example}", subpath)
+    below = value <= low if low_open else value < low
+    if below or value > high:
+        bound = f"above {low:g}" if low_open else f"at least {low:g}"
+        raise fail(f"{value!r} is out of range: must be {bound} and at most {high:g}; for example {example}",
+                   subpath)
+    return float(value)
+
+
+def Ratio(description: str, low: float = 0.0, high: float = 1.0, example: str = "0.85",  # noqa: N802
+          low_open: bool = False):
+    """A pure number within ``[low, high]`` (or ``(low, high]`` when ``low_open``)."""
+
+    def validate(value: Any) -> float:
+        return check_ratio(value, low, high, example, low_open=low_open)
+
+    schema = {"type": "number", "description": description, "examples": [float(example)],
+              "maximum": high, **({"exclusiveMinimum": low} if low_open else {"minimum": low})}
+    return Annotated[float, BeforeValidator(validate), WithJsonSchema(schema)]
+
+
+def check_count(value: Any, example: str = "100000", subpath: tuple = ()) -> int:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise fail(f"expected a whole number of accelerators, such as {example}", subpath)
+    if value < 0:
+        raise fail(f"a count cannot be negative; for example {example}", subpath)
+    return value
+
+
+def Count(description: str, example: str = "100000"):  # noqa: N802
+    """A whole, non-negative number (``4.0e6`` is accepted as 4000000)."""
+    schema = {"type": "integer", "minimum": 0, "description": description, "examples": [int(example)]}
+    return Annotated[int, BeforeValidator(lambda v: check_count(v, example)), WithJsonSchema(schema)]
+
+
+def check_number(value: Any, example: str, minimum: float = 0.0) -> float:
+    if not _is_number(value):
+        raise fail(f"expected a plain number, such as {example}")
+    if value < minimum:
+        raise fail(f"must be at least {minimum:g}; for example {example}")
+    return float(value)
+
+
+def Number(description: str, example: str, minimum: float = 0.0):  # noqa: N802
+    """A plain non-negative number without a unit."""
+    schema = {"type": "number", "minimum": minimum, "description": description, "examples": [float(example)]}
+    return Annotated[float, BeforeValidator(lambda v: check_number(v, example, minimum)),
+                     WithJsonSchema(schema)]
+
+
+# --------------------------------------------------------------------------- months
+def check_month(value: Any, subpath: tuple = ()) -> int:
+    try:
+        return _months.parse(value)
+    except _months.MonthProblem as exc:
+        raise fail(str(exc), subpath) from None
+
+
+def Month(description: str):  # noqa: N802
+    """A calendar month written ``YYYY-MM``, stored as a month number."""
+    schema = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": description,
+              "examples": [_months.EXAMPLE]}
+    return Annotated[int, BeforeValidator(check_month), WithJsonSchema(schema)]
+
+
+def check_delivery(value: Any) -> tuple[int, int]:
+    """A delivery month, or an inclusive window ``{from: YYYY-MM, to: YYYY-MM}``, as (first, last)."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, dict):
+        for key in value:
+            if key not in ("from", "to"):
+                raise fail(f"unknown key {key!r} in a delivery window; write {{from: 2025-09, to: 2026-06}}",
+                           (key,))
+        for key in ("from", "to"):
+            if key not in value:
+                raise fail(f"a delivery window needs '{key}'; write {{from: 2025-09, to: 2026-06}}")
+        first, last = check_month(value["from"], ("from",)), check_month(value["to"], ("to",))
+        if last < first:
+            raise fail("the window ends before it begins: 'to' must not be earlier than 'from'", ("to",))
+        return first, last
+    month = check_month(value)
+    return month, month
+
+
+Delivery = Annotated[
+    tuple[int, int],
+    BeforeValidator(check_delivery),
+    WithJsonSchema({
+        "description": "Delivery month YYYY-MM, or an inclusive window {from: YYYY-MM, to: YYYY-MM} "
+                       "over which the count is split evenly by month (remainder to the earliest months).",
+        "anyOf": [{"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
+                  {"type": "object", "required": ["from", "to"], "additionalProperties": False,
+                   "properties": {"from": {"type": "string"}, "to": {"type": "string"}}}],
+        "examples": ["2024-07", {"from": "2025-09", "to": "2026-06"}],
+    }),
+]
+"""An order's delivery: (first month, last month), equal for a single month."""
+
+
+# --------------------------------------------------------------------------- schedules
+@dataclass(frozen=True)
+class Schedule:
+    """A value over time: ``points`` are ``(month, value)`` sorted by month.
+
+    A single value is stored with month ``None`` and holds for every month. Values are in the
+    internal unit of ``kind`` (or plain numbers when ``kind`` is ``None``).
+    """
+
+    points: tuple[tuple[int | None, float], ...]
+    kind: str | None = None
+    file: str | None = None
+
+    @property
+    def first_month(self) -> int | None:
+        return self.points[0][0]
+
+    def at(self, month: int) -> float | None:
+        """The value in force in ``month``, or None before the first key."""
+        current = None
+        for key, value in self.points:
+            if key is None or key <= month:
+                current = value
+            else:
+                break
+        return current
+
+    def series(self, start: int, count: int, before: float = 0.0) -> list[float]:
+        """Values of ``count`` months from ``start``; ``before`` ahead of the first key."""
+        values = []
+        for month in range(start, start + count):
+            value = self.at(month)
+            values.append(before if value is None else value)
+        return values
+
+
+def _parse_value(value: Any, kind: str | None, low: float, high: float, example: str,
+                 subpath: tuple) -> float:
+    if kind is None:
+        return check_ratio(value, low, high, example, subpath)
+    magnitude = parse_quantity(value, kind, subpath)
+    if magnitude < 0:
+        raise fail(f"must not be negative; for example {units.KINDS[kind].example!r}", subpath)
+    return magnitude
+
+
+def _read_csv(path: str, kind: str | None, low: float, high: float, example: str) -> list[tuple[int, float]]:
+    file = Path(path)
+    sub = ("file",)
+    if not file.is_file():
+        raise fail(f"schedule file not found: {path}; give a CSV with columns month,value "
+                   "relative to the scenario file", sub)
+    try:
+        rows = list(csv.reader(file.read_text(encoding="utf-8").splitlines()))
+    except (UnicodeDecodeError, OSError) as exc:
+        raise fail(f"cannot read schedule file {path}: {exc}", sub) from None
+    if not rows:
+        raise fail(f"schedule file {path} is empty; expected a header such as 'month,value [USD/kWh]'", sub)
+    header = [h.strip() for h in rows[0]]
+    unit_in_header = None
+    if len(header) >= 2 and (m := re.fullmatch(r"value\s*\[(.+)\]", header[1])):
+        unit_in_header = m.group(1).strip()
+        header[1] = "value"
+    if header[:2] != ["month", "value"] or (len(header) == 3 and header[2] != "unit") or len(header) > 3:
+        raise fail(f"{path}:1: expected the header 'month,value [unit]' or 'month,value,unit', "
+                   f"got {','.join(rows[0])!r}", sub)
+    points = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise fail(f"{path}:{number}: expected {len(header)} columns, got {len(row)}", sub)
+        try:
+            month = _months.parse(row[0].strip())
+        except _months.MonthProblem as exc:
+            raise fail(f"{path}:{number}: {exc}", sub) from None
+        text = row[1].strip()
+        if kind is not None:
+            unit = row[2].strip() if len(header) == 3 else unit_in_header
+            text = f"{text} {unit}" if unit else text
+        try:
+            value: Any = text if kind is not None else float(text)
+        except ValueError:
+            raise fail(f"{path}:{number}: expected a number, got {text!r}", sub) from None
+        try:
+            points.append((month, _parse_value(value, kind, low, high, example, ())))
+        except PydanticCustomError as exc:
+            raise fail(f"{path}:{number}: {exc.message()}", sub) from None
+    if not points:
+        raise fail(f"schedule file {path} has no rows", sub)
+    return points
+
+
+def check_schedule(value: Any, kind: str | None, low: float = 0.0, high: float = 1.0,
+                   example: str = "0.85") -> Schedule:
+    if isinstance(value, Schedule):
+        return value
+    if isinstance(value, dict) and set(value) == {"file"}:
+        points = _read_csv(str(value["file"]), kind, low, high, example)
+        return _sorted_schedule(points, kind, str(value["file"]))
+    if isinstance(value, dict):
+        if not value:
+            raise fail(f"a schedule needs at least one 'YYYY-MM: value' entry, such as {{2024-07: {example}}}")
+        points = [(check_month(month, (month,)), _parse_value(v, kind, low, high, example, (month,)))
+                  for month, v in value.items()]
+        return _sorted_schedule(points, kind, None)
+    return Schedule(((None, _parse_value(value, kind, low, high, example, ())),), kind)
+
+
+def _sorted_schedule(points: list[tuple[int, float]], kind: str | None, file: str | None) -> Schedule:
+    seen: set[int] = set()
+    for month, _ in points:
+        if month in seen:
+            raise fail(f"month {_months.to_text(month)} appears twice in the schedule")
+        seen.add(month)
+    return Schedule(tuple(sorted(points, key=lambda p: p[0])), kind, file)
+
+
+def ScheduleOf(kind: str | None, description: str, low: float = 0.0, high: float = 1.0,  # noqa: N802
+               example: str | None = None):
+    """A schedule of ``kind`` quantities (or ratios within ``[low, high]`` when ``kind`` is None)."""
+    example = example or (units.KINDS[kind].example if kind else "0.85")
+    one = ({"type": "string", "examples": [example]} if kind else
+           {"type": "number", "minimum": low, "maximum": high})
+    schema = {
+        "description": f"{description} One value, a mapping 'YYYY-MM: value' (each holds until the "
+                       "next key), or {file: path.csv}.",
+        "anyOf": [one,
+                  {"type": "object", "patternProperties": {r"^\d{4}-(0[1-9]|1[0-2])$": one},
+                   "additionalProperties": False, "minProperties": 1},
+                  {"type": "object", "properties": {"file": {"type": "string"}}, "required": ["file"],
+                   "additionalProperties": False}],
+    }
+    if kind:
+        schema["x-unit-kind"] = kind
+    return Annotated[Schedule, BeforeValidator(lambda v: check_schedule(v, kind, low, high, example)),
+                     WithJsonSchema(schema)]

@@ -1,0 +1,108 @@
+"""Resolving hardware: built-in catalog entries, scenario overrides and ``like`` chains."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from fleetsim.catalog import H100_FLOPS
+from fleetsim.errors import Problem
+from fleetsim.scenario.schema import Hardware
+
+REQUIRED = ("power", "system_overhead", "flops", "price", "life", "failure_rate")
+
+
+@dataclass(frozen=True)
+class HardwareSpec:
+    """A fully resolved accelerator type, in internal units (W, FLOP/s, USD, months)."""
+
+    name: str
+    power_w: float
+    system_overhead: float
+    flops: float
+    h100e: float
+    price_usd: float
+    life_months: int
+    failure_rate: float
+    description: str = ""
+
+    @property
+    def it_power_w(self) -> float:
+        """Full-load IT power per accelerator: board power × system overhead."""
+        return self.power_w * self.system_overhead
+
+
+def did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware],
+                     ) -> tuple[dict[str, HardwareSpec], list[Problem]]:
+    """Merge ``scenario`` entries over ``catalog`` entries, following ``like`` chains.
+
+    An entry named like a catalog entry overrides that entry's fields; ``like`` inherits from
+    any entry (scenario or catalog). Returns the resolved specs and every problem found.
+    """
+    problems: list[Problem] = []
+    merged: dict[str, dict] = {}
+
+    def fields_of(name: str, trail: tuple[str, ...]) -> dict | None:
+        if name in merged:
+            return merged[name]
+        entry = scenario.get(name)
+        if entry is None:
+            base = catalog[name].model_dump(exclude_none=True, exclude={"like"})
+            merged[name] = base
+            return base
+        if entry.like is not None:
+            target = entry.like
+            if target in trail:
+                cycle = " -> ".join((*trail, target))
+                problems.append(Problem(f"'like' makes a cycle: {cycle}; one entry must define its fields",
+                                        ("hardware", name, "like"), value=target, has_value=True))
+                return None
+            if target not in scenario and target not in catalog:
+                problems.append(Problem("'like' names no hardware" + did_you_mean(target, {*scenario, *catalog}),
+                                        ("hardware", name, "like"), value=target, has_value=True))
+                return None
+            if target == name:
+                base = catalog[name].model_dump(exclude_none=True, exclude={"like"}) if name in catalog else None
+            else:
+                base = fields_of(target, (*trail, target))
+            if base is None:
+                return None
+        elif name in catalog:
+            base = catalog[name].model_dump(exclude_none=True, exclude={"like"})
+        else:
+            base = {}
+        own = entry.model_dump(exclude_none=True, exclude={"like"})
+        result = {**base, **own}
+        if "flops" in own and "h100e" not in own:
+            result.pop("h100e", None)
+        merged[name] = result
+        return result
+
+    specs: dict[str, HardwareSpec] = {}
+    for name in {*catalog, *scenario}:
+        fields = fields_of(name, (name,))
+        if fields is None:
+            continue
+        missing = [key for key in REQUIRED if key not in fields]
+        if missing:
+            problems.append(Problem(
+                f"hardware {name!r} lacks {', '.join(missing)}; set them or inherit with 'like: H100'",
+                ("hardware", name)))
+            continue
+        specs[name] = HardwareSpec(
+            name=name,
+            power_w=fields["power"],
+            system_overhead=fields["system_overhead"],
+            flops=fields["flops"],
+            h100e=fields.get("h100e", fields["flops"] / H100_FLOPS),
+            price_usd=fields["price"],
+            life_months=max(1, round(fields["life"])),
+            failure_rate=fields["failure_rate"],
+            description=fields.get("description", ""),
+        )
+    return dict(sorted(specs.items())), problems

@@ -1,0 +1,234 @@
+"""Loading a scenario: file → merged tree (``extends``) → schema → cross-checks → Scenario.
+
+Every problem is reported with the file, line and column it comes from, the key path, the value
+given and an example of a valid one; all problems of a file are reported together.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import ValidationError
+
+from fleetsim.errors import Location, Problem, ScenarioError
+from fleetsim.scenario.checks import check_all
+from fleetsim.scenario.errormap import problems_from_validation
+from fleetsim.scenario.hardware import HardwareSpec, resolve_hardware
+from fleetsim.scenario.schema import Hardware, ScenarioSpec
+from fleetsim.scenario.yamlread import Document, read_file, read_text
+
+Key = tuple[str | int, ...]
+
+
+class Scenario:
+    """A validated, immutable scenario, ready to simulate.
+
+    Attributes
+    ----------
+    spec : ScenarioSpec
+        The validated scenario; quantities in internal units (MW, USD, hours, months).
+    hardware : Mapping[str, HardwareSpec]
+        Every accelerator type, the built-in catalog merged with the scenario's ``hardware:``.
+    path : Path | None
+        The file it was loaded from.
+    overrides : tuple[tuple[str, Any], ...]
+        Overrides applied with :meth:`override`, in order.
+    """
+
+    def __init__(self, spec: ScenarioSpec, hardware: dict[str, HardwareSpec], tree: dict,
+                 locations: dict[Key, Location], path: Path | None, overrides: tuple = ()):
+        self.spec = spec
+        self.hardware: Mapping[str, HardwareSpec] = MappingProxyType(hardware)
+        self._tree = tree
+        self._locations = locations
+        self.path = path
+        self.overrides = tuple(overrides)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def tree(self) -> dict:
+        """The merged scenario as plain data (a copy: a Scenario never changes)."""
+        return copy.deepcopy(self._tree)
+
+    def override(self, changes: Mapping[str, Any], origin: str = "override") -> Scenario:
+        """A new Scenario with dotted keys replaced (``{"sites.colossus-1.pue": 1.3}``).
+
+        List items are addressed by index (``"orders.0.count"``). The result goes through the
+        same validation as a file; problems name the key and ``origin``.
+        """
+        tree = copy.deepcopy(self._tree)
+        locations = dict(self._locations)
+        problems = []
+        for key, value in changes.items():
+            where = Location(f"{origin} {key}")
+            try:
+                path = _set_path(tree, key, value)
+            except KeyError as exc:
+                problems.append(Problem(str(exc.args[0]), tuple(key.split(".")), where, value, True))
+                continue
+            for known in [k for k in locations if k[:len(path)] == path]:
+                del locations[known]
+            locations[path] = where
+        if problems:
+            raise ScenarioError(problems)
+        return build(tree, locations, self.path, (*self.overrides, *changes.items()))
+
+    def hash(self) -> str:
+        """SHA-256 of the validated scenario and resolved hardware: equal inputs, equal hash."""
+        payload = json.dumps([self.spec.model_dump(mode="python"), [vars(h) for h in self.hardware.values()]],
+                             sort_keys=True, default=repr)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        return (f"Scenario({self.name!r}, start={self.spec.start // 12}-{self.spec.start % 12 + 1:02d}, "
+                f"months={self.spec.months}, sites={len(self.spec.sites)}, orders={len(self.spec.orders)})")
+
+
+def _set_path(tree: dict, key: str, value: Any) -> Key:
+    parts = key.split(".")
+    if not key or any(part == "" for part in parts):
+        raise KeyError(f"{key!r} is not a key path; write one such as sites.colossus-1.pue")
+    node: Any = tree
+    path: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise KeyError(f"{'.'.join(parts[:i]) or 'list'} has items 0 to {len(node) - 1}; "
+                               f"{part!r} is not one of them (for example orders.0.count)")
+            index: str | int = int(part)
+        elif isinstance(node, dict):
+            index = part
+        else:
+            raise KeyError(f"{'.'.join(parts[:i])} is a single value, it has no key {part!r}")
+        path.append(index)
+        if last:
+            node[index] = value
+        else:
+            if isinstance(node, dict) and not isinstance(node.get(index), (dict, list)):
+                node[index] = {}
+            node = node[index]
+    return tuple(path)
+
+
+_CATALOG: dict[str, Hardware] | None = None
+
+
+def _catalog() -> dict[str, Hardware]:
+    global _CATALOG
+    if _CATALOG is None:
+        from fleetsim.catalog import catalog_values
+
+        _CATALOG = {name: Hardware.model_validate(fields) for name, fields in catalog_values().items()}
+    return _CATALOG
+
+
+def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrides: tuple = ()) -> Scenario:
+    """Validate a merged scenario tree into a :class:`Scenario` (raises ScenarioError)."""
+    file = str(path) if path else "<scenario>"
+    if not isinstance(tree, dict):
+        kind = "empty" if tree is None else f"a {type(tree).__name__}, not a mapping"
+        raise ScenarioError([Problem(
+            f"the scenario is {kind}; a scenario is a mapping of keys such as 'name: colossus', "
+            "'start: 2024-07', 'months: 60', 'sites:', 'orders:'", (), Location(file, 1, 1))])
+    try:
+        spec = ScenarioSpec.model_validate(tree)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, tree, locations, file)) from None
+    hardware, problems = resolve_hardware(_catalog(), spec.hardware)
+    problems += check_all(spec, hardware)
+    if problems:
+        raise ScenarioError([_locate(p, tree, locations, file) for p in problems])
+    return Scenario(spec, hardware, tree, locations, path, overrides)
+
+
+def _locate(problem: Problem, tree: dict, locations: dict[Key, Location], file: str) -> Problem:
+    from fleetsim.scenario.errormap import locate
+
+    return Problem(problem.message, problem.path, locate(problem.path, locations, file), problem.value,
+                   problem.has_value)
+
+
+# --------------------------------------------------------------------------- files and extends
+def _absolute_files(data: Any, base: Path) -> None:
+    """Make ``{file: path}`` schedule paths absolute, relative to the file that wrote them."""
+    if isinstance(data, dict):
+        if set(data) == {"file"} and isinstance(data["file"], str):
+            data["file"] = str((base / data["file"]).resolve())
+            return
+        for value in data.values():
+            _absolute_files(value, base)
+    elif isinstance(data, list):
+        for item in data:
+            _absolute_files(item, base)
+
+
+def _merge(base: Any, over: Any, path: Key, locations: dict[Key, Location],
+           over_locations: dict[Key, Location]) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merge(base.get(key), value, (*path, key), locations, over_locations)
+        return merged
+    for known in [k for k in locations if k[:len(path)] == path and len(k) > len(path)]:
+        del locations[known]
+    for key, where in over_locations.items():
+        if key[:len(path)] == path:
+            locations[key] = where
+    return over
+
+
+def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
+    document = read_file(path)
+    data = document.data
+    if isinstance(data, dict):
+        _absolute_files(data, path.parent)
+    if not isinstance(data, dict) or "extends" not in data:
+        return document
+    target = data["extends"]
+    where = document.locations.get(("extends",), Location(str(path)))
+    if not isinstance(target, str) or not target.strip():
+        raise ScenarioError([Problem("'extends' takes the path of a base scenario, such as base.yaml",
+                                     ("extends",), where, target, True)])
+    base_path = (path.parent / target).resolve()
+    if base_path in chain or base_path == path.resolve():
+        cycle = " -> ".join(str(p) for p in (*chain, base_path))
+        raise ScenarioError([Problem(f"'extends' makes a cycle: {cycle}", ("extends",), where, target, True)])
+    if not base_path.is_file():
+        raise ScenarioError([Problem(f"base scenario not found: {base_path}; 'extends' is relative to "
+                                     f"{path.parent}", ("extends",), where, target, True)])
+    base = _read_tree(base_path, (*chain, path.resolve()))
+    if not isinstance(base.data, dict):
+        raise ScenarioError([Problem("the base scenario is not a mapping", (), Location(str(base_path)))])
+    over = {k: v for k, v in data.items() if k != "extends"}
+    locations = dict(base.locations)
+    merged = _merge(base.data, over, (), locations, document.locations)
+    merged.pop("extends", None)
+    return Document(merged, str(path), locations)
+
+
+def load(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (following ``extends``); raises ScenarioError."""
+    path = Path(path)
+    document = _read_tree(path, ())
+    return build(document.data, document.locations, path)
+
+
+def load_text(text: str, file: str = "<scenario>", base_dir: str | Path = ".") -> Scenario:
+    """Load a scenario from YAML text (``extends`` and CSV paths relative to ``base_dir``)."""
+    document = read_text(text, file)
+    if isinstance(document.data, dict):
+        _absolute_files(document.data, Path(base_dir))
+        if "extends" in document.data:
+            raise ScenarioError([Problem("'extends' needs a scenario file; use fleetsim.load(path)",
+                                         ("extends",), document.locations.get(("extends",)))])
+    return build(document.data, document.locations, None if file == "<scenario>" else Path(file))

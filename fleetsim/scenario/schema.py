@@ -1,0 +1,151 @@
+"""The scenario language as pydantic models: every key, its unit and its meaning.
+
+Structural validation happens here (types, units, ranges, unknown keys); cross-references and
+consistency between sections are checked in :mod:`fleetsim.scenario.checks`. Models are frozen
+and forbid unknown keys. Quantities are stored as floats in the internal units of
+:mod:`fleetsim.units` (MW, USD, hours, months, FLOP...).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fleetsim.scenario.fields import Count, Delivery, Month, Number, Quantity, Ratio, Schedule, ScheduleOf
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Hardware(Model):
+    """An accelerator type. Built-in catalog entries need no definition; set fields to override."""
+
+    like: str | None = Field(None, description="Inherit every field from this entry, then override. E.g. GB200.")
+    description: str | None = Field(None, description="What this accelerator is.")
+    power: Quantity("accelerator power", "Accelerator board power at full load.") | None = None
+    system_overhead: Ratio(
+        "Full-load IT power per accelerator over board power (host, network, storage, fans); "
+        "a DGX H100 draws 10.2 kW for 8 GPUs of 700 W, so 1.82.", 1.0, 5.0, "1.82") | None = None
+    flops: Quantity("compute rate", "Dense BF16 throughput.") | None = None
+    h100e: Number("H100 equivalents per accelerator; defaults to flops over the H100's 989 TFLOP/s.",
+                  "2.53") | None = None
+    price: Quantity("money", "All-in capex per accelerator: its share of server, network and storage.") | None = None
+    life: Quantity("life", "Useful life: depreciation period and retirement age (whole months).") | None = None
+    failure_rate: Ratio("Annualised share of accelerators that fail.", 0.0, 1.0, "0.09") | None = None
+
+
+class Electricity(Model):
+    """The site's energy price."""
+
+    price: ScheduleOf("energy price", "Energy price.")
+    escalation: Ratio("Yearly price escalation: price × (1 + escalation)^(months since start ÷ 12).",
+                      -0.5, 1.0, "0.02") = 0.0
+
+
+class Site(Model):
+    """A datacenter site: its power capacity, efficiency, energy price and build rate."""
+
+    pue: Ratio("Power usage effectiveness: facility power over IT power.", 1.0, 3.0, "1.25")
+    capacity: ScheduleOf("power", "Usable facility power; zero before the first key.")
+    electricity: Electricity
+    install_rate: Count("Accelerators energised per month at most (unlimited when absent).",
+                        "60000") | None = None
+    construction_cost: Quantity(
+        "money per power", "Facility capex per MW of IT (critical) load, the industry's convention.") = 0.0
+
+
+class Order(Model):
+    """One cohort of identical accelerators delivered to one site."""
+
+    hardware: str = Field(description="Catalog or scenario hardware name, e.g. H100.")
+    count: Count("Number of accelerators.")
+    site: str = Field(description="Name of a site in 'sites'.")
+    delivery: Delivery
+    price: Quantity("money", "All-in capex per accelerator for this order (overrides the hardware's).") | None = None
+    name: str | None = Field(None, description="A label for this order in outputs.")
+
+
+class PowerDraw(Model):
+    """Fraction of full-load IT power drawn by busy and by idle available accelerators."""
+
+    busy: Ratio("Fraction of full-load IT power drawn while busy.", 0.0, 1.0, "0.75") = 1.0
+    idle: Ratio("Fraction of full-load IT power drawn while idle.", 0.0, 1.0, "0.25") = 0.25
+
+
+class Operations(Model):
+    """How the installed fleet is used."""
+
+    utilization: ScheduleOf(None, "Share of available accelerator time that is busy.") = Schedule(((None, 1.0),))
+    training_share: ScheduleOf(None, "Share of busy time spent training; the rest serves inference.") = \
+        Schedule(((None, 0.0),))
+    power_draw: PowerDraw = PowerDraw()
+    repair_time: Quantity("duration", "Time a failed accelerator is out of service.") = 120.0
+
+
+class Depreciation(Model):
+    """How hardware loses book value."""
+
+    method: Literal["straight_line", "declining_balance"] = Field(
+        "straight_line", description="straight_line, or declining_balance (switching to straight line when larger).")
+    salvage: Ratio("Salvage value as a share of price.", 0.0, 1.0, "0.1") = 0.0
+    rate: Ratio("Declining-balance rate per year, in (0, 1].", 0.0, 1.0, "0.4", low_open=True) | None = None
+
+
+class Opex(Model):
+    """Operating expenses besides energy."""
+
+    fixed: ScheduleOf("money per month", "Fixed operating cost per calendar month.") = Schedule(((None, 0.0),))
+    maintenance: Ratio("Maintenance per year as a share of the capex of hardware on the books.",
+                       0.0, 1.0, "0.03") = 0.0
+
+
+class Finance(Model):
+    """Depreciation and operating expenses."""
+
+    depreciation: Depreciation = Depreciation()
+    opex: Opex = Opex()
+    facility_life: Quantity("life", "Depreciation period of facility capex.") = 180.0
+
+
+class Inference(Model):
+    """Tokens served by inference time, and what they sell for."""
+
+    tokens_per_h100e_hour: Number("Tokens served per busy H100e-hour of inference.", "4.0e6")
+    price: ScheduleOf("token price", "Price per token, e.g. 2.0 USD/Mtok.")
+
+
+class Revenue(Model):
+    """Revenue sources."""
+
+    inference: Inference | None = None
+
+
+class TrainingRun(Model):
+    """A training run consuming a share of training capacity until its compute budget is met."""
+
+    name: str = Field(description="Name of the run, e.g. grok-5.")
+    compute: Quantity("compute", "Total training compute.")
+    start: Month("First month of the run.")
+    share: Ratio("Share of the fleet's training capacity the run uses.", 0.0, 1.0, "0.8", low_open=True) = 1.0
+    mfu: Ratio("Model FLOP utilization.", 0.0, 1.0, "0.38", low_open=True) = 0.4
+
+
+class ScenarioSpec(Model):
+    """A fleetsim scenario."""
+
+    name: str = Field(description="Short name; outputs go to out/<name>/ by default.", min_length=1)
+    description: str = Field("", description="What the scenario represents.")
+    extends: str | None = Field(None, description="A base scenario file (relative path) this one deep-merges over.")
+    start: Month("First simulated month.")
+    months: int = Field(description="Horizon in months.", ge=1, le=1200)
+    seed: int = Field(0, description="Seed for every random draw.", ge=0)
+    hardware: dict[str, Hardware] = Field(default_factory=dict,
+                                          description="Hardware added to or overriding the built-in catalog.")
+    sites: dict[str, Site] = Field(description="Sites by name.", min_length=1)
+    orders: list[Order] = Field(default_factory=list, description="Accelerator orders, one cohort each.")
+    operations: Operations = Operations()
+    finance: Finance = Finance()
+    revenue: Revenue = Revenue()
+    training: list[TrainingRun] = Field(default_factory=list, description="Training runs.")

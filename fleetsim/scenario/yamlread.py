@@ -1,0 +1,197 @@
+"""Strict YAML 1.2 reading with a location for every value.
+
+ruamel.yaml's parser gives the event stream; this module builds plain Python values from it
+itself, so that it can refuse what a scenario must never contain: explicit tags (a
+``!!python/...`` tag is never constructed, let alone executed), duplicate keys, ``.inf`` and
+``.nan``, non-string keys. Every value's position is recorded under its key path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML, events
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+
+from fleetsim.errors import Location, Problem, ScenarioError
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A YAML file read into plain values, with the location of every key and item."""
+
+    data: Any
+    file: str
+    locations: dict[Path_, Location] = field(default_factory=dict)
+
+
+class _Reject(Exception):
+    def __init__(self, message: str, path: Path_, mark, value: object = None, has_value=False):
+        super().__init__(message)
+        self.problem_args = (message, path, mark, value, has_value)
+
+
+_STR = "tag:yaml.org,2002:str"
+_CORE = {
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", _STR,
+}
+
+
+class _Builder:
+    def __init__(self, stream: Iterator, file: str):
+        self.stream = stream
+        self.file = file
+        self.locations: dict[Path_, Location] = {}
+        self.anchors: dict[str, Any] = {}
+        self.resolver = YAML(typ="rt").resolver
+
+    def loc(self, mark) -> Location:
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def next(self):
+        return next(self.stream)
+
+    def node(self, event, path: Path_) -> Any:
+        if isinstance(event, events.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise _Reject(f"alias *{event.anchor} names no anchor", path, event.start_mark)
+            return self.anchors[event.anchor]
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Reject(
+                f"explicit YAML tags such as {shown} are not allowed (nothing was constructed); "
+                "write plain values such as 150 MW",
+                path, event.start_mark,
+            )
+        if isinstance(event, events.ScalarEvent):
+            value = self.scalar(event, path)
+        elif isinstance(event, events.SequenceStartEvent):
+            value = self.sequence(path)
+        elif isinstance(event, events.MappingStartEvent):
+            value = self.mapping(path)
+        else:  # pragma: no cover - the parser guarantees one of the above
+            raise _Reject(f"unexpected YAML event {type(event).__name__}", path, event.start_mark)
+        if event.anchor:
+            self.anchors[event.anchor] = value
+        return value
+
+    def scalar(self, event, path: Path_) -> Any:
+        text = event.value
+        if event.style:  # quoted or block scalar: always a string
+            return text
+        tag = self.resolver.resolve(ScalarNode, text, (True, False))
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return text.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            clean = text.replace("_", "")
+            return int(clean, 0) if clean.lstrip("+-")[:2].lower() in ("0x", "0o") else int(clean)
+        if tag == "tag:yaml.org,2002:float":
+            clean = text.replace("_", "")
+            number = math.nan if clean.lower().lstrip("+-") in (".nan", ".inf") else float(clean)
+            if not math.isfinite(number):
+                raise _Reject(
+                    "infinite and not-a-number values (.inf, .nan) are not allowed; write a finite number",
+                    path, event.start_mark, text, True,
+                )
+            return number
+        if tag == "tag:yaml.org,2002:timestamp":
+            return _DateText(text)
+        return text
+
+    def sequence(self, path: Path_) -> list:
+        items = []
+        while True:
+            event = self.next()
+            if isinstance(event, events.SequenceEndEvent):
+                return items
+            item_path = (*path, len(items))
+            self.locations[item_path] = self.loc(event.start_mark)
+            items.append(self.node(event, item_path))
+
+    def mapping(self, path: Path_) -> dict:
+        result: dict[str, Any] = {}
+        while True:
+            event = self.next()
+            if isinstance(event, events.MappingEndEvent):
+                return result
+            if not isinstance(event, events.ScalarEvent) or event.tag is not None:
+                raise _Reject("keys must be plain words", path, event.start_mark)
+            key = event.value
+            if key in result:
+                first = self.locations.get((*path, key))
+                raise _Reject(
+                    f"key {key!r} is written twice in one mapping (first at line {first.line})",
+                    (*path, key), event.start_mark,
+                )
+            self.locations[(*path, key)] = self.loc(event.start_mark)
+            result[key] = self.node(self.next(), (*path, key))
+
+
+class _DateText(str):
+    """A plain scalar that YAML would read as a date; kept as text so months can explain it."""
+
+
+def read_text(text: str, file: str) -> Document:
+    """Read scenario YAML ``text`` (named ``file`` in messages) into a :class:`Document`."""
+    stream = iter(YAML(typ="rt").parse(text))
+    builder = _Builder(stream, file)
+    try:
+        data = _read_documents(builder)
+    except _Reject as reject:
+        message, path, mark, value, has_value = reject.problem_args
+        raise ScenarioError([Problem(message, path, builder.loc(mark), value, has_value)]) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = builder.loc(mark) if mark else Location(file)
+        detail = (exc.problem or exc.context or "not valid YAML").strip()
+        raise ScenarioError([Problem(f"YAML syntax error: {detail}", (), location)]) from None
+    except YAMLError as exc:
+        raise ScenarioError([Problem(f"YAML syntax error: {exc}", (), Location(file))]) from None
+    return Document(data, file, builder.locations)
+
+
+def _read_documents(builder: _Builder) -> Any:
+    data = None
+    documents = 0
+    for event in builder.stream:
+        if isinstance(event, events.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Reject("a scenario file holds one YAML document; remove the second '---'",
+                              (), event.start_mark)
+            data = builder.node(builder.next(), ())
+    return data
+
+
+def read_file(path: str | Path) -> Document:
+    """Read a scenario file; every failure (missing, binary, not YAML) is a ScenarioError."""
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(f"scenario file not found: {file}", (), Location(file))]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(f"{file} is a folder, not a scenario file", (), Location(file))]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read {file}: {exc.strerror}", (), Location(file))]) from None
+    if b"\x00" in raw:
+        raise ScenarioError([Problem("not a text file (it contains binary data); a scenario is YAML text",
+                                     (), Location(file))])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(f"not UTF-8 text (bad byte at offset {exc.start}); save the scenario as UTF-8",
+                                     (), Location(file))]) from None
+    return read_text(text, file)

@@ -1,0 +1,29 @@
+"""``simulate``: scenario in, :class:`~fleetsim.result.Result` out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fleetsim import __version__
+from fleetsim.accounting.books import build_books
+from fleetsim.engine import compile_plan, run
+from fleetsim.result import Result
+from fleetsim.scenario.load import Scenario, load
+
+
+def simulate(scenario: Scenario | str | Path) -> Result:
+    """Simulate a scenario (or the path of a scenario file) and return its :class:`Result`."""
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    plan = compile_plan(scenario)
+    trace = run(plan)
+    books = build_books(plan, trace)
+    meta = {
+        "fleetsim_version": __version__,
+        "scenario": scenario.name,
+        "scenario_hash": scenario.hash(),
+        "scenario_file": str(scenario.path) if scenario.path else None,
+        "seed": scenario.spec.seed,
+        "overrides": {key: value for key, value in scenario.overrides},
+    }
+    return Result(books.monthly, books.ledger, books.training, meta)
