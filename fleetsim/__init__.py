@@ -15,7 +15,7 @@ _LAZY = {
     "load": ("fleetsim.scenario.load", "load"),
     "load_text": ("fleetsim.scenario.load", "load_text"),
     "Scenario": ("fleetsim.scenario.load", "Scenario"),
-    "simulate": ("fleetsim.simulate", "simulate"),
+    "simulate": ("fleetsim.simulation", "simulate"),
     "Result": ("fleetsim.result", "Result"),
     "read_result": ("fleetsim.result", "read_result"),
     "FleetsimError": ("fleetsim.errors", "FleetsimError"),

@@ -56,7 +56,8 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
 def _month_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if isinstance(out.index, pd.PeriodIndex):
-        out.index = out.index.strftime("%Y-%m")
+        out.index = out.index.strftime("%Y-%m").rename(out.index.name)
+    if not isinstance(out.index, pd.RangeIndex):
         out = out.reset_index()
     if "month" in out.columns and isinstance(out["month"].dtype, pd.PeriodDtype):
         out["month"] = out["month"].dt.strftime("%Y-%m")

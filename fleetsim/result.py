@@ -11,6 +11,9 @@ from fleetsim import io
 from fleetsim.accounting.books import ACCOUNTS, KINDS, UNITS
 
 
+_PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
+
+
 class Result:
     """What :func:`fleetsim.simulate` returns.
 
@@ -68,6 +71,36 @@ class Result:
         table = ledger.pivot_table(index="month", columns=by, values="amount_usd", aggfunc="sum", fill_value=0.0)
         return table.reindex(self.monthly.index, fill_value=0.0)
 
+    def rollup(self, period: str = "Y") -> pd.DataFrame:
+        """The monthly table aggregated to quarters (``"Q"``) or years (``"Y"``).
+
+        Totals are summed, means weighted by hours, month-end counts taken at the period's last
+        month, peaks as maxima, and cost per H100e-hour recomputed from its parts.
+        """
+        freq = _PERIODS.get(period)
+        if freq is None:
+            raise ValueError(f"unknown period {period!r}; use 'Q' (quarter) or 'Y' (year)")
+        m = self.monthly
+        key = m.index.asfreq(freq)
+        key.name = {"Q": "quarter", "Y": "year"}[freq]
+        hours = pd.Series(m.index.days_in_month.to_numpy() * 24.0, index=m.index)
+        grouped = m.groupby(key)
+        out = pd.DataFrame(index=grouped.size().index)
+        for column in m.columns:
+            kind = KINDS.get(column, "total")
+            if kind == "total":
+                out[column] = grouped[column].sum()
+            elif kind == "mean":
+                out[column] = (m[column] * hours).groupby(key).sum() / hours.groupby(key).sum()
+            elif kind == "end":
+                out[column] = grouped[column].last()
+            elif kind == "peak":
+                out[column] = grouped[column].max()
+        available = (m.h100e_available * hours).groupby(key).sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["cost_per_h100e_hour_usd"] = np.where(available > 0, out.operating_cost_usd / available, np.nan)
+        return out[list(m.columns)]
+
     def summary(self) -> dict[str, float]:
         """Headline figures of the run (the table ``fleetsim run`` prints)."""
         m = self.monthly
@@ -91,16 +124,23 @@ class Result:
         return {**self.meta, "units": self.units, "accounts": self.accounts, "kinds": KINDS,
                 "warnings": self.warnings}
 
-    def to_csv(self, folder: str | Path) -> Path:
-        """Write ``monthly.csv``, ``ledger.csv``, ``training.csv`` and ``meta.json`` atomically."""
-        return self._write(folder, "csv")
+    def to_csv(self, folder: str | Path, periods: tuple[str, ...] = ()) -> Path:
+        """Write ``monthly.csv``, ``ledger.csv``, ``training.csv`` and ``meta.json`` atomically.
 
-    def to_parquet(self, folder: str | Path) -> Path:
+        ``periods`` (``"quarter"``, ``"year"``) adds ``quarterly.csv`` / ``yearly.csv`` roll-ups.
+        """
+        return self._write(folder, "csv", periods)
+
+    def to_parquet(self, folder: str | Path, periods: tuple[str, ...] = ()) -> Path:
         """As :meth:`to_csv`, in Parquet."""
-        return self._write(folder, "parquet")
+        return self._write(folder, "parquet", periods)
 
-    def _write(self, folder: str | Path, fmt: str) -> Path:
+    def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = ()) -> Path:
         tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training}
+        for period in periods:
+            rolled = self.rollup(period)
+            name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
+            tables[name] = rolled.set_axis(rolled.index.astype(str).rename("period"))
         return io.write_atomically(folder, lambda tmp: io.write_tables(tmp, tables, self._meta_out(), fmt))
 
     def __repr__(self) -> str:

@@ -12,7 +12,10 @@ from fleetsim.errors import FleetsimError
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # files and pipes: no truncated columns
+    return console
 
 
 def _load(path: str, overrides: list[tuple[str, str]]):
@@ -63,26 +66,43 @@ def summary_table(result, title: str):
     return table
 
 
-def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool) -> int:
-    from fleetsim.simulate import simulate
+def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool,
+        periods: tuple[str, ...] = ()) -> int:
+    import warnings
+
+    from fleetsim.errors import FleetsimWarning
+    from fleetsim.simulation import simulate
 
     scenario = _load(path, overrides)
-    result = simulate(scenario)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
+        result = simulate(scenario)
     target = Path(output) if output else Path("out") / scenario.name
     if fmt == "parquet":
-        result.to_parquet(target)
+        result.to_parquet(target, periods)
     else:
-        result.to_csv(target)
+        result.to_csv(target, periods)
     if not quiet:
         console = _console()
         m = result.monthly
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
                                             f"({len(m)} months, seed {scenario.spec.seed})"))
-        for warning in result.warnings:
-            _console(stderr=True).print(f"[yellow]warning:[/] {warning}")
-        console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in ('monthly', 'ledger', 'training'))} "
-                      f"and meta.json to {target}/")
+        tables = ["monthly", "ledger", "training", *({"quarter": "quarterly", "year": "yearly"}[p] for p in periods)]
+        console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
+    _print_warnings(result.warnings)
     return 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _print_warnings(messages: list[str]) -> None:
+    """Warnings go to stderr, even with --quiet: they are never silently dropped."""
+    if messages:
+        console = _console(stderr=True)
+        for message in messages:
+            console.print(f"[yellow]warning:[/] {message}", markup=True, soft_wrap=True)
 
 
 def validate(paths: list[str], overrides: list[tuple[str, str]]) -> int:
@@ -93,8 +113,12 @@ def validate(paths: list[str], overrides: list[tuple[str, str]]) -> int:
         except FleetsimError as exc:
             failures.append(str(exc))
             continue
+        from fleetsim.consistency import scenario_warnings
+
         spec = scenario.spec
-        print(f"{path}: valid ({len(spec.sites)} sites, {len(spec.orders)} orders, {spec.months} months)")
+        print(f"{path}: valid ({_plural(len(spec.sites), 'site')}, {_plural(len(spec.orders), 'order')}, "
+              f"{_plural(spec.months, 'month')})")
+        _print_warnings([f"{path}: {message}" for message in scenario_warnings(scenario)])
     if failures:
         print("fleetsim: error: " + "\n".join(failures), file=sys.stderr)
         return 1
@@ -127,17 +151,18 @@ def catalog(name: str | None) -> int:
         console.print(table)
         return 0
     entries = _catalog()
-    table = Table(title="Built-in hardware catalog (H100e = dense BF16 over 989 TFLOP/s; * = estimate)")
-    for column in ("name", "power", "overhead", "dense BF16", "H100e", "price", "life", "failures/yr"):
-        table.add_column(column, justify="left" if column == "name" else "right")
+    table = Table(title="Built-in hardware catalog (H100e = dense BF16 over the H100's 989 TFLOP/s; "
+                        "* = estimate)", title_justify="left")
+    headers = ("name", "power W", "overhead", "BF16 TFLOP/s", "H100e", "price USD", "life y", "fail/yr")
+    for column in headers:
+        table.add_column(column, justify="left" if column == "name" else "right", no_wrap=True)
     for entry_name, entry in entries.items():
-        raw = values[entry_name]
-        star = {f: "*" if sources[entry_name].get(f, {}).get("estimate") else "" for f in raw}
-        table.add_row(entry_name, f"{raw['power']}{star['power']}",
-                      f"{entry.system_overhead:.2f}{star['system_overhead']}",
-                      f"{raw['flops']}{star['flops']}", f"{entry.flops / 989e12:.2f}",
-                      f"{raw['price']}{star['price']}", f"{raw['life']}{star['life']}",
-                      f"{entry.failure_rate:.2f}{star['failure_rate']}")
+        star = {f: "*" if info.get("estimate") else "" for f, info in sources[entry_name].items()}
+        cells = [(entry.power, "power", "{:,.0f}"), (entry.system_overhead, "system_overhead", "{:.2f}"),
+                 (entry.flops / 1e12, "flops", "{:,.0f}"), (entry.flops / 989e12, "", "{:.2f}"),
+                 (entry.price, "price", "{:,.0f}"), (entry.life / 12, "life", "{:g}"),
+                 (entry.failure_rate, "failure_rate", "{:.2f}")]
+        table.add_row(entry_name, *[fmt.format(v) + star.get(f, "") for v, f, fmt in cells])
     console.print(table)
     console.print("Sources: fleetsim catalog NAME")
     return 0

@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="override one field, e.g. --set sites.colossus-1.pue=1.3 or orders.0.count=1000 "
                           "(VALUE is read as YAML; repeatable)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
+    run.add_argument("--period", choices=("quarter", "year"), action="append", default=[],
+                     help="also write quarterly.csv / yearly.csv roll-ups (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     validate = commands.add_parser("validate", help="check scenario files without simulating",
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from fleetsim.cli.commands import run
 
-            return run(args.scenario, args.output, overrides, args.format, args.quiet)
+            return run(args.scenario, args.output, overrides, args.format, args.quiet, tuple(args.period))
         if args.command == "validate":
             from fleetsim.cli.commands import validate
 

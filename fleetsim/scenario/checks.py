@@ -3,7 +3,8 @@ agree with each other. Each check returns :class:`~fleetsim.errors.Problem` obje
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
 
 from fleetsim import months as _months
 from fleetsim.errors import Problem
@@ -12,17 +13,42 @@ from fleetsim.scenario.hardware import HardwareSpec, did_you_mean
 from fleetsim.scenario.schema import ScenarioSpec
 
 
+def _reference_problems(orders: Iterable[tuple[int, Any, Any]], sites: Collection[str] | None,
+                        hardware: Collection[str]) -> Iterator[Problem]:
+    """Problems of orders ``(index, site, hardware)`` naming a site or hardware not in the collections.
+
+    ``sites`` is None when the sites themselves are unreadable; names that are not text are left
+    to the schema.
+    """
+    for i, site, kind in orders:
+        if sites is not None and isinstance(site, str) and site not in sites:
+            yield Problem(f"order names a site that does not exist{did_you_mean(site, sites)} "
+                          f"(sites: {', '.join(sites)})", ("orders", i, "site"), value=site, has_value=True)
+        if isinstance(kind, str) and kind not in hardware:
+            yield Problem(f"order names hardware that does not exist{did_you_mean(kind, hardware)} "
+                          "(see 'fleetsim catalog', or define it under 'hardware:')",
+                          ("orders", i, "hardware"), value=kind, has_value=True)
+
+
 def check_references(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
     """Every order names an existing site and hardware."""
-    for i, order in enumerate(spec.orders):
-        if order.site not in spec.sites:
-            yield Problem(f"order names a site that does not exist{did_you_mean(order.site, spec.sites)} "
-                          f"(sites: {', '.join(spec.sites)})", ("orders", i, "site"), value=order.site,
-                          has_value=True)
-        if order.hardware not in hardware:
-            yield Problem(f"order names hardware that does not exist{did_you_mean(order.hardware, hardware)} "
-                          "(see 'fleetsim catalog', or define it under 'hardware:')",
-                          ("orders", i, "hardware"), value=order.hardware, has_value=True)
+    orders = ((i, order.site, order.hardware) for i, order in enumerate(spec.orders))
+    yield from _reference_problems(orders, spec.sites, hardware)
+
+
+def check_raw_references(tree: dict, catalog: Collection[str]) -> Iterator[Problem]:
+    """:func:`check_references` on the unvalidated tree, for a scenario the schema rejected.
+
+    So that a file with structural mistakes still has its unknown sites and hardware reported in
+    the same message. Parts too broken to read are skipped (the schema reports them).
+    """
+    orders, sites, hardware = tree.get("orders"), tree.get("sites"), tree.get("hardware")
+    if not isinstance(orders, list):
+        return
+    names = {*catalog, *(hardware if isinstance(hardware, dict) else ())}
+    rows = ((i, order.get("site"), order.get("hardware")) for i, order in enumerate(orders)
+            if isinstance(order, dict))
+    yield from _reference_problems(rows, sites if isinstance(sites, dict) and sites else None, names)
 
 
 def check_dates(spec: ScenarioSpec) -> Iterator[Problem]:

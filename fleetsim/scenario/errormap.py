@@ -75,13 +75,24 @@ def _example(path: Key) -> str:
     for meta in info.metadata:
         schema = getattr(meta, "json_schema", None)
         if isinstance(schema, dict) and schema.get("examples"):
-            return f"; for example {path[-1]}: {schema['examples'][0]}"
+            return f"; for example {path[-1]}: {flow(schema['examples'][0])}"
+    if info.examples:
+        return f"; for example {path[-1]}: {flow(info.examples[0])}"
     target = _strip(info.annotation)
     if isinstance(target, type) and issubclass(target, BaseModel):
         keys = [i.alias or n for n, i in target.model_fields.items() if i.is_required()]
         if keys:
             return f"; it needs {', '.join(keys)}"
     return ""
+
+
+def flow(value: Any) -> str:
+    """``value`` written as one line of YAML flow style, as a user would type it."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    return str(value)
 
 
 def value_at(tree: Any, path: Key) -> Any:
@@ -142,5 +153,10 @@ def problems_from_validation(exc: ValidationError, tree: Any, locations: dict[Ke
         problems.append(Problem(message, path, locate(path, locations, file),
                                 None if value is _MISSING else value,
                                 value is not _MISSING and not isinstance(value, (dict, list))))
-    problems.sort(key=lambda p: (p.location.file, p.location.line or 0, p.location.column or 0))
-    return problems
+    return sort_problems(problems)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """``problems`` in file order (file, line, column)."""
+    return sorted(problems, key=lambda p: (p.location.file, p.location.line or 0, p.location.column or 0)
+                  if p.location else ("", 0, 0))

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from fleetsim.errors import Location, Problem, ScenarioError
-from fleetsim.scenario.checks import check_all
-from fleetsim.scenario.errormap import problems_from_validation
+from fleetsim.scenario.checks import check_all, check_raw_references
+from fleetsim.scenario.errormap import problems_from_validation, sort_problems
 from fleetsim.scenario.hardware import HardwareSpec, resolve_hardware
 from fleetsim.scenario.schema import Hardware, ScenarioSpec
 from fleetsim.scenario.yamlread import Document, read_file, read_text
@@ -110,6 +110,8 @@ def _set_path(tree: dict, key: str, value: Any) -> Key:
             index = part
         else:
             raise KeyError(f"{'.'.join(parts[:i])} is a single value, it has no key {part!r}")
+        if not last and isinstance(node, dict) and index not in node:
+            _check_new_entry(tuple(path), node, part)
         path.append(index)
         if last:
             node[index] = value
@@ -118,6 +120,25 @@ def _set_path(tree: dict, key: str, value: Any) -> Key:
                 node[index] = {}
             node = node[index]
     return tuple(path)
+
+
+def _check_new_entry(parent: Key, entries: dict, name: str) -> None:
+    """Refuse a key path through an entry by name (a site...) that does not exist.
+
+    A key path may reach into an existing entry, a catalog hardware entry, or a section left
+    out of the file (``operations.utilization``); a new entry is added whole, by its own key.
+    """
+    import typing
+
+    from fleetsim.scenario.errormap import model_at
+    from fleetsim.scenario.hardware import did_you_mean
+
+    if typing.get_origin(model_at(parent)) is not dict or (parent == ("hardware",) and name in _catalog()):
+        return
+    section = ".".join(str(p) for p in parent)
+    existing = f" ({section}: {', '.join(entries)})" if entries else ""
+    raise KeyError(f"there is no {section} entry {name!r}{did_you_mean(name, entries)}{existing}; "
+                   f"to add one, set it whole, for example {section}.{name}={{...}}")
 
 
 _CATALOG: dict[str, Hardware] | None = None
@@ -143,7 +164,9 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
     try:
         spec = ScenarioSpec.model_validate(tree)
     except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, tree, locations, file)) from None
+        problems = problems_from_validation(exc, tree, locations, file)
+        problems += [_locate(p, tree, locations, file) for p in check_raw_references(tree, _catalog())]
+        raise ScenarioError(sort_problems(problems)) from None
     hardware, problems = resolve_hardware(_catalog(), spec.hardware)
     problems += check_all(spec, hardware)
     if problems:
@@ -201,7 +224,7 @@ def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
                                      ("extends",), where, target, True)])
     base_path = (path.parent / target).resolve()
     if base_path in chain or base_path == path.resolve():
-        cycle = " -> ".join(str(p) for p in (*chain, base_path))
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve(), base_path))
         raise ScenarioError([Problem(f"'extends' makes a cycle: {cycle}", ("extends",), where, target, True)])
     if not base_path.is_file():
         raise ScenarioError([Problem(f"base scenario not found: {base_path}; 'extends' is relative to "
@@ -213,6 +236,8 @@ def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
     locations = dict(base.locations)
     merged = _merge(base.data, over, (), locations, document.locations)
     merged.pop("extends", None)
+    if () in document.locations:  # a key missing from both files is reported in this one
+        locations[()] = document.locations[()]
     return Document(merged, str(path), locations)
 
 

@@ -59,9 +59,9 @@ class Site(Model):
 class Order(Model):
     """One cohort of identical accelerators delivered to one site."""
 
-    hardware: str = Field(description="Catalog or scenario hardware name, e.g. H100.")
+    hardware: str = Field(description="Catalog or scenario hardware name, e.g. H100.", examples=["H100"])
     count: Count("Number of accelerators.")
-    site: str = Field(description="Name of a site in 'sites'.")
+    site: str = Field(description="Name of a site in 'sites'.", examples=["colossus-1"])
     delivery: Delivery
     price: Quantity("money", "All-in capex per accelerator for this order (overrides the hardware's).") | None = None
     name: str | None = Field(None, description="A label for this order in outputs.")
@@ -125,7 +125,7 @@ class Revenue(Model):
 class TrainingRun(Model):
     """A training run consuming a share of training capacity until its compute budget is met."""
 
-    name: str = Field(description="Name of the run, e.g. grok-5.")
+    name: str = Field(description="Name of the run, e.g. grok-5.", examples=["grok-5"])
     compute: Quantity("compute", "Total training compute.")
     start: Month("First month of the run.")
     share: Ratio("Share of the fleet's training capacity the run uses.", 0.0, 1.0, "0.8", low_open=True) = 1.0
@@ -135,15 +135,17 @@ class TrainingRun(Model):
 class ScenarioSpec(Model):
     """A fleetsim scenario."""
 
-    name: str = Field(description="Short name; outputs go to out/<name>/ by default.", min_length=1)
+    name: str = Field(description="Short name; outputs go to out/<name>/ by default.", min_length=1,
+                      examples=["colossus"])
     description: str = Field("", description="What the scenario represents.")
     extends: str | None = Field(None, description="A base scenario file (relative path) this one deep-merges over.")
     start: Month("First simulated month.")
-    months: int = Field(description="Horizon in months.", ge=1, le=1200)
-    seed: int = Field(0, description="Seed for every random draw.", ge=0)
+    months: int = Field(description="Horizon in months.", ge=1, le=1200, examples=[60])
+    seed: int = Field(0, description="Seed for every random draw.", ge=0, examples=[7])
     hardware: dict[str, Hardware] = Field(default_factory=dict,
                                           description="Hardware added to or overriding the built-in catalog.")
-    sites: dict[str, Site] = Field(description="Sites by name.", min_length=1)
+    sites: dict[str, Site] = Field(description="Sites by name.", min_length=1, examples=[
+        {"colossus-1": {"pue": 1.25, "capacity": "150 MW", "electricity": {"price": "0.08 USD/kWh"}}}])
     orders: list[Order] = Field(default_factory=list, description="Accelerator orders, one cohort each.")
     operations: Operations = Operations()
     finance: Finance = Finance()

@@ -52,6 +52,7 @@ class _Builder:
         self.locations: dict[Path_, Location] = {}
         self.anchors: dict[str, Any] = {}
         self.resolver = YAML(typ="rt").resolver
+        self.path: Path_ = ()  # the key path being read, named by syntax errors
 
     def loc(self, mark) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
@@ -117,7 +118,9 @@ class _Builder:
                 return items
             item_path = (*path, len(items))
             self.locations[item_path] = self.loc(event.start_mark)
+            self.path = item_path
             items.append(self.node(event, item_path))
+            self.path = path
 
     def mapping(self, path: Path_) -> dict:
         result: dict[str, Any] = {}
@@ -128,14 +131,19 @@ class _Builder:
             if not isinstance(event, events.ScalarEvent) or event.tag is not None:
                 raise _Reject("keys must be plain words", path, event.start_mark)
             key = event.value
+            self.path = (*path, key)
             if key in result:
-                first = self.locations.get((*path, key))
+                first, kept = self.locations.get((*path, key)), result[key]
+                value = self.node(self.next(), (*path, key))
+                scalar = not isinstance(value, (dict, list))
+                keep = f", such as {key}: {kept}" if not isinstance(kept, (dict, list)) else ""
                 raise _Reject(
-                    f"key {key!r} is written twice in one mapping (first at line {first.line})",
-                    (*path, key), event.start_mark,
+                    f"key {key!r} is written twice in one mapping (first at line {first.line}); keep only one{keep}",
+                    (*path, key), event.start_mark, value if scalar else None, scalar,
                 )
             self.locations[(*path, key)] = self.loc(event.start_mark)
             result[key] = self.node(self.next(), (*path, key))
+            self.path = path
 
 
 class _DateText(str):
@@ -155,7 +163,10 @@ def read_text(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         location = builder.loc(mark) if mark else Location(file)
         detail = (exc.problem or exc.context or "not valid YAML").strip()
-        raise ScenarioError([Problem(f"YAML syntax error: {detail}", (), location)]) from None
+        if exc.problem and exc.context and exc.context_mark:
+            begun = builder.loc(exc.context_mark)
+            detail += f" ({exc.context.strip()} that begins at line {begun.line}, column {begun.column})"
+        raise ScenarioError([Problem(f"YAML syntax error: {detail}", builder.path, location)]) from None
     except YAMLError as exc:
         raise ScenarioError([Problem(f"YAML syntax error: {exc}", (), Location(file))]) from None
     return Document(data, file, builder.locations)
@@ -170,7 +181,9 @@ def _read_documents(builder: _Builder) -> Any:
             if documents > 1:
                 raise _Reject("a scenario file holds one YAML document; remove the second '---'",
                               (), event.start_mark)
-            data = builder.node(builder.next(), ())
+            root = builder.next()
+            builder.locations[()] = builder.loc(root.start_mark)
+            data = builder.node(root, ())
     return data
 
 
@@ -181,17 +194,28 @@ def read_file(path: str | Path) -> Document:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError([Problem(f"scenario file not found: {file}", (), Location(file))]) from None
+        raise ScenarioError([Problem(f"scenario file not found: {file} (looked in {Path.cwd()}); give the path "
+                                     "of a scenario YAML file, such as scenarios/colossus.yaml", (),
+                                     Location(file))]) from None
     except IsADirectoryError:
         raise ScenarioError([Problem(f"{file} is a folder, not a scenario file", (), Location(file))]) from None
     except OSError as exc:
         raise ScenarioError([Problem(f"cannot read {file}: {exc.strerror}", (), Location(file))]) from None
     if b"\x00" in raw:
-        raise ScenarioError([Problem("not a text file (it contains binary data); a scenario is YAML text",
-                                     (), Location(file))])
+        where = _byte_location(raw, raw.index(0), file)
+        raise ScenarioError([Problem("not a text file (it contains binary data, a NUL byte here); a scenario "
+                                     "is YAML text such as 'name: colossus'", (), where)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(f"not UTF-8 text (bad byte at offset {exc.start}); save the scenario as UTF-8",
-                                     (), Location(file))]) from None
+        bad = raw[exc.start:exc.end]
+        raise ScenarioError([Problem(f"not UTF-8 text (bad byte {bad.hex(' ', 1)} at offset {exc.start}); save the "
+                                     "scenario as UTF-8", (), _byte_location(raw, exc.start, file))]) from None
     return read_text(text, file)
+
+
+def _byte_location(raw: bytes, offset: int, file: str) -> Location:
+    """The line and column (in characters) of byte ``offset`` of ``raw``."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return Location(file, raw.count(b"\n", 0, offset) + 1, column)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from fleetsim import __version__
 from fleetsim.accounting.books import build_books
+from fleetsim.consistency import check_stranding, scenario_warnings
 from fleetsim.engine import compile_plan, run
+from fleetsim.errors import FleetsimWarning
 from fleetsim.result import Result
 from fleetsim.scenario.load import Scenario, load
 
@@ -26,4 +29,7 @@ def simulate(scenario: Scenario | str | Path) -> Result:
         "seed": scenario.spec.seed,
         "overrides": {key: value for key, value in scenario.overrides},
     }
-    return Result(books.monthly, books.ledger, books.training, meta)
+    found = [*scenario_warnings(scenario), *check_stranding(plan, trace)]
+    for message in found:
+        warnings.warn(message, FleetsimWarning, stacklevel=2)
+    return Result(books.monthly, books.ledger, books.training, meta, found)

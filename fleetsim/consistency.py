@@ -1,0 +1,76 @@
+"""Consistency checks: the scenario is valid, but something in it deserves a look.
+
+Each ``check_*`` function returns messages; :func:`scenario_warnings` runs those that need only
+the scenario (``fleetsim validate`` prints them), :func:`result_warnings` those that need a
+simulated trace. None of them raises: they become :class:`~fleetsim.errors.FleetsimWarning`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fleetsim import months as _months
+from fleetsim.engine.model import Trace
+from fleetsim.engine.plan import Plan
+from fleetsim.scenario.load import Scenario
+
+MAX_ENERGY_PRICE_USD_PER_MWH = 1000.0   # 1 USD/kWh
+MAX_PUE = 2.0
+MIN_ACCELERATOR_PRICE_USD = 1000.0
+STRANDED_SHARE = 0.25
+
+
+def check_magnitudes(scenario: Scenario) -> list[str]:
+    """Energy prices above 1 USD/kWh, PUE above 2, accelerators cheaper than 1,000 USD."""
+    found = []
+    for name, site in scenario.spec.sites.items():
+        highest = max(value for _, value in site.electricity.price.points)
+        if highest > MAX_ENERGY_PRICE_USD_PER_MWH:
+            found.append(f"sites.{name}.electricity.price reaches {highest / 1000:g} USD/kWh, above 1 USD/kWh: "
+                         "is the unit right (USD/kWh vs USD/MWh)?")
+        if site.pue > MAX_PUE:
+            found.append(f"sites.{name}.pue is {site.pue:g}; large AI sites run at 1.1 to 1.6")
+    for i, order in enumerate(scenario.spec.orders):
+        price = order.price if order.price is not None else scenario.hardware[order.hardware].price_usd
+        if price < MIN_ACCELERATOR_PRICE_USD:
+            found.append(f"orders.{i} costs {price:g} USD per accelerator, under 1,000 USD: "
+                         "price is per accelerator, all-in (e.g. 42000 USD for an H100)")
+    return found
+
+
+def check_horizon(scenario: Scenario) -> list[str]:
+    """Orders (or parts of windows) delivered after the last simulated month."""
+    spec = scenario.spec
+    end = spec.start + spec.months
+    found = []
+    for i, order in enumerate(spec.orders):
+        if order.delivery[1] >= end:
+            found.append(f"orders.{i} ({order.hardware} at {order.site}) is delivered after the horizon "
+                         f"(last month {_months.to_text(end - 1)}); those accelerators are not simulated")
+    return found
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """Warnings that need only the scenario."""
+    return [*check_magnitudes(scenario), *check_horizon(scenario)]
+
+
+def check_stranding(plan: Plan, trace: Trace) -> list[str]:
+    """Sites whose capacity never energises all delivered hardware, and long stranded spells."""
+    found = []
+    for site in plan.sites:
+        sl = site.cohorts
+        stranded = trace.stranded[:, sl].sum(axis=1)
+        installed = trace.installed[:, sl].sum(axis=1)
+        if stranded[-1] > 0:
+            waiting_mw = float(trace.stranded[-1, sl] @ plan.cohorts.unit_facility_mw[sl])
+            found.append(f"site {site.name}: {stranded[-1]:,} delivered accelerators are still not energised at "
+                         f"the end; they need {waiting_mw:,.1f} MW more facility capacity (or a higher install_rate)")
+        on_site = stranded + installed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(on_site > 0, stranded / on_site, 0.0)
+        spell = int((share > STRANDED_SHARE).sum())
+        if spell >= 3:
+            found.append(f"site {site.name}: over {STRANDED_SHARE:.0%} of its accelerators wait for power or "
+                         f"installation in {spell} months (peak {share.max():.0%})")
+    return found

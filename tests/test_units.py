@@ -1,0 +1,72 @@
+"""The unit registry and quantity parsing."""
+
+import pytest
+
+from fleetsim import months, units
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("1.2 GW", "power", 1200.0),
+    ("150 MW", "power", 150.0),
+    ("150000 kW", "power", 150.0),
+    ("700 W", "accelerator power", 700.0),
+    ("0.08 USD/kWh", "energy price", 80.0),
+    ("80 USD/MWh", "energy price", 80.0),
+    ("9 MUSD/MW", "money per power", 9e6),
+    ("2 GUSD", "money", 2e9),
+    ("500 mUSD", "money", 0.5),
+    ("2.0 USD/Mtok", "token price", 2e-6),
+    ("25 MUSD/month", "money per month", 25e6),
+    ("300 MUSD/year", "money per month", 25e6),
+    ("5 years", "life", 60.0),
+    ("5 days", "duration", 120.0),
+    ("6e27 FLOP", "compute", 6e27),
+    ("989 TFLOP/s", "compute rate", 989e12),
+    ("3 MMBtu", "energy", 3 * 1055.05585262e6 / 3.6e9),
+])
+def test_parse_converts_to_internal_units(text, kind, expected):
+    assert units.parse(text, kind) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("value", "kind", "fragment"), [
+    ("150 kg", "power", "dimension [mass]"),
+    ("150", "power", "needs its unit"),
+    (150, "power", "needs its unit"),
+    ("0.08", "energy price", "needs its unit"),
+    ("150 MWW", "power", "unknown unit"),
+    ("3 MBtu", "energy", "write MMBtu"),
+    ("many MW", "power", "number followed by a unit"),
+    (True, "power", "with its unit"),
+])
+def test_parse_rejects_with_an_example(value, kind, fragment):
+    with pytest.raises(units.UnitProblem) as info:
+        units.parse(value, kind)
+    assert fragment in str(info.value)
+    assert units.KINDS[kind].example in str(info.value) or "MMBtu" in str(info.value)
+
+
+def test_one_application_registry():
+    import pint
+
+    assert pint.get_application_registry().get() is units.ureg
+
+
+def test_pint_month_is_an_average_month():
+    assert units.ureg.Quantity(1, "month").to("hour").magnitude == pytest.approx(730.5)
+
+
+def test_months_roundtrip_and_real_hours():
+    m = months.parse("2024-07")
+    assert months.to_text(m + 6) == "2025-01"
+    assert months.hours_in_month(months.parse("2024-02")) == 29 * 24
+    assert months.hours_in_month(months.parse("2023-02")) == 28 * 24
+    assert months.hours_in_month(months.parse("2024-07")) == 31 * 24
+    assert months.hours_array(months.parse("2024-01"), 12).sum() == 366 * 24
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("2024-13", "does not exist"), ("2024-7", "YYYY-MM"), ("2024-07-01", "full date"), ("July", "YYYY-MM"),
+])
+def test_bad_months(text, fragment):
+    with pytest.raises(months.MonthProblem, match=fragment):
+        months.parse(text)
