@@ -1,8 +1,10 @@
 """fleetsim: datacenter power and GPU-fleet capacity and cost, month by month.
 
->>> import fleetsim                                          # doctest: +SKIP
->>> res = fleetsim.simulate("scenarios/colossus.yaml")       # doctest: +SKIP
->>> res.monthly[["energy_cost_usd", "depreciation_usd"]]     # doctest: +SKIP
+Example::
+
+    import fleetsim
+    res = fleetsim.simulate("scenarios/colossus.yaml")
+    res.monthly[["energy_cost_usd", "depreciation_usd"]]
 
 The public names are imported lazily, so ``import fleetsim`` (and ``fleetsim --help``) stay fast.
 """

@@ -27,6 +27,10 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
     """
     target = Path(target)
     parent = target.parent if str(target.parent) else Path(".")
+    blocker = next((p for p in (target, *target.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise OutputError(f"cannot write to output folder {target}: {blocker} is a file, not a folder; "
+                          "choose a folder with -o, for example -o out/run1")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))

@@ -10,7 +10,6 @@ import pandas as pd
 from fleetsim import io
 from fleetsim.accounting.books import ACCOUNTS, KINDS, UNITS
 
-
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
 
 

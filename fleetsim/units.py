@@ -44,6 +44,11 @@ class Kind:
     example: str
 
     @property
+    def a(self) -> str:
+        """The name with its article: 'a power', 'an energy price'."""
+        return f"{'an' if self.name[0] in 'aeiou' else 'a'} {self.name}"
+
+    @property
     def dimensionality(self):
         return ureg.Unit(self.internal).dimensionality
 
@@ -97,12 +102,12 @@ def _unit_factor(unit_text: str, kind_name: str) -> float:
             TypeError, ValueError, SyntaxError) as exc:
         raise UnitProblem(
             f"unknown unit {unit_text!r}{_hint_for_unknown(unit_text)}; "
-            f"expected a {kind.name} such as {kind.example!r}"
+            f"expected {kind.a} such as {kind.example!r}"
         ) from exc
     if unit.dimensionality != kind.dimensionality:
         got = "no dimension" if unit.dimensionless else f"{unit.dimensionality}"
         raise UnitProblem(
-            f"{unit_text!r} has dimension {got}, but this field is a {kind.name} "
+            f"{unit_text!r} has dimension {got}, but this field is {kind.a} "
             f"({kind.dimensionality}); for example {kind.example!r}"
         )
     return float(ureg.Quantity(1.0, unit).to(kind.internal).magnitude)
@@ -121,10 +126,10 @@ def parse(value: object, kind_name: str) -> float:
     """
     kind = KINDS[kind_name]
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise UnitProblem(f"expected a {kind.name} with its unit, such as {kind.example!r}")
+        raise UnitProblem(f"expected {kind.a} with its unit, such as {kind.example!r}")
     if not isinstance(value, str):
         raise UnitProblem(
-            f"a {kind.name} needs its unit written: {value!r} has none; for example {kind.example!r}"
+            f"{kind.a} needs its unit written: {value!r} has none; for example {kind.example!r}"
         )
     match = _NUMBER.match(value)
     if not match:
@@ -133,7 +138,7 @@ def parse(value: object, kind_name: str) -> float:
     unit_text = value[match.end():].strip()
     if not unit_text:
         raise UnitProblem(
-            f"a {kind.name} needs its unit written: {value!r} has none; for example {kind.example!r}"
+            f"{kind.a} needs its unit written: {value!r} has none; for example {kind.example!r}"
         )
     if not math.isfinite(magnitude):
         raise UnitProblem(f"{value!r} is not a finite number; for example {kind.example!r}")

@@ -48,7 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("name", metavar="NAME", nargs="?", help="one entry, with every source (e.g. H100)")
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+    parser.set_defaults(_commands=commands.choices)
     return parser
+
+
+def _refuse_unknown(extra: list[str], command: argparse.ArgumentParser) -> None:
+    """Usage error for arguments ``command`` does not take, naming a close option if there is one."""
+    import difflib
+
+    options = [o for action in command._actions for o in action.option_strings]
+    hints = [f"; did you mean {close[0]}?" for word in extra if word.startswith("-")
+             for close in [difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.6)] if close]
+    command.error(f"unrecognized arguments: {' '.join(extra)}{hints[0] if hints else ''}")
 
 
 def _split_override(text: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
@@ -62,7 +73,9 @@ def _split_override(text: str, parser: argparse.ArgumentParser) -> tuple[str, st
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _refuse_unknown(extra, args._commands[args.command])
     overrides = [_split_override(o, parser) for o in getattr(args, "overrides", [])]
     from fleetsim.errors import FleetsimError
 

@@ -109,6 +109,7 @@ def compile_plan(scenario: Scenario) -> Plan:
     spec = scenario.spec
     start, months = spec.start, spec.months
     site_names = list(spec.sites)
+    life_override = spec.finance.depreciation.life
     rows = []
     for position, order in enumerate(spec.orders):
         hw = scenario.hardware[order.hardware]
@@ -127,7 +128,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         hardware=np.array([r[3].name for r in rows], dtype=object),
         count=np.array([r[4] for r in rows], dtype=np.int64),
         delivery=np.array([r[1] for r in rows], dtype=np.int64),
-        life=np.array([r[3].life_months for r in rows], dtype=np.int64),
+        life=np.array([r[3].life_months if life_override is None else max(1, round(life_override))
+                       for r in rows], dtype=np.int64),
         unit_it_mw=it_mw,
         unit_facility_mw=it_mw * pue[site_idx] if rows else it_mw,
         h100e=np.array([r[3].h100e for r in rows], dtype=float),

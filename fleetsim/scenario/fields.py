@@ -8,6 +8,7 @@ Messages always say what a valid value looks like.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,7 @@ def check_ratio(value: Any, low: float, high: float, example: str, subpath: tupl
             re.fullmatch(r"[-+]?\d+(\.\d*)?", stripped) else ""
         raise fail(f"expected a plain number between {low:g} and {high:g}, such as {example}{hint}",
                    subpath)
-    if not _is_number(value):
+    if not _is_number(value) or not math.isfinite(value):
         raise fail(f"expected a plain number between {low:g} and {high:g}, such as {example}", subpath)
     below = value <= low if low_open else value < low
     if below or value > high:
@@ -100,7 +101,7 @@ def Count(description: str, example: str = "100000"):  # noqa: N802
 
 
 def check_number(value: Any, example: str, minimum: float = 0.0) -> float:
-    if not _is_number(value):
+    if not _is_number(value) or not math.isfinite(value):
         raise fail(f"expected a plain number, such as {example}")
     if value < minimum:
         raise fail(f"must be at least {minimum:g}; for example {example}")
@@ -143,7 +144,8 @@ def check_delivery(value: Any) -> tuple[int, int]:
                 raise fail(f"a delivery window needs '{key}'; write {{from: 2025-09, to: 2026-06}}")
         first, last = check_month(value["from"], ("from",)), check_month(value["to"], ("to",))
         if last < first:
-            raise fail("the window ends before it begins: 'to' must not be earlier than 'from'", ("to",))
+            raise fail("the window ends before it begins: 'to' must not be earlier than 'from'; "
+                       "write {from: 2025-09, to: 2026-06}", ("to",))
         return first, last
     month = check_month(value)
     return month, month
@@ -239,7 +241,8 @@ def _read_csv(path: str, kind: str | None, low: float, high: float, example: str
         try:
             month = _months.parse(row[0].strip())
         except _months.MonthProblem as exc:
-            raise fail(f"{path}:{number}: {exc}", sub) from None
+            raise fail(f"{path}:{number}:1: {exc} (given: {row[0].strip()!r})", sub) from None
+        at = f"{path}:{number}:{len(row[0]) + 2}"  # the value's column (written unquoted)
         text = row[1].strip()
         if kind is not None:
             unit = row[2].strip() if len(header) == 3 else unit_in_header
@@ -247,11 +250,11 @@ def _read_csv(path: str, kind: str | None, low: float, high: float, example: str
         try:
             value: Any = text if kind is not None else float(text)
         except ValueError:
-            raise fail(f"{path}:{number}: expected a number, got {text!r}", sub) from None
+            raise fail(f"{at}: expected a number such as {example}, got {text!r}", sub) from None
         try:
             points.append((month, _parse_value(value, kind, low, high, example, ())))
         except PydanticCustomError as exc:
-            raise fail(f"{path}:{number}: {exc.message()}", sub) from None
+            raise fail(f"{at}: {exc.message()} (given: {text!r})", sub) from None
     if not points:
         raise fail(f"schedule file {path} has no rows", sub)
     return points

@@ -59,7 +59,8 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
             target = entry.like
             if target in trail:
                 cycle = " -> ".join((*trail, target))
-                problems.append(Problem(f"'like' makes a cycle: {cycle}; one entry must define its fields",
+                problems.append(Problem(f"'like' makes a cycle: {cycle}; one entry must define its fields "
+                                        "or inherit from a catalog entry, such as like: H100",
                                         ("hardware", name, "like"), value=target, has_value=True))
                 return None
             if target not in scenario and target not in catalog:

@@ -111,7 +111,7 @@ def _set_path(tree: dict, key: str, value: Any) -> Key:
         else:
             raise KeyError(f"{'.'.join(parts[:i])} is a single value, it has no key {part!r}")
         if not last and isinstance(node, dict) and index not in node:
-            _check_new_entry(tuple(path), node, part)
+            _check_new_entry(tuple(path), node, part, ".".join(parts[i + 1:]))
         path.append(index)
         if last:
             node[index] = value
@@ -122,23 +122,27 @@ def _set_path(tree: dict, key: str, value: Any) -> Key:
     return tuple(path)
 
 
-def _check_new_entry(parent: Key, entries: dict, name: str) -> None:
+def _check_new_entry(parent: Key, entries: dict, name: str, rest: str) -> None:
     """Refuse a key path through an entry by name (a site...) that does not exist.
 
     A key path may reach into an existing entry, a catalog hardware entry, or a section left
     out of the file (``operations.utilization``); a new entry is added whole, by its own key.
     """
+    import difflib
     import typing
 
     from fleetsim.scenario.errormap import model_at
     from fleetsim.scenario.hardware import did_you_mean
 
-    if typing.get_origin(model_at(parent)) is not dict or (parent == ("hardware",) and name in _catalog()):
+    names = [*entries, *(n for n in _catalog() if n not in entries)] if parent == ("hardware",) else list(entries)
+    if typing.get_origin(model_at(parent)) is not dict or name in names:
         return
     section = ".".join(str(p) for p in parent)
-    existing = f" ({section}: {', '.join(entries)})" if entries else ""
-    raise KeyError(f"there is no {section} entry {name!r}{did_you_mean(name, entries)}{existing}; "
-                   f"to add one, set it whole, for example {section}.{name}={{...}}")
+    existing = f" ({section}: {', '.join(names)})" if names else ""
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6) or names[:1]
+    instead = f"name an existing one, such as {section}.{close[0]}.{rest}, or " if close else ""
+    raise KeyError(f"there is no {section} entry {name!r}{did_you_mean(name, names)}{existing}; "
+                   f"{instead}add a new entry whole: {section}.{name}={{...}}")
 
 
 _CATALOG: dict[str, Hardware] | None = None
@@ -225,10 +229,15 @@ def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
     base_path = (path.parent / target).resolve()
     if base_path in chain or base_path == path.resolve():
         cycle = " -> ".join(str(p) for p in (*chain, path.resolve(), base_path))
-        raise ScenarioError([Problem(f"'extends' makes a cycle: {cycle}", ("extends",), where, target, True)])
+        raise ScenarioError([Problem(f"'extends' makes a cycle: {cycle}; remove 'extends' from one of them",
+                                     ("extends",), where, target, True)])
     if not base_path.is_file():
-        raise ScenarioError([Problem(f"base scenario not found: {base_path}; 'extends' is relative to "
-                                     f"{path.parent}", ("extends",), where, target, True)])
+        from fleetsim.scenario.hardware import did_you_mean
+
+        nearby = [p.name for p in base_path.parent.glob("*.y*ml") if p.resolve() != path.resolve()]
+        raise ScenarioError([Problem(f"base scenario not found: {base_path}{did_you_mean(Path(target).name, nearby)}"
+                                     f" ('extends' is relative to {path.parent.resolve()})", ("extends",), where,
+                                     target, True)])
     base = _read_tree(base_path, (*chain, path.resolve()))
     if not isinstance(base.data, dict):
         raise ScenarioError([Problem("the base scenario is not a mapping", (), Location(str(base_path)))])

@@ -91,6 +91,8 @@ class Depreciation(Model):
         "straight_line", description="straight_line, or declining_balance (switching to straight line when larger).")
     salvage: Ratio("Salvage value as a share of price.", 0.0, 1.0, "0.1") = 0.0
     rate: Ratio("Declining-balance rate per year, in (0, 1].", 0.0, 1.0, "0.4", low_open=True) | None = None
+    life: Quantity("life", "Useful life of every accelerator (depreciation period and retirement age), "
+                           "overriding the hardware's own.") | None = None
 
 
 class Opex(Model):

@@ -1,0 +1,126 @@
+"""fleetsim benchmarks: one command, figures and ratios. Run: ``python benchmarks/run.py``.
+
+Targets (design §7, 2-core machine): simulate(flagship) < 0.1 s after import; ``fleetsim run``
+end to end < 2 s; 100× accelerators changes run time < 10 %; 1,000 orders × 10 sites × 240
+months < 5 s and < 300 MB. Speed is measured here, never asserted in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def in_subprocess(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON line, which is returned."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def command_time(args: list[str], repeat: int) -> float:
+    return best(lambda: subprocess.run(args, capture_output=True, check=True), repeat)
+
+
+def big_scenario(orders: int = 1000, sites: int = 10, months: int = 240) -> str:
+    """A synthetic scenario: ``orders`` orders spread over ``sites`` sites and the horizon."""
+    lines = ["name: big", "start: 2025-01", f"months: {months}", "seed: 3", "sites:"]
+    for s in range(sites):
+        lines += [f"  s{s}:", "    pue: 1.2", "    capacity: {2025-01: 200 MW, 2030-01: 600 MW, 2035-01: 1.2 GW}",
+                  "    electricity: {price: 0.07 USD/kWh, escalation: 0.02}", "    install_rate: 20000",
+                  "    construction_cost: 10 MUSD/MW"]
+    lines.append("orders:")
+    hardware = ["H100", "H200", "B200", "GB200", "GB300", "MI300X"]
+    for i in range(orders):
+        year, month = divmod(i * (months - 12) // orders, 12)
+        when = f"{2025 + year}-{month + 1:02d}"
+        delivery = f"{{from: {when}, to: {2025 + year + 1}-{month + 1:02d}}}" if i % 4 == 0 else when
+        lines.append(f"  - {{hardware: {hardware[i % len(hardware)]}, count: {1000 + 37 * i}, "
+                     f"site: s{i % sites}, delivery: {delivery}}}")
+    lines += ["operations: {utilization: 0.8, training_share: 0.5, power_draw: {busy: 0.75, idle: 0.25}}",
+              "finance: {opex: {fixed: 10 MUSD/month, maintenance: 0.03}}",
+              "revenue: {inference: {tokens_per_h100e_hour: 3.0e6, price: 1 USD/Mtok}}"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions; the best time is reported")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str]] = []
+
+    imports = in_subprocess(
+        "import json,time;t=time.perf_counter();import pandas;a=time.perf_counter();"
+        "import fleetsim.units;b=time.perf_counter();import fleetsim.simulation;c=time.perf_counter();"
+        "print(json.dumps({'pandas':a-t,'units':b-a,'rest':c-b}))")
+    rows.append(("import pandas", f"{imports['pandas']:.3f} s", ""))
+    rows.append(("import fleetsim.units (pint registry)", f"{imports['units']:.3f} s", ""))
+    rows.append(("import rest of fleetsim (simpy, pydantic, ...)", f"{imports['rest']:.3f} s", ""))
+
+    import warnings
+
+    import fleetsim
+
+    warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+    scenario = fleetsim.load(FLAGSHIP)
+    fleetsim.simulate(scenario)  # warm caches
+    load_t = best(lambda: fleetsim.load(FLAGSHIP), args.repeat)
+    sim_t = best(lambda: fleetsim.simulate(scenario), args.repeat)
+    rows.append(("load(colossus)", f"{load_t:.3f} s", ""))
+    rows.append(("simulate(colossus) after import", f"{sim_t:.3f} s", f"target < 0.100 s: {sim_t / 0.1:.2f}x"))
+
+    changes = {f"orders.{i}.count": o.count * 100 for i, o in enumerate(scenario.spec.orders)}
+    for name, site in scenario.spec.sites.items():
+        if site.install_rate is not None:
+            changes[f"sites.{name}.install_rate"] = site.install_rate * 100
+        changes[f"sites.{name}.capacity"] = {f"{m // 12}-{m % 12 + 1:02d}": f"{v * 100} MW"
+                                              for m, v in site.capacity.points}
+    big_counts = scenario.override(changes)
+    sim_100 = best(lambda: fleetsim.simulate(big_counts), args.repeat)
+    rows.append(("simulate(colossus, 100x accelerators)", f"{sim_100:.3f} s",
+                 f"ratio {sim_100 / sim_t:.3f} (target change < 10%)"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = str(Path(sys.executable).with_name("fleetsim"))
+        run_t = command_time([exe, "run", str(FLAGSHIP), "-o", f"{tmp}/out", "--quiet"], max(3, args.repeat // 2))
+        help_t = command_time([exe, "--help"], args.repeat)
+        rows.append(("fleetsim run colossus (end to end)", f"{run_t:.3f} s", f"target < 2 s: {run_t / 2:.2f}x"))
+        rows.append(("fleetsim --help", f"{help_t:.3f} s", ""))
+        path = Path(tmp) / "big.yaml"
+        path.write_text(big_scenario())
+        big = in_subprocess(
+            "import json,time,resource,warnings;import fleetsim;warnings.simplefilter('ignore');"
+            "base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024;"
+            f"t=time.perf_counter();r=fleetsim.simulate({str(path)!r});d=time.perf_counter()-t;"
+            "print(json.dumps({'time':d,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+            "'base':base,'ledger':len(r.ledger)}))")
+    rows.append(("1,000 orders x 10 sites x 240 months (load+simulate)", f"{big['time']:.3f} s",
+                 f"target < 5 s: {big['time'] / 5:.2f}x"))
+    rows.append(("  peak memory of that process (RSS)", f"{big['rss']:.0f} MB",
+                 f"target < 300 MB: {big['rss'] / 300:.2f}x (after imports: {big['base']:.0f} MB)"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"fleetsim {fleetsim.__version__} benchmarks (best of {args.repeat}; Python {sys.version.split()[0]})")
+    for label, value, note in rows:
+        print(f"  {label:<{width}}  {value:>10}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
