@@ -62,53 +62,62 @@ def _fractions(plan: Plan):
     return partial(rules.straight_line_fractions, salvage=finance.salvage)
 
 
-def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray]:
-    """(site, hardware) groups of the cohorts and the cohorts × groups indicator matrix."""
+def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
+    """(site, hardware) groups, each cohort's group, and the cohorts × groups indicator matrix."""
     cohorts = plan.cohorts
     keys = [(plan.sites[s].name, h) for s, h in zip(cohorts.site, cohorts.hardware, strict=True)]
     groups = sorted(set(keys))
     index = {g: i for i, g in enumerate(groups)}
+    member = np.array([index[k] for k in keys], dtype=np.int64)
     indicator = np.zeros((len(keys), len(groups)))
-    indicator[np.arange(len(keys)), [index[k] for k in keys]] = 1.0
-    return groups, indicator
+    indicator[np.arange(len(keys)), member] = 1.0
+    return groups, member, indicator
 
 
 def build_books(plan: Plan, trace: Trace) -> Books:
-    """Compute the ledger, the monthly table and the training table of a simulated plan."""
+    """Compute the ledger, the monthly table and the training table of a simulated plan.
+
+    Utilization, training share, draw and prices do not vary between the cohorts of one
+    (site, hardware) group, so most flows are computed per group directly: available hours times
+    a cohorts × groups matrix weighted by each cohort's power, H100e or cost. Memory and time
+    then follow months × groups, not months × cohorts.
+    """
     c, f, n_months = plan.cohorts, plan.finance, plan.months
     months = pd.period_range(start=pd.Period(year=plan.start // 12, month=plan.start % 12 + 1, freq="M"),
                              periods=n_months, freq="M", name="month")
-    pue = np.array([s.pue for s in plan.sites])[c.site] if len(c) else np.zeros(0)
-    price_mwh = np.array([s.price_usd_per_mwh for s in plan.sites]).T[:, c.site] if len(c) else np.zeros((n_months, 0))
+    groups, member, indicator = _groups(plan)
+    group_site = np.array([[s.name for s in plan.sites].index(site) for site, _ in groups], dtype=np.int64)
+    pue = np.array([s.pue for s in plan.sites])
     avail = trace.available_hours
-    it_energy = rules.energy_mwh(c.unit_it_mw, avail, plan.utilization, plan.busy_draw, plan.idle_draw)
-    facility_energy = it_energy * pue[None, :]
-    h100e_hours = avail * c.h100e[None, :]
-    busy_h100e_hours = h100e_hours * plan.utilization[:, None]
-    training_hours = busy_h100e_hours * plan.training_share[:, None]
-    inference_hours = busy_h100e_hours - training_hours
+    draw = plan.utilization * plan.busy_draw + (1.0 - plan.utilization) * plan.idle_draw
+    it_energy = (avail @ (indicator * c.unit_it_mw[:, None])) * draw[:, None]
+    facility_energy = it_energy * pue[group_site][None, :]
+    h100e_hours = avail @ (indicator * c.h100e[:, None])
+    busy_hours = h100e_hours * plan.utilization[:, None]
+    training_hours = busy_hours * plan.training_share[:, None]
+    inference_hours = busy_hours - training_hours
     tokens = inference_hours * f.tokens_per_h100e_hour
-    cost = c.count * c.price
-    delivered_now = np.arange(n_months)[:, None] == c.delivery[None, :]
-    books_mask = rules.on_books(c.delivery, c.life, n_months)
+    price_mwh = np.array([s.price_usd_per_mwh for s in plan.sites]).T if plan.sites else np.zeros((n_months, 0))
+    cost = (c.count * c.price).astype(float)
+    capex = np.zeros((n_months, len(groups)))
+    inside = c.delivery < n_months
+    np.add.at(capex, (c.delivery[inside], member[inside]), cost[inside])
 
-    cohort_accounts = {
-        "energy": facility_energy * price_mwh,
-        "hardware_capex": delivered_now * cost[None, :],
-        "hardware_depreciation": rules.depreciation(cost, c.delivery, c.life, n_months, _fractions(plan)),
-        "maintenance": books_mask * (cost * f.maintenance / 12.0)[None, :],
+    depreciation = rules.depreciation(cost, c.delivery, c.life, n_months, _fractions(plan))
+    maintenance_weights = indicator * (cost * f.maintenance / 12.0)[:, None]
+    group_accounts = {
+        "energy": facility_energy * price_mwh[:, group_site],
+        "hardware_capex": capex,
+        "hardware_depreciation": depreciation @ indicator,
+        "maintenance": rules.on_books(c.delivery, c.life, n_months) @ maintenance_weights,
         "inference_revenue": tokens * f.token_price_usd[:, None],
     }
-    groups, indicator = _groups(plan)
-    rows = []
-    for account, flows in cohort_accounts.items():
-        grouped = flows @ indicator
-        for g, (site, hardware) in enumerate(groups):
-            rows.append((account, site, hardware, grouped[:, g]))
+    rows = [(account, site, hardware, flows[:, g])
+            for account, flows in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
     for site in plan.sites:
-        capex = rules.facility_capex(site.capacity_mw, site.construction_usd_per_mw, site.pue)
-        rows.append(("facility_capex", site.name, "", capex))
-        rows.append(("facility_depreciation", site.name, "", rules.facility_depreciation(capex, f.facility_life)))
+        facility = rules.facility_capex(site.capacity_mw, site.construction_usd_per_mw, site.pue)
+        rows.append(("facility_capex", site.name, "", facility))
+        rows.append(("facility_depreciation", site.name, "", rules.facility_depreciation(facility, f.facility_life)))
     rows.append(("fixed_opex", "", "", f.fixed_opex_usd.astype(float)))
 
     ledger = _ledger(rows, months)
