@@ -114,3 +114,15 @@ def test_schema_is_json_schema_with_units():
     site = schema["$defs"]["Site"]
     assert site["additionalProperties"] is False
     assert site["properties"]["pue"]["minimum"] == 1.0
+
+
+def test_like_itself_means_the_catalog_entry(make_scenario):
+    sc = make_scenario().override({"hardware.H100": {"like": "H100", "life": "6 years"}})
+    assert sc.hardware["H100"].life_months == 72 and sc.hardware["H100"].power_w == 700
+
+
+def test_broken_entry_is_reported_once(make_scenario):
+    with pytest.raises(ScenarioError) as info:
+        make_scenario().override({"hardware.TEST.like": "TEST2", "hardware.TEST2": {"like": "TEST"}})
+    text = str(info.value)
+    assert "makes a cycle" in text and "orders.0.hardware" not in text

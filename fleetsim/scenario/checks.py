@@ -33,7 +33,8 @@ def _reference_problems(orders: Iterable[tuple[int, Any, Any]], sites: Collectio
 def check_references(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
     """Every order names an existing site and hardware."""
     orders = ((i, order.site, order.hardware) for i, order in enumerate(spec.orders))
-    yield from _reference_problems(orders, spec.sites, hardware)
+    # an entry of the scenario's hardware: section that failed to resolve is reported there already
+    yield from _reference_problems(orders, spec.sites, {*hardware, *spec.hardware})
 
 
 def check_raw_references(tree: dict, catalog: Collection[str]) -> Iterator[Problem]:

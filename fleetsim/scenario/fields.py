@@ -241,7 +241,7 @@ def _read_csv(path: str, kind: str | None, low: float, high: float, example: str
         try:
             month = _months.parse(row[0].strip())
         except _months.MonthProblem as exc:
-            raise fail(f"{path}:{number}:1: {exc} (given: {row[0].strip()!r})", sub) from None
+            raise fail(f"{path}:{number}:1: {exc}; the file has {row[0].strip()!r}", sub) from None
         at = f"{path}:{number}:{len(row[0]) + 2}"  # the value's column (written unquoted)
         text = row[1].strip()
         if kind is not None:
@@ -254,7 +254,7 @@ def _read_csv(path: str, kind: str | None, low: float, high: float, example: str
         try:
             points.append((month, _parse_value(value, kind, low, high, example, ())))
         except PydanticCustomError as exc:
-            raise fail(f"{at}: {exc.message()} (given: {text!r})", sub) from None
+            raise fail(f"{at}: {exc.message()}; the file has {text!r}", sub) from None
     if not points:
         raise fail(f"schedule file {path} has no rows", sub)
     return points

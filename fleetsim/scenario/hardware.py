@@ -57,22 +57,22 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
             return base
         if entry.like is not None:
             target = entry.like
-            if target in trail:
+            if target == name and name in catalog:  # "H100: {like: H100}": the built-in H100, then these fields
+                base = catalog[name].model_dump(exclude_none=True, exclude={"like"})
+            elif target in trail:
                 cycle = " -> ".join((*trail, target))
                 problems.append(Problem(f"'like' makes a cycle: {cycle}; one entry must define its fields "
                                         "or inherit from a catalog entry, such as like: H100",
                                         ("hardware", name, "like"), value=target, has_value=True))
                 return None
-            if target not in scenario and target not in catalog:
+            elif target not in scenario and target not in catalog:
                 problems.append(Problem("'like' names no hardware" + did_you_mean(target, {*scenario, *catalog}),
                                         ("hardware", name, "like"), value=target, has_value=True))
                 return None
-            if target == name:
-                base = catalog[name].model_dump(exclude_none=True, exclude={"like"}) if name in catalog else None
             else:
                 base = fields_of(target, (*trail, target))
-            if base is None:
-                return None
+                if base is None:
+                    return None
         elif name in catalog:
             base = catalog[name].model_dump(exclude_none=True, exclude={"like"})
         else:

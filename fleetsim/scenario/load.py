@@ -174,7 +174,7 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
     hardware, problems = resolve_hardware(_catalog(), spec.hardware)
     problems += check_all(spec, hardware)
     if problems:
-        raise ScenarioError([_locate(p, tree, locations, file) for p in problems])
+        raise ScenarioError(sort_problems([_locate(p, tree, locations, file) for p in problems]))
     return Scenario(spec, hardware, tree, locations, path, overrides)
 
 
