@@ -24,12 +24,15 @@ def check_magnitudes(scenario: Scenario) -> list[str]:
     """Energy prices above 1 USD/kWh, PUE above 2, accelerators cheaper than 1,000 USD."""
     found = []
     for name, site in scenario.spec.sites.items():
-        highest = max(value for _, value in site.electricity.price.points)
-        if highest > MAX_ENERGY_PRICE_USD_PER_MWH:
-            found.append(f"sites.{name}.electricity.price reaches {highest / 1000:g} USD/kWh, above 1 USD/kWh: "
-                         "is the unit right (USD/kWh vs USD/MWh)?")
-        if site.pue > MAX_PUE:
-            found.append(f"sites.{name}.pue is {site.pue:g}; large AI sites run at 1.1 to 1.6")
+        prices = [(f"sites.{name}.electricity.price", site.electricity.price)] if site.electricity else []
+        prices += [(f"sites.{name}.supply.{source_name}.price", source.price)
+                   for source_name, source in (site.supply or {}).items() if hasattr(source, "price")]
+        for key, price in prices:
+            if price.maximum > MAX_ENERGY_PRICE_USD_PER_MWH:
+                found.append(f"{key} reaches {price.maximum / 1000:g} USD/kWh, above 1 USD/kWh: "
+                             "is the unit right (USD/kWh vs USD/MWh)?")
+        if site.pue.maximum > MAX_PUE:
+            found.append(f"sites.{name}.pue reaches {site.pue.maximum:g}; large AI sites run at 1.1 to 1.6")
     for i, order in enumerate(scenario.spec.orders):
         price = order.price if order.price is not None else scenario.hardware[order.hardware].price_usd
         if price < MIN_ACCELERATOR_PRICE_USD:
@@ -63,7 +66,7 @@ def check_stranding(plan: Plan, trace: Trace) -> list[str]:
         stranded = trace.stranded[:, sl].sum(axis=1)
         installed = trace.installed[:, sl].sum(axis=1)
         if stranded[-1] > 0:
-            waiting_mw = float(trace.stranded[-1, sl] @ plan.cohorts.unit_facility_mw[sl])
+            waiting_mw = float(trace.stranded[-1, sl] @ plan.cohorts.unit_it_mw[sl]) * site.pue[-1]
             found.append(f"site {site.name}: {stranded[-1]:,} delivered accelerators are still not energised at "
                          f"the end; they need {waiting_mw:,.1f} MW more facility capacity (or a higher install_rate)")
         on_site = stranded + installed

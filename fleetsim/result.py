@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fleetsim import io
-from fleetsim.accounting.books import ACCOUNTS, KINDS, UNITS
+from fleetsim.accounting.columns import ACCOUNTS, ENERGY_COLUMNS, KINDS, UNITS
 
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
 
@@ -27,6 +27,9 @@ class Result:
         money column of ``monthly`` (:attr:`accounts`).
     training : DataFrame
         One row per training run: start, end, compute, H100e-hours, energy, attributed cost.
+    energy : DataFrame
+        Energy by source: ``month, site, source, kind, energy_mwh, cost_usd, emissions_tco2``
+        (what no source could serve appears as source ``unserved``).
     units : dict
         Column → pint unit string ("" for counts).
     meta : dict
@@ -36,10 +39,11 @@ class Result:
     """
 
     def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
-                 warnings: list[str] | None = None):
+                 warnings: list[str] | None = None, energy: pd.DataFrame | None = None):
         self.monthly = monthly
         self.ledger = ledger
         self.training = training
+        self.energy = energy if energy is not None else pd.DataFrame(columns=ENERGY_COLUMNS)
         self.meta = meta
         self.units = dict(UNITS)
         self.accounts = dict(ACCOUNTS)
@@ -111,6 +115,8 @@ class Result:
             "h100e_end": float(m.h100e.iloc[-1]),
             "stranded_peak": float(m.stranded.max()),
             "energy_mwh_total": float(m.energy_mwh.sum()),
+            "unserved_energy_mwh_total": float(m.unserved_energy_mwh.sum()),
+            "emissions_tco2_total": float(m.emissions_tco2.sum()),
             "capex_usd_total": float((m.hardware_capex_usd + m.facility_capex_usd).sum()),
             "cash_burn_usd_mean_monthly": float(m.cash_burn_usd.mean()),
             "cumulative_cash_usd_end": float(m.cumulative_cash_usd.iloc[-1]),
@@ -135,7 +141,7 @@ class Result:
         return self._write(folder, "parquet", periods)
 
     def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = ()) -> Path:
-        tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training}
+        tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
@@ -157,4 +163,4 @@ def read_result(folder: str | Path) -> Result:
     training = tables["training"]
     if len(training):
         training["completed"] = training["completed"].astype(str).str.lower().isin(["true", "1"])
-    return Result(tables["monthly"], tables["ledger"], training, meta, warnings)
+    return Result(tables["monthly"], tables["ledger"], training, meta, warnings, tables["energy"])

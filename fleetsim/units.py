@@ -68,6 +68,13 @@ KINDS: dict[str, Kind] = {
         Kind("life", "month", "5 years"),
         Kind("compute", "FLOP", "6e27 FLOP"),
         Kind("compute rate", "FLOP/s", "989 TFLOP/s"),
+        Kind("money per energy", "USD/MWh", "280 USD/kWh"),
+        Kind("fuel price", "USD/MMBtu", "3.5 USD/MMBtu"),
+        Kind("heat rate", "MMBtu/MWh", "9.5 MMBtu/MWh"),
+        Kind("carbon intensity", "t/MWh", "0.42 t/MWh"),
+        Kind("fuel carbon", "t/MMBtu", "53.06 kg/MMBtu"),
+        Kind("demand charge", "USD/MW/month", "12 USD/kW/month"),
+        Kind("water intensity", "L/kWh", "1.8 L/kWh"),
     ]
 }
 """Field kinds by name. ``internal`` is the unit the engine works in."""

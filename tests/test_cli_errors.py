@@ -345,8 +345,8 @@ def test_base_scenario_is_valid(workdir, capsys):
     _write(workdir, SCENARIO, BASE)
     code, _, err = _run_in_process((*RUN, "--quiet"), capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (workdir / OUT).iterdir()) == ["ledger.csv", "meta.json", "monthly.csv",
-                                                                   "training.csv"]
+    assert sorted(p.name for p in (workdir / OUT).iterdir()) == ["energy.csv", "ledger.csv", "meta.json",
+                                                                   "monthly.csv", "training.csv"]
 
 
 def test_there_are_enough_cases():
@@ -372,7 +372,7 @@ def test_mistake_leaves_previous_output_untouched(name, workdir, capsys):
     assert code == 0, err
     _setup(workdir, case)
     before = _snapshot(workdir)
-    assert len([p for p in before if p.startswith(OUT + "/")]) == 4
+    assert len([p for p in before if p.startswith(OUT + "/")]) == 5
     code, out, err = _run_in_process(case.argv, capsys)
     _check_message(case, code, out, err)
     _check_nothing_written(case, workdir, before)

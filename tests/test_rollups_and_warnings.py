@@ -83,7 +83,7 @@ def test_warnings_are_collected_and_issued(make_scenario):
         res = fleetsim.simulate(sc)
     text = "\n".join(res.warnings)
     assert len(caught) == len(res.warnings) == 6
-    assert "above 1 USD/kWh" in text and "pue is 2.5" in text and "under 1,000 USD" in text
+    assert "above 1 USD/kWh" in text and "pue reaches 2.5" in text and "under 1,000 USD" in text
     assert "delivered after the horizon" in text
     assert "still not energised at the end" in text and "wait for power" in text
 
@@ -91,7 +91,7 @@ def test_warnings_are_collected_and_issued(make_scenario):
 def test_validate_and_run_print_warnings(make_scenario, tmp_path, capsys):
     sc = make_scenario(capacity="1 MW")
     assert main(["validate", str(sc.path), "--set", "sites.s1.pue=2.2"]) == 0
-    assert "pue is 2.2" in capsys.readouterr().err
+    assert "pue reaches 2.2" in capsys.readouterr().err
     assert main(["run", str(sc.path), "-o", str(tmp_path / "o"), "--quiet"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and "still not energised" in captured.err

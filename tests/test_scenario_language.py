@@ -66,7 +66,7 @@ def test_override_catalog_entry_in_place(make_scenario):
 def test_override_revalidates_and_is_immutable(make_scenario):
     sc = make_scenario()
     sc2 = sc.override({"sites.s1.pue": 1.3, "orders.0.count": 10})
-    assert sc.spec.sites["s1"].pue == 1.25 and sc2.spec.sites["s1"].pue == 1.3
+    assert sc.spec.sites["s1"].pue.maximum == 1.25 and sc2.spec.sites["s1"].pue.maximum == 1.3
     assert sc2.spec.orders[0].count == 10
     assert sc2.overrides == (("sites.s1.pue", 1.3), ("orders.0.count", 10))
     with pytest.raises(ScenarioError, match=r"sites\.s1\.pue"):
@@ -85,7 +85,7 @@ def test_extends_deep_merges(tmp_path):
         "orders:\n  - {hardware: H100, count: 5, site: colossus-1, delivery: 2024-08}\n")
     sc = fleetsim.load(tmp_path / "variant.yaml")
     assert sc.name == "variant"
-    assert sc.spec.sites["colossus-1"].pue == 1.4
+    assert sc.spec.sites["colossus-1"].pue.maximum == 1.4
     assert sc.spec.sites["colossus-1"].install_rate == 60000        # kept from the base
     assert len(sc.spec.orders) == 1                                 # lists are replaced whole
 
@@ -113,7 +113,7 @@ def test_schema_is_json_schema_with_units():
     assert "capacity" in text and "x-unit-kind" in text
     site = schema["$defs"]["Site"]
     assert site["additionalProperties"] is False
-    assert site["properties"]["pue"]["minimum"] == 1.0
+    assert site["properties"]["pue"]["anyOf"][0] == {"type": "number", "minimum": 1, "maximum": 3}
 
 
 def test_like_itself_means_the_catalog_entry(make_scenario):

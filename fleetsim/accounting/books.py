@@ -1,8 +1,10 @@
-"""From the engine's trace to the books: per-cohort flows, the ledger and the monthly table.
+"""From the engine's trace to the books: the ledger, the monthly table, energy and training.
 
-Every money flow is first computed per cohort (or per site, or fleet-wide) and month, then
-grouped by (site, hardware) into ledger accounts. The monthly money columns are sums of the
-same grouped flows, so the ledger summed by month and account equals them.
+Utilization, training share, draw, PUE and prices do not vary between the cohorts of one
+(site, hardware) group, so flows are computed per group: available hours times a cohorts ×
+groups matrix weighted by each cohort's power, H100e or cost. Memory and time follow months ×
+groups, not months × cohorts. The monthly money columns are sums of the same ledger rows, so
+the ledger summed by month and account equals them.
 """
 
 from __future__ import annotations
@@ -14,38 +16,11 @@ import numpy as np
 import pandas as pd
 
 from fleetsim.accounting import rules
+from fleetsim.accounting.columns import ACCOUNTS, COLUMNS
+from fleetsim.accounting.power import power_books
+from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
-
-ACCOUNTS: dict[str, str] = {
-    "energy": "energy_cost_usd",
-    "hardware_capex": "hardware_capex_usd",
-    "facility_capex": "facility_capex_usd",
-    "hardware_depreciation": "depreciation_usd",
-    "facility_depreciation": "depreciation_usd",
-    "fixed_opex": "opex_usd",
-    "maintenance": "opex_usd",
-    "inference_revenue": "revenue_usd",
-}
-"""Ledger account → the monthly money column it sums into."""
-
-UNITS: dict[str, str] = {
-    "accelerators": "", "h100e": "", "h100e_available": "", "stranded": "",
-    "capacity_mw": "MW", "it_power_mw": "MW", "facility_power_mw": "MW", "peak_facility_power_mw": "MW",
-    "energy_mwh": "MWh", "training_h100e_hours": "hour", "inference_h100e_hours": "hour", "tokens": "tok",
-    "energy_cost_usd": "USD", "hardware_capex_usd": "USD", "facility_capex_usd": "USD",
-    "depreciation_usd": "USD", "opex_usd": "USD", "revenue_usd": "USD", "operating_cost_usd": "USD",
-    "cash_burn_usd": "USD", "cumulative_cash_usd": "USD", "cost_per_h100e_hour_usd": "USD/hour",
-}
-"""Monthly column → pint unit ("" for counts). H100e-hours are hours of one H100 equivalent."""
-
-KINDS: dict[str, str] = {
-    **dict.fromkeys(["accelerators", "h100e", "stranded", "cumulative_cash_usd"], "end"),
-    **dict.fromkeys(["h100e_available", "capacity_mw", "it_power_mw", "facility_power_mw"], "mean"),
-    "peak_facility_power_mw": "peak", "cost_per_h100e_hour_usd": "ratio",
-}
-"""How each column aggregates over time: "end" (month-end), "mean" (hour-weighted), "peak",
-"ratio" (recomputed from parts); every other column is a "total"."""
 
 
 @dataclass
@@ -53,6 +28,7 @@ class Books:
     monthly: pd.DataFrame
     ledger: pd.DataFrame
     training: pd.DataFrame
+    energy: pd.DataFrame
 
 
 def _fractions(plan: Plan):
@@ -75,38 +51,30 @@ def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
 
 
 def build_books(plan: Plan, trace: Trace) -> Books:
-    """Compute the ledger, the monthly table and the training table of a simulated plan.
-
-    Utilization, training share, draw and prices do not vary between the cohorts of one
-    (site, hardware) group, so most flows are computed per group directly: available hours times
-    a cohorts × groups matrix weighted by each cohort's power, H100e or cost. Memory and time
-    then follow months × groups, not months × cohorts.
-    """
+    """Compute the ledger, the monthly table, the energy table and the training table."""
     c, f, n_months = plan.cohorts, plan.finance, plan.months
     months = pd.period_range(start=pd.Period(year=plan.start // 12, month=plan.start % 12 + 1, freq="M"),
                              periods=n_months, freq="M", name="month")
     groups, member, indicator = _groups(plan)
-    group_site = np.array([[s.name for s in plan.sites].index(site) for site, _ in groups], dtype=np.int64)
-    pue = np.array([s.pue for s in plan.sites])
+    site_names = [s.name for s in plan.sites]
+    group_site = np.array([site_names.index(site) for site, _ in groups], dtype=np.int64)
+    pue = np.array([s.pue for s in plan.sites]).reshape(len(plan.sites), n_months).T
     avail = trace.available_hours
     draw = plan.utilization * plan.busy_draw + (1.0 - plan.utilization) * plan.idle_draw
     it_energy = (avail @ (indicator * c.unit_it_mw[:, None])) * draw[:, None]
-    facility_energy = it_energy * pue[group_site][None, :]
+    facility_energy = it_energy * pue[:, group_site]
     h100e_hours = avail @ (indicator * c.h100e[:, None])
     busy_hours = h100e_hours * plan.utilization[:, None]
     training_hours = busy_hours * plan.training_share[:, None]
     inference_hours = busy_hours - training_hours
     tokens = inference_hours * f.tokens_per_h100e_hour
-    price_mwh = np.array([s.price_usd_per_mwh for s in plan.sites]).T if plan.sites else np.zeros((n_months, 0))
     cost = (c.count * c.price).astype(float)
     capex = np.zeros((n_months, len(groups)))
     inside = c.delivery < n_months
     np.add.at(capex, (c.delivery[inside], member[inside]), cost[inside])
-
     depreciation = rules.depreciation(cost, c.delivery, c.life, n_months, _fractions(plan))
     maintenance_weights = indicator * (cost * f.maintenance / 12.0)[:, None]
     group_accounts = {
-        "energy": facility_energy * price_mwh[:, group_site],
         "hardware_capex": capex,
         "hardware_depreciation": depreciation @ indicator,
         "maintenance": rules.on_books(c.delivery, c.life, n_months) @ maintenance_weights,
@@ -114,39 +82,46 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     }
     rows = [(account, site, hardware, flows[:, g])
             for account, flows in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
-    for site in plan.sites:
-        facility = rules.facility_capex(site.capacity_mw, site.construction_usd_per_mw, site.pue)
+    for s, site in enumerate(plan.sites):
+        facility = rules.facility_capex(site.capacity_mw, site.construction_usd_per_mw, pue[:, s])
         rows.append(("facility_capex", site.name, "", facility))
         rows.append(("facility_depreciation", site.name, "", rules.facility_depreciation(facility, f.facility_life)))
     rows.append(("fixed_opex", "", "", f.fixed_opex_usd.astype(float)))
+    power = power_books(plan, trace, facility_energy, it_energy, group_site, groups, months)
+    rows += power.rows
 
-    ledger = _ledger(rows, months)
-    monthly = pd.DataFrame(index=months)
-    monthly["accelerators"] = trace.installed.sum(axis=1).astype(float)
-    monthly["h100e"] = trace.installed @ c.h100e
-    monthly["h100e_available"] = h100e_hours.sum(axis=1) / plan.hours
-    monthly["stranded"] = trace.stranded.sum(axis=1).astype(float)
-    monthly["capacity_mw"] = np.sum([s.capacity_mw for s in plan.sites], axis=0)
-    monthly["it_power_mw"] = it_energy.sum(axis=1) / plan.hours
-    monthly["facility_power_mw"] = facility_energy.sum(axis=1) / plan.hours
-    monthly["peak_facility_power_mw"] = trace.installed @ c.unit_facility_mw
-    monthly["energy_mwh"] = facility_energy.sum(axis=1)
-    monthly["training_h100e_hours"] = training_hours.sum(axis=1)
-    monthly["inference_h100e_hours"] = inference_hours.sum(axis=1)
-    monthly["tokens"] = tokens.sum(axis=1)
+    series = {
+        "accelerators": trace.installed.sum(axis=1).astype(float),
+        "h100e": trace.installed @ c.h100e,
+        "h100e_available": h100e_hours.sum(axis=1) / plan.hours,
+        "stranded": trace.stranded.sum(axis=1).astype(float),
+        "capacity_mw": np.sum([s.capacity_mw for s in plan.sites], axis=0),
+        "it_power_mw": it_energy.sum(axis=1) / plan.hours,
+        "facility_power_mw": facility_energy.sum(axis=1) / plan.hours,
+        "energy_mwh": facility_energy.sum(axis=1),
+        "training_h100e_hours": training_hours.sum(axis=1),
+        "inference_h100e_hours": inference_hours.sum(axis=1),
+        "tokens": tokens.sum(axis=1),
+        **power.series,
+    }
     for column in dict.fromkeys(ACCOUNTS.values()):
-        monthly[column] = 0.0
+        series[column] = np.zeros(n_months)
     for account, _, _, values in rows:
-        monthly[ACCOUNTS[account]] += values
+        series[ACCOUNTS[account]] = series[ACCOUNTS[account]] + values
+    monthly = pd.DataFrame(series, index=months)
     add_derived(monthly)
-    training = _training(plan, monthly)
-    return Books(monthly, ledger, training)
+    monthly = monthly[list(COLUMNS)]
+    return Books(monthly, _ledger(rows, months), training_runs(plan, monthly), power.energy)
 
 
 def add_derived(monthly: pd.DataFrame) -> None:
-    """Operating cost, cash burn, cumulative cash and cost per H100e-hour, from their parts."""
-    monthly["operating_cost_usd"] = monthly.energy_cost_usd + monthly.depreciation_usd + monthly.opex_usd
-    monthly["cash_burn_usd"] = (monthly.energy_cost_usd + monthly.hardware_capex_usd + monthly.facility_capex_usd
+    """Operating cost, cash burn, cumulative cash and cost per H100e-hour, from their parts.
+
+    Energy costs are purchased energy, fuel and demand charges together.
+    """
+    energy = monthly.energy_cost_usd + monthly.fuel_cost_usd + monthly.demand_charge_usd
+    monthly["operating_cost_usd"] = energy + monthly.depreciation_usd + monthly.opex_usd
+    monthly["cash_burn_usd"] = (energy + monthly.hardware_capex_usd + monthly.facility_capex_usd
                                 + monthly.opex_usd - monthly.revenue_usd)
     monthly["cumulative_cash_usd"] = -monthly.cash_burn_usd.cumsum()
     hours = monthly.index.days_in_month.to_numpy() * 24.0
@@ -170,40 +145,3 @@ def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:
                              "amount_usd": pd.Series(dtype=float)})
     ledger = pd.concat(frames, ignore_index=True)
     return ledger.sort_values(["month", "account", "site", "hardware"], kind="stable").reset_index(drop=True)
-
-
-TRAINING_COLUMNS = ["name", "start", "end", "completed", "compute_flop", "h100e_hours", "energy_mwh",
-                    "depreciation_usd", "energy_cost_usd", "cost_usd"]
-
-
-def _training(plan: Plan, monthly: pd.DataFrame) -> pd.DataFrame:
-    """Runs take, in file order, their share of each month's training H100e-hours until their
-    compute is met; each is charged depreciation and energy in proportion to its share of the
-    fleet's available H100e-hours that month."""
-    pool = monthly.training_h100e_hours.to_numpy().copy()
-    available = (monthly.h100e_available.to_numpy() * plan.hours)
-    records = []
-    for run in plan.training:
-        need = run.compute / rules.training_compute_per_h100e_hour(run.mfu)
-        used = np.zeros(plan.months)
-        end = None
-        for t in range(max(run.start, 0), plan.months):
-            take = min(run.share * monthly.training_h100e_hours.iat[t], pool[t], need - used.sum())
-            used[t] = max(take, 0.0)
-            pool[t] -= used[t]
-            if used.sum() >= need * (1 - 1e-12):
-                end = t
-                break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(available > 0, used / available, 0.0)
-        dep = float(share @ monthly.depreciation_usd.to_numpy())
-        energy_cost = float(share @ monthly.energy_cost_usd.to_numpy())
-        records.append({
-            "name": run.name, "start": monthly.index[run.start].strftime("%Y-%m") if run.start < plan.months else "",
-            "end": monthly.index[end].strftime("%Y-%m") if end is not None else "",
-            "completed": end is not None,
-            "compute_flop": used.sum() * rules.training_compute_per_h100e_hour(run.mfu),
-            "h100e_hours": used.sum(), "energy_mwh": float(share @ monthly.energy_mwh.to_numpy()),
-            "depreciation_usd": dep, "energy_cost_usd": energy_cost, "cost_usd": dep + energy_cost,
-        })
-    return pd.DataFrame(records, columns=TRAINING_COLUMNS)

@@ -87,7 +87,8 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         m = result.monthly
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
                                             f"({len(m)} months, seed {scenario.spec.seed})"))
-        tables = ["monthly", "ledger", "training", *({"quarter": "quarterly", "year": "yearly"}[p] for p in periods)]
+        rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
+        tables = ["monthly", "ledger", "training", "energy", *rollups]
         console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
     _print_warnings(result.warnings)
     return 0

@@ -66,7 +66,7 @@ class SiteModel:
         self.offset = sl.start
         size = sl.stop - sl.start
         cohorts = plan.cohorts
-        self.unit_facility_mw = cohorts.unit_facility_mw[sl]
+        self.unit_it_mw = cohorts.unit_it_mw[sl]
         self.failure_rate = cohorts.failure_rate[sl]
         self.installed = np.zeros(size, np.int64)
         self.in_repair = np.zeros(size, np.int64)
@@ -122,11 +122,12 @@ class SiteModel:
 
     def install(self, month: int) -> None:
         """Energise waiting cohorts first come, first served, within install rate and capacity."""
-        headroom = self.site.capacity_mw[month] - float(self.installed @ self.unit_facility_mw)
+        pue = self.site.pue[month]
+        headroom = self.site.capacity_mw[month] - float(self.installed @ self.unit_it_mw) * pue
         budget = self.site.install_rate
         while self.queue and budget > 0:
             local = self.queue[0]
-            unit = self.unit_facility_mw[local]
+            unit = self.unit_it_mw[local] * pue
             fits = math.floor(headroom / unit + 1e-9) if unit > 0 else self.waiting[local]
             count = int(min(self.waiting[local], budget, max(fits, 0)))
             if count > 0:

@@ -11,21 +11,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fleetsim.accounting.rules import escalate
+from fleetsim.engine.supply_plan import SourcePlan, compile_supply
 from fleetsim.months import hours_array
 from fleetsim.scenario.load import Scenario
 
 
 @dataclass(frozen=True)
 class SitePlan:
-    """One site: capacity per month (MW, facility), PUE, energy price (USD/MWh, escalated)."""
+    """One site, month by month: firm capacity (MW of facility power), PUE, power sources."""
 
     name: str
-    pue: float
+    pue: np.ndarray
     capacity_mw: np.ndarray
-    price_usd_per_mwh: np.ndarray
+    sources: list[SourcePlan]
     install_rate: float
     construction_usd_per_mw: float
+    water_l_per_kwh: float
     cohorts: slice
 
 
@@ -39,8 +40,7 @@ class Cohorts:
     count: np.ndarray         # accelerators (int64)
     delivery: np.ndarray      # month offset of delivery (may be ≥ months: after the horizon)
     life: np.ndarray          # months of useful life
-    unit_it_mw: np.ndarray    # full-load IT power per accelerator, MW
-    unit_facility_mw: np.ndarray  # unit_it_mw × PUE of its site
+    unit_it_mw: np.ndarray    # full-load IT power per accelerator, MW (× the site's PUE: facility power)
     h100e: np.ndarray         # H100 equivalents per accelerator
     price: np.ndarray         # capex per accelerator, USD
     failure_rate: np.ndarray  # annualised failing share
@@ -119,7 +119,6 @@ def compile_plan(scenario: Scenario) -> Plan:
             if count > 0:
                 rows.append((site_index, month - start, position, hw, count, price))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    pue = np.array([spec.sites[n].pue for n in site_names])
     site_idx = np.array([r[0] for r in rows], dtype=np.int64)
     it_mw = np.array([r[3].it_power_w * 1e-6 for r in rows], dtype=float)
     cohorts = Cohorts(
@@ -131,7 +130,6 @@ def compile_plan(scenario: Scenario) -> Plan:
         life=np.array([r[3].life_months if life_override is None else max(1, round(life_override))
                        for r in rows], dtype=np.int64),
         unit_it_mw=it_mw,
-        unit_facility_mw=it_mw * pue[site_idx] if rows else it_mw,
         h100e=np.array([r[3].h100e for r in rows], dtype=float),
         price=np.array([r[5] for r in rows], dtype=float),
         failure_rate=np.array([r[3].failure_rate for r in rows], dtype=float),
@@ -139,16 +137,17 @@ def compile_plan(scenario: Scenario) -> Plan:
     sites = []
     for i, name in enumerate(site_names):
         site = spec.sites[name]
-        price = np.array(site.electricity.price.series(start, months))
         first = int(np.searchsorted(site_idx, i, side="left"))
         last = int(np.searchsorted(site_idx, i, side="right"))
+        sources = compile_supply(site, start, months)
         sites.append(SitePlan(
             name=name,
-            pue=site.pue,
-            capacity_mw=np.array(site.capacity.series(start, months)),
-            price_usd_per_mwh=escalate(price, site.electricity.escalation),
+            pue=np.array(site.pue.series(start, months)),
+            capacity_mw=np.sum([source.firm_mw for source in sources], axis=0),
+            sources=sources,
             install_rate=float(site.install_rate) if site.install_rate is not None else np.inf,
             construction_usd_per_mw=site.construction_cost,
+            water_l_per_kwh=site.water,
             cohorts=slice(first, last),
         ))
     ops = spec.operations

@@ -75,7 +75,13 @@ def check_dates(spec: ScenarioSpec) -> Iterator[Problem]:
 
 def _schedules_from_start(spec: ScenarioSpec) -> Iterator[tuple[tuple, Schedule]]:
     for name, site in spec.sites.items():
-        yield ("sites", name, "electricity", "price"), site.electricity.price
+        yield ("sites", name, "pue"), site.pue
+        if site.electricity is not None:
+            yield ("sites", name, "electricity", "price"), site.electricity.price
+        for source_name, source in (site.supply or {}).items():
+            for key in ("price", "fuel_price"):
+                if hasattr(source, key):
+                    yield ("sites", name, "supply", source_name, key), getattr(source, key)
     yield ("operations", "utilization"), spec.operations.utilization
     yield ("operations", "training_share"), spec.operations.training_share
     if spec.revenue.inference is not None:

@@ -38,10 +38,29 @@ def _field(model: type[BaseModel], key: str):
     return None
 
 
-def model_at(path: Key) -> Any:
-    """The schema type found at data ``path`` (a model class, dict, list...), or None."""
+def _union_member(annotation: Any, data: Any) -> Any:
+    """The member of a union of models tagged by ``kind`` that ``data`` selects (else unchanged)."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType) or not isinstance(data, dict):
+        return annotation
+    for member in typing.get_args(annotation):
+        field = member.model_fields.get("kind") if isinstance(member, type) and issubclass(member, BaseModel) \
+            else None
+        if field is not None and data.get("kind") in typing.get_args(field.annotation):
+            return member
+    return annotation
+
+
+def model_at(path: Key, tree: Any = None) -> Any:
+    """The schema type found at data ``path`` (a model class, dict, list...), or None.
+
+    With ``tree``, unions tagged by ``kind`` resolve to the member the data names.
+    """
     current: Any = ScenarioSpec
-    for part in path:
+    for depth, part in enumerate(path):
+        if tree is not None:
+            current = _union_member(current, value_at(tree, path[:depth]))
         current = _strip(current)
         origin = typing.get_origin(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
@@ -55,18 +74,32 @@ def model_at(path: Key) -> Any:
             current = typing.get_args(current)[0]
         else:
             return None
+    if tree is not None:
+        current = _union_member(current, value_at(tree, path))
     return _strip(current)
 
 
-def _keys_of(path: Key) -> list[str]:
-    model = model_at(path)
+def data_path(tree: Any, loc: Key) -> Key:
+    """pydantic's error location as a path in the data: the tag of a tagged union is dropped."""
+    path: list[str | int] = []
+    node = tree
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue
+        path.append(part)
+        node = value_at(node, (part,)) if node is not _MISSING else _MISSING
+    return tuple(path)
+
+
+def _keys_of(path: Key, tree: Any = None) -> list[str]:
+    model = model_at(path, tree)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [info.alias or name for name, info in model.model_fields.items()]
     return []
 
 
-def _example(path: Key) -> str:
-    parent = model_at(path[:-1])
+def _example(path: Key, tree: Any = None) -> str:
+    parent = model_at(path[:-1], tree)
     if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
         return ""
     info = _field(parent, str(path[-1]))
@@ -114,26 +147,32 @@ def locate(path: Key, locations: dict[Key, Location], file: str) -> Location:
     return Location(file)
 
 
-def _message(error: dict, path: Key) -> str:
+def _message(error: dict, path: Key, tree: Any) -> str:
     kind = error["type"]
     if kind == "fleetsim":
         return error["msg"]
     if kind == "missing":
-        return f"required key '{path[-1]}' is missing{_example(path)}"
+        return f"required key '{path[-1]}' is missing{_example(path, tree)}"
+    if kind == "union_tag_invalid":
+        return (f"unknown kind {error['ctx']['tag']!r}; use one of {error['ctx']['expected_tags']}, for example "
+                "{kind: grid, capacity: 150 MW, price: 0.08 USD/kWh}")
+    if kind == "union_tag_not_found":
+        return ("each source needs a 'kind' (grid, gas_turbine, battery or ppa), for example "
+                "{kind: grid, capacity: 150 MW, price: 0.08 USD/kWh}")
     if kind == "extra_forbidden":
-        known = _keys_of(path[:-1])
+        known = _keys_of(path[:-1], tree)
         hint = did_you_mean(str(path[-1]), known)
         listing = f" (known keys: {', '.join(known)})" if known and not hint else ""
         return f"unknown key '{path[-1]}'{hint}{listing}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected a mapping of keys{_example(path) or ''}"
+        return f"expected a mapping of keys{_example(path, tree) or ''}"
     if kind == "list_type":
         return "expected a list of items, each starting with '- '"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number{_example(path)}"
+        return f"expected a whole number{_example(path, tree)}"
     if kind in ("string_type", "literal_error", "too_short", "greater_than_equal", "less_than_equal"):
-        return f"{error['msg'][0].lower()}{error['msg'][1:]}{_example(path)}"
-    return f"{error['msg']}{_example(path)}"
+        return f"{error['msg'][0].lower()}{error['msg'][1:]}{_example(path, tree)}"
+    return f"{error['msg']}{_example(path, tree)}"
 
 
 def problems_from_validation(exc: ValidationError, tree: Any, locations: dict[Key, Location],
@@ -142,10 +181,10 @@ def problems_from_validation(exc: ValidationError, tree: Any, locations: dict[Ke
     problems = []
     seen = set()
     for error in exc.errors():
-        path: Key = tuple(error["loc"])
+        path: Key = data_path(tree, tuple(error["loc"]))
         if error["type"] == "fleetsim":
             path = (*path, *error.get("ctx", {}).get("subpath", []))
-        message = _message(error, path)
+        message = _message(error, path, tree)
         if (path, message) in seen:
             continue
         seen.add((path, message))

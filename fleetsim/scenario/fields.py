@@ -201,6 +201,60 @@ class Schedule:
             values.append(before if value is None else value)
         return values
 
+    @property
+    def maximum(self) -> float:
+        return max(value for _, value in self.points)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A seasonal profile: twelve values, January first, repeated every year."""
+
+    values: tuple[float, ...]
+    kind: str | None = None
+
+    first_month = None
+
+    def series(self, start: int, count: int, before: float = 0.0) -> list[float]:
+        return [self.values[month % 12] for month in range(start, start + count)]
+
+    @property
+    def maximum(self) -> float:
+        return max(self.values)
+
+
+def check_pue(value: Any) -> Schedule | Profile:
+    """PUE as one value, a month schedule, or ``{profile: [12 values, January first]}``."""
+    if isinstance(value, Profile):
+        return value
+    if isinstance(value, dict) and "profile" in value:
+        if set(value) != {"profile"}:
+            raise fail("a PUE profile is written {profile: [1.18, 1.18, ...]} with nothing beside it")
+        items = value["profile"]
+        if not isinstance(items, list) or len(items) != 12:
+            raise fail("a PUE profile needs 12 values, January first, such as "
+                       "{profile: [1.18, 1.18, 1.20, 1.23, 1.27, 1.31, 1.33, 1.33, 1.29, 1.24, 1.20, 1.18]}",
+                       ("profile",))
+        return Profile(tuple(check_ratio(v, 1.0, 3.0, "1.25", ("profile", i)) for i, v in enumerate(items)))
+    return check_schedule(value, None, 1.0, 3.0, "1.25")
+
+
+Pue = Annotated[
+    Schedule | Profile,
+    BeforeValidator(check_pue),
+    WithJsonSchema({
+        "description": "Power usage effectiveness (facility power over IT power, 1 to 3): one value, a "
+                       "mapping 'YYYY-MM: value', {file: path.csv}, or a seasonal {profile: [12 values, "
+                       "January first]}.",
+        "anyOf": [{"type": "number", "minimum": 1, "maximum": 3},
+                  {"type": "object", "patternProperties": {r"^\d{4}-(0[1-9]|1[0-2])$": {"type": "number"}}},
+                  {"type": "object", "properties": {"profile": {"type": "array", "minItems": 12, "maxItems": 12,
+                                                                "items": {"type": "number"}}}},
+                  {"type": "object", "properties": {"file": {"type": "string"}}}],
+        "examples": [1.25, {"profile": [1.18, 1.18, 1.2, 1.23, 1.27, 1.31, 1.33, 1.33, 1.29, 1.24, 1.2, 1.18]}],
+    }),
+]
+
 
 def _parse_value(value: Any, kind: str | None, low: float, high: float, example: str,
                  subpath: tuple) -> float:

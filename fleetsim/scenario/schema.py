@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, model_validator
 
-from fleetsim.scenario.fields import Count, Delivery, Month, Number, Quantity, Ratio, Schedule, ScheduleOf
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+from fleetsim.scenario.fields import (
+    Count,
+    Delivery,
+    Month,
+    Number,
+    Pue,
+    Quantity,
+    Ratio,
+    Schedule,
+    ScheduleOf,
+    fail,
+)
+from fleetsim.scenario.schema_base import Model
+from fleetsim.scenario.supply import Source
 
 
 class Hardware(Model):
@@ -45,15 +54,38 @@ class Electricity(Model):
 
 
 class Site(Model):
-    """A datacenter site: its power capacity, efficiency, energy price and build rate."""
+    """A datacenter site: its power (one capacity and price, or a supply of sources), efficiency,
+    water use and build rate."""
 
-    pue: Ratio("Power usage effectiveness: facility power over IT power.", 1.0, 3.0, "1.25")
-    capacity: ScheduleOf("power", "Usable facility power; zero before the first key.")
-    electricity: Electricity
+    pue: Pue
+    capacity: ScheduleOf("power", "Usable facility power; zero before the first key. "
+                                  "(Or describe the power sources under 'supply'.)") | None = None
+    electricity: Electricity | None = None
+    supply: dict[str, Source] | None = Field(
+        None, description="Named power sources (kinds grid, gas_turbine, battery, ppa), instead of "
+                          "capacity and electricity.")
+    water: Quantity("water intensity", "Site water use per kWh of IT energy (WUE).") = 0.0
     install_rate: Count("Accelerators energised per month at most (unlimited when absent).",
                         "60000") | None = None
     construction_cost: Quantity(
         "money per power", "Facility capex per MW of IT (critical) load, the industry's convention.") = 0.0
+
+    @model_validator(mode="after")
+    def _one_power_description(self) -> Site:
+        if self.supply is not None:
+            for key in ("capacity", "electricity"):
+                if getattr(self, key) is not None:
+                    raise fail(f"'{key}' and 'supply' both describe the site's power: keep one (with "
+                               "'supply', give each source its capacity and price)", (key,))
+            if not self.supply:
+                raise fail("'supply' needs at least one source, such as "
+                           "grid: {kind: grid, capacity: 150 MW, price: 0.08 USD/kWh}", ("supply",))
+        else:
+            for key, example in (("capacity", "150 MW"), ("electricity", "{price: 0.08 USD/kWh}")):
+                if getattr(self, key) is None:
+                    raise fail(f"required key '{key}' is missing (or describe the power under 'supply'); "
+                               f"for example {key}: {example}", (key,))
+        return self
 
 
 class Order(Model):

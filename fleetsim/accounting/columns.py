@@ -1,0 +1,64 @@
+"""The output tables' vocabulary: monthly columns with their units and kinds, ledger accounts."""
+
+from __future__ import annotations
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    # column: (pint unit, how it aggregates over time)
+    "accelerators": ("", "end"),
+    "h100e": ("", "end"),
+    "h100e_available": ("", "mean"),
+    "stranded": ("", "end"),
+    "capacity_mw": ("MW", "mean"),
+    "capacity_shortfall_mw": ("MW", "peak"),
+    "it_power_mw": ("MW", "mean"),
+    "facility_power_mw": ("MW", "mean"),
+    "peak_facility_power_mw": ("MW", "peak"),
+    "energy_mwh": ("MWh", "total"),
+    "grid_energy_mwh": ("MWh", "total"),
+    "onsite_energy_mwh": ("MWh", "total"),
+    "unserved_energy_mwh": ("MWh", "total"),
+    "emissions_tco2": ("t", "total"),
+    "water_m3": ("m**3", "total"),
+    "training_h100e_hours": ("hour", "total"),
+    "inference_h100e_hours": ("hour", "total"),
+    "tokens": ("tok", "total"),
+    "energy_cost_usd": ("USD", "total"),
+    "fuel_cost_usd": ("USD", "total"),
+    "demand_charge_usd": ("USD", "total"),
+    "hardware_capex_usd": ("USD", "total"),
+    "facility_capex_usd": ("USD", "total"),
+    "depreciation_usd": ("USD", "total"),
+    "opex_usd": ("USD", "total"),
+    "revenue_usd": ("USD", "total"),
+    "operating_cost_usd": ("USD", "total"),
+    "cash_burn_usd": ("USD", "total"),
+    "cumulative_cash_usd": ("USD", "end"),
+    "cost_per_h100e_hour_usd": ("USD/hour", "ratio"),
+}
+"""Monthly columns in order. Units are pint strings ("" for counts; H100e-hours are hours of one
+H100 equivalent). Kinds: "end" (month-end), "mean" (hour-weighted), "peak", "total",
+"ratio" (recomputed from its parts)."""
+
+UNITS: dict[str, str] = {column: unit for column, (unit, _) in COLUMNS.items()}
+KINDS: dict[str, str] = {column: kind for column, (_, kind) in COLUMNS.items() if kind != "total"}
+
+ACCOUNTS: dict[str, str] = {
+    "energy": "energy_cost_usd",
+    "battery_losses": "energy_cost_usd",
+    "fuel": "fuel_cost_usd",
+    "demand_charge": "demand_charge_usd",
+    "hardware_capex": "hardware_capex_usd",
+    "facility_capex": "facility_capex_usd",
+    "generation_capex": "facility_capex_usd",
+    "hardware_depreciation": "depreciation_usd",
+    "facility_depreciation": "depreciation_usd",
+    "generation_depreciation": "depreciation_usd",
+    "fixed_opex": "opex_usd",
+    "maintenance": "opex_usd",
+    "generation_om": "opex_usd",
+    "inference_revenue": "revenue_usd",
+}
+"""Ledger account → the monthly money column it sums into."""
+
+ENERGY_COLUMNS = ["month", "site", "source", "kind", "energy_mwh", "cost_usd", "emissions_tco2"]
+"""Columns of ``Result.energy``: energy served by each source (and unserved), its cost and CO2."""

@@ -1,0 +1,101 @@
+"""Each site's power: dispatch over its sources, their costs in the ledger, the energy table.
+
+Source costs are site-wide; they are allocated to the site's (site, hardware) ledger groups in
+proportion to each group's facility energy that month (a month with no energy keeps them on a
+site-level row), so breakdowns by hardware stay meaningful and the ledger still sums exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from fleetsim.accounting import rules
+from fleetsim.accounting.columns import ENERGY_COLUMNS
+from fleetsim.accounting.dispatch import dispatch
+from fleetsim.engine.model import Trace
+from fleetsim.engine.plan import Plan
+
+IMPORTED = ("grid", "ppa")
+ONSITE = ("gas_turbine",)
+
+
+@dataclass
+class PowerBooks:
+    """Ledger rows ``(account, site, hardware, values)``, the energy table and monthly series."""
+
+    rows: list = field(default_factory=list)
+    energy: pd.DataFrame | None = None
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_energy: np.ndarray,
+              group_names: list[str]) -> None:
+    """Split a site-wide cost over the site's hardware groups by their energy share."""
+    total = group_energy.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(total[:, None] > 0, group_energy / total[:, None], 0.0)
+    for g, hardware in enumerate(group_names):
+        rows.append((account, site, hardware, values * shares[:, g]))
+    rows.append((account, site, "", np.where(total > 0, 0.0, values)))
+
+
+def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy: np.ndarray,
+                group_site: np.ndarray, groups: list[tuple[str, str]], months: pd.PeriodIndex) -> PowerBooks:
+    """Dispatch every site and book its energy, fuel, O&M, demand charges and generation capex."""
+    c, n_months, hours = plan.cohorts, plan.months, plan.hours
+    books = PowerBooks(series={name: np.zeros(n_months) for name in (
+        "grid_energy_mwh", "onsite_energy_mwh", "unserved_energy_mwh", "emissions_tco2", "water_m3",
+        "capacity_shortfall_mw", "peak_facility_power_mw")})
+    frames = []
+    for s, site in enumerate(plan.sites):
+        in_site = group_site == s
+        group_energy = facility_energy[:, in_site]
+        names = [hardware for (_, hardware), inside in zip(groups, in_site, strict=True) if inside]
+        sl = site.cohorts
+        unit_it = c.unit_it_mw[sl]
+        working_mw = trace.available_hours[:, sl] @ unit_it / hours
+        peak_mw = working_mw * plan.busy_draw * site.pue
+        result = dispatch(site.sources, group_energy.sum(axis=1), peak_mw, hours)
+        for account, values in (("energy", result.energy_usd.sum(axis=1)), ("fuel", result.fuel_usd.sum(axis=1)),
+                                ("generation_om", result.om_usd.sum(axis=1)),
+                                ("demand_charge", result.demand_usd.sum(axis=1)),
+                                ("battery_losses", result.battery_losses_usd)):
+            _allocate(books.rows, account, site.name, values, group_energy, names)
+        capex = np.sum([source.capex_usd for source in site.sources], axis=0)
+        depreciation = np.sum([rules.facility_depreciation(source.capex_usd, source.life_months)
+                               for source in site.sources], axis=0)
+        books.rows.append(("generation_capex", site.name, "", capex))
+        books.rows.append(("generation_depreciation", site.name, "", depreciation))
+
+        kinds = np.array([source.kind for source in site.sources])
+        series = books.series
+        series["grid_energy_mwh"] += result.energy_mwh[:, np.isin(kinds, IMPORTED)].sum(axis=1)
+        series["onsite_energy_mwh"] += result.energy_mwh[:, np.isin(kinds, ONSITE)].sum(axis=1)
+        series["unserved_energy_mwh"] += result.unserved_mwh
+        series["emissions_tco2"] += result.emissions_t.sum(axis=1)
+        series["water_m3"] += it_energy[:, in_site].sum(axis=1) * site.water_l_per_kwh
+        full_load = trace.installed[:, sl] @ unit_it * site.pue
+        series["peak_facility_power_mw"] += full_load
+        waiting = trace.stranded[:, sl] @ unit_it * site.pue
+        series["capacity_shortfall_mw"] += np.maximum(full_load + waiting - site.capacity_mw, 0.0)
+        frames.append(_energy_table(site.name, site.sources, result, months))
+    books.energy = (pd.concat(frames, ignore_index=True) if frames
+                    else pd.DataFrame({column: [] for column in ENERGY_COLUMNS}))
+    return books
+
+
+def _energy_table(site: str, sources, result, months: pd.PeriodIndex) -> pd.DataFrame:
+    cost = result.energy_usd + result.fuel_usd + result.om_usd + result.demand_usd
+    parts = []
+    for k, source in enumerate(sources):
+        parts.append(pd.DataFrame({"month": months, "site": site, "source": source.name, "kind": source.kind,
+                                   "energy_mwh": result.energy_mwh[:, k], "cost_usd": cost[:, k],
+                                   "emissions_tco2": result.emissions_t[:, k]}))
+    parts.append(pd.DataFrame({"month": months, "site": site, "source": "unserved", "kind": "unserved",
+                               "energy_mwh": result.unserved_mwh, "cost_usd": 0.0, "emissions_tco2": 0.0}))
+    table = pd.concat(parts, ignore_index=True)
+    keep = (table[["energy_mwh", "cost_usd", "emissions_tco2"]] != 0).any(axis=1)
+    return table[keep | (table.source != "unserved") & (table.kind != "battery")]

@@ -1,0 +1,189 @@
+"""Power supply: dispatch by merit order, peak shaving, costs, emissions, water, the old form."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fleetsim
+from fleetsim.accounting.dispatch import billed_peaks, dispatch, merit_order
+from fleetsim.engine.supply_plan import SourcePlan
+from fleetsim.errors import ScenarioError
+
+UNIT_IT_MW = 700e-6 * 1.82
+GAS_T_PER_MMBTU = 53.06e-3
+
+
+def source(name, kind, capacity, price=0.0, fuel=0.0, om=0.0, carbon=0.0, demand=0.0, shave=0.0, months=1,
+           window=4.0, round_trip=1.0):
+    full = np.full(months, float(capacity))
+    return SourcePlan(name, kind, full if kind != "battery" else np.zeros(months), full, np.full(months, price),
+                      np.full(months, fuel), om, np.full(months, carbon), demand, np.zeros(months), 1,
+                      np.full(months, shave), window, round_trip)
+
+
+def test_merit_order_cheapest_first_within_capacity():
+    served, unserved = merit_order(1000.0, np.array([600.0, 300.0, 900.0]), np.array([80.0, 40.0, 60.0]))
+    assert served.tolist() == [0.0, 300.0, 700.0] and unserved == 0.0
+
+
+def test_unserved_when_sources_run_out():
+    served, unserved = merit_order(1000.0, np.array([600.0, 300.0]), np.array([80.0, 40.0]))
+    assert served.tolist() == [600.0, 300.0] and unserved == 100.0
+
+
+def test_dispatch_costs_and_emissions_by_hand():
+    hours = np.array([720.0])
+    grid = source("grid", "grid", 100, price=80.0, carbon=0.4, demand=12000.0)     # 12 USD/kW/month
+    gas = source("gas", "gas_turbine", 30, fuel=9.5 * 3.5, om=5.0, carbon=9.5 * GAS_T_PER_MMBTU)
+    result = dispatch([grid, gas], np.array([720.0 * 50]), np.array([60.0]), hours)
+    # gas (38.25 USD/MWh) runs flat out: 30 MW × 720 h; the grid serves the other 20 MW.
+    assert result.energy_mwh[0].tolist() == [720.0 * 20, 720.0 * 30]
+    assert result.energy_usd[0, 0] == pytest.approx(720 * 20 * 80.0)
+    assert result.fuel_usd[0, 1] == pytest.approx(720 * 30 * 9.5 * 3.5)
+    assert result.om_usd[0, 1] == pytest.approx(720 * 30 * 5.0)
+    # billed grid peak: 60 MW peak less 30 MW of cheaper gas = 30 MW at 12 USD/kW
+    assert result.demand_usd[0, 0] == pytest.approx(30 * 12000.0)
+    assert result.emissions_t[0].tolist() == pytest.approx([720 * 20 * 0.4, 720 * 30 * 9.5 * GAS_T_PER_MMBTU])
+
+
+def test_battery_shaves_the_billed_peak_and_pays_its_losses():
+    hours = np.array([720.0])
+    grid = source("grid", "grid", 200, price=80.0, demand=12000.0)
+    battery = source("pack", "battery", 0, shave=25.0, window=4.0, round_trip=0.8)   # min(power, energy/4 h)
+    result = dispatch([grid, battery], np.array([720.0 * 50]), np.array([100.0]), hours)
+    assert result.demand_usd[0, 0] == pytest.approx((100 - 25) * 12000.0)
+    shifted = 25.0 * 4.0 * 30                    # MWh a month: shave × window × days
+    assert result.battery_losses_usd[0] == pytest.approx(shifted * (1 / 0.8 - 1) * 80.0)
+    assert result.energy_mwh[0].tolist() == [720.0 * 50, 0.0]
+
+
+def test_billed_peak_never_negative_or_above_capacity():
+    billed, used = billed_peaks(10.0, np.array([50.0, 40.0]), np.array([30.0, 80.0]), np.array([False, True]), 5.0)
+    assert billed.tolist() == [0.0, 0.0] and used == 0.0
+    billed, _ = billed_peaks(500.0, np.array([40.0]), np.array([80.0]), np.array([True]), 0.0)
+    assert billed.tolist() == [40.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["grid", "ppa", "gas_turbine"]), st.floats(0, 500), st.floats(1, 200),
+                          st.floats(0, 1)), min_size=1, max_size=4),
+       st.floats(0, 400 * 744), st.floats(0, 600))
+def test_dispatch_invariants(specs, demand, peak):
+    sources = [source(f"s{i}", kind, cap, price=price, carbon=carbon, demand=1000.0)
+               for i, (kind, cap, price, carbon) in enumerate(specs)]
+    hours = np.array([744.0])
+    result = dispatch(sources, np.array([demand]), np.array([peak]), hours)
+    # energy by source sums to demand less unserved; no source above its capacity
+    assert result.energy_mwh.sum() + result.unserved_mwh[0] == pytest.approx(demand, rel=1e-9, abs=1e-6)
+    for k, s in enumerate(sources):
+        assert result.energy_mwh[0, k] <= s.capacity_mw[0] * 744 * (1 + 1e-12)
+    # emissions = Σ energy × intensity
+    intensity = np.array([s.carbon_t_per_mwh[0] for s in sources])
+    assert result.emissions_t.sum() == pytest.approx(result.energy_mwh[0] @ intensity, rel=1e-9, abs=1e-9)
+    assert (result.demand_usd >= 0).all()
+
+
+SUPPLY = """\
+  s1:
+    pue: {pue}
+    water: 1.8 L/kWh
+    supply:
+      grid: {{kind: grid, capacity: {{2024-01: 1 MW}}, price: 0.08 USD/kWh, demand_charge: 12 USD/kW/month,
+             carbon: 0.42 t/MWh}}
+      gas: {{kind: gas_turbine, units: {{2024-01: 2}}, unit_capacity: 0.5 MW, availability: 0.9,
+            heat_rate: 9.5 MMBtu/MWh, fuel_price: 3.5 USD/MMBtu, variable_om: 5 USD/MWh, capex: 1.3 MUSD/MW,
+            life: 20 years}}
+      pack: {{kind: battery, power: 0.2 MW, energy: 0.8 MWh, capex: 280 USD/kWh, firm: true}}
+"""
+
+
+def supply_scenario(make_scenario, pue="1.25", count=1000):
+    sc = make_scenario(orders=f"  - {{hardware: TEST, count: {count}, site: s1, delivery: 2024-01}}")
+    text = sc.path.read_text()
+    start, end = text.index("  s1:"), text.index("orders:")
+    sc.path.write_text(text[:start] + SUPPLY.format(pue=pue) + text[end:])
+    return fleetsim.load(sc.path)
+
+
+def test_supply_scenario_by_hand(make_scenario):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+        res = fleetsim.simulate(supply_scenario(make_scenario))
+    m = res.monthly
+    # firm capacity: 1 MW grid + 2 × 0.5 MW × 0.9 gas + 0.2 MW firm battery
+    assert m.capacity_mw.iloc[0] == pytest.approx(2.1)
+    draw = 0.8 * 0.75 + 0.2 * 0.25
+    hours = m.index.days_in_month.to_numpy() * 24.0
+    energy = 1000 * UNIT_IT_MW * 1.25 * draw * hours
+    np.testing.assert_allclose(m.energy_mwh, energy, rtol=1e-12)
+    gas = np.minimum(energy, 0.9 * hours)
+    np.testing.assert_allclose(m.onsite_energy_mwh, gas, rtol=1e-12)
+    np.testing.assert_allclose(m.grid_energy_mwh, energy - gas, rtol=1e-12)
+    np.testing.assert_allclose(m.fuel_cost_usd, gas * 9.5 * 3.5, rtol=1e-12)
+    losses = 0.2 * 4.0 * hours / 24.0 * (1 / 0.9 - 1) * (9.5 * 3.5 + 5.0)   # shifted × loss × cheapest price
+    np.testing.assert_allclose(m.energy_cost_usd, (energy - gas) * 80.0 + losses, rtol=1e-9)
+    np.testing.assert_allclose(m.emissions_tco2, (energy - gas) * 0.42 + gas * 9.5 * GAS_T_PER_MMBTU, rtol=1e-12)
+    np.testing.assert_allclose(m.water_m3, energy / 1.25 * 1.8, rtol=1e-12)
+    # peak: 1000 × 1.274 kW × busy 0.75 × 1.25 = 1.194 MW; gas covers 0.9, battery shaves 0.2 → 0.094 MW billed
+    peak = 1000 * UNIT_IT_MW * 0.75 * 1.25
+    billed = peak - 0.9 - 0.2
+    np.testing.assert_allclose(m.demand_charge_usd, billed * 12000.0, rtol=1e-6)
+    assert m.facility_capex_usd.iloc[0] == pytest.approx(1.3e6 * 1.0 + 280e3 * 0.8)
+    assert m.depreciation_usd.iloc[0] == pytest.approx(1000 * 40000 / 48 + 1.3e6 / 240 + 280e3 * 0.8 / 180)
+    table = res.energy
+    assert set(table.source) == {"grid", "gas"}
+    by_month = table.groupby("month").energy_mwh.sum().to_numpy()
+    np.testing.assert_allclose(by_month, m.energy_mwh + 0, rtol=1e-12)
+    np.testing.assert_allclose(m.operating_cost_usd, m.energy_cost_usd + m.fuel_cost_usd + m.demand_charge_usd
+                               + m.depreciation_usd + m.opex_usd, rtol=1e-12)
+
+
+def test_unserved_energy_is_reported(make_scenario):
+    sc = supply_scenario(make_scenario).override({"sites.s1.supply.grid.capacity": {"2024-01": "1 MW",
+                                                                                    "2024-03": "0 MW"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+        res = fleetsim.simulate(sc)
+    m = res.monthly
+    assert m.unserved_energy_mwh.iloc[:2].sum() == 0
+    assert (m.unserved_energy_mwh.iloc[2:] > 0).all()
+    np.testing.assert_allclose(m.grid_energy_mwh + m.onsite_energy_mwh + m.unserved_energy_mwh, m.energy_mwh,
+                               rtol=1e-12)
+    assert (m.capacity_shortfall_mw.iloc[2:] > 0).all()
+    assert "unserved" in set(res.energy.source)
+
+
+def test_seasonal_pue_profile(make_scenario):
+    profile = "{profile: [1.1, 1.1, 1.2, 1.2, 1.3, 1.4, 1.4, 1.4, 1.3, 1.2, 1.1, 1.1]}"
+    res = fleetsim.simulate(supply_scenario(make_scenario, pue=profile, count=10))
+    m = res.monthly
+    ratio = (m.facility_power_mw / m.it_power_mw).to_numpy()
+    np.testing.assert_allclose(ratio, [1.1, 1.1, 1.2, 1.2, 1.3, 1.4, 1.4, 1.4, 1.3, 1.2, 1.1, 1.1], rtol=1e-12)
+
+
+def test_old_form_equals_one_grid_source(make_scenario):
+    old = make_scenario()
+    new = old.override({"sites.s1.capacity": None, "sites.s1.electricity": None,
+                        "sites.s1.supply": {"grid": {"kind": "grid", "capacity": "1 GW", "price": "0.08 USD/kWh"}}})
+    a, b = fleetsim.simulate(old).monthly, fleetsim.simulate(new).monthly
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, equal_nan=True)
+    assert (a.grid_energy_mwh == a.energy_mwh).all()
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"sites.s1.supply.gas.heat_rate": 9.5}, "needs its unit written"),
+    ({"sites.s1.supply.gas.availability": 1.2}, "out of range"),
+    ({"sites.s1.supply.grid.price": "-0.08 USD/kWh"}, "must not be negative"),
+    ({"sites.s1.supply.grid.capacity": "-1 MW"}, "must not be negative"),
+    ({"sites.s1.supply.gas.kind": "nuclear"}, "unknown kind 'nuclear'"),
+    ({"sites.s1.supply.pack.energy": None}, "expected"),
+    ({"sites.s1.capacity": "1 MW"}, "'capacity' and 'supply' both describe"),
+])
+def test_supply_mistakes_are_located(make_scenario, change, fragment):
+    with pytest.raises(ScenarioError) as info:
+        supply_scenario(make_scenario).override(change)
+    assert fragment in str(info.value)
+    assert "sites.s1." in str(info.value)
