@@ -49,10 +49,11 @@ def test_set_and_parquet(tmp_path, capsys):
 
 def test_set_mapping_value_read_as_yaml(tmp_path):
     code = main(["run", str(ROOT / "scenarios" / "colossus.yaml"), "-o", str(tmp_path / "o"), "--quiet",
-                 "--set", "sites.colossus-2.capacity={2025-09: 2 GW}"])
+                 "--set", "sites.colossus-2.supply.grid.capacity={2025-09: 2 GW}"])
     assert code == 0
     monthly = pd.read_csv(tmp_path / "o" / "monthly.csv")
-    assert monthly.capacity_mw.iloc[-1] == 450 + 2000
+    turbines_1, turbines_2 = 15 * 16.5 * 0.93, 65 * 16.5 * 0.93
+    assert monthly.capacity_mw.iloc[-1] == pytest.approx(turbines_1 + 300 + 150 + turbines_2 + 2000)
 
 
 def test_catalog_lists_and_shows_sources(capsys):
