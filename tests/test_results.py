@@ -44,9 +44,9 @@ def test_ledger_sums_equal_money_columns(flagship):
 
 
 def test_breakdowns_sum_to_totals(flagship):
-    by_site = flagship.breakdown("site", "energy_cost_usd")
+    by_site = flagship.breakdown("site", "fuel_cost_usd")
     assert set(by_site.columns) == {"colossus-1", "colossus-2"}
-    np.testing.assert_allclose(by_site.sum(axis=1), flagship.monthly.energy_cost_usd, rtol=1e-12)
+    np.testing.assert_allclose(by_site.sum(axis=1), flagship.monthly.fuel_cost_usd, rtol=1e-12)
     by_hw = flagship.breakdown("hardware", "hardware_capex_usd")
     assert by_hw["GB200"].sum() == pytest.approx(580000 * 50000)
 
