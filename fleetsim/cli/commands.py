@@ -44,12 +44,14 @@ SUMMARY_ROWS = [
     ("h100e_end", "H100 equivalents at the end", "H100e", "{:,.0f}"),
     ("stranded_peak", "Stranded accelerators, peak", "", "{:,.0f}"),
     ("energy_mwh_total", "Energy, total", "GWh", "{:,.0f}"),
+    ("unserved_energy_mwh_total", "Unserved energy, total", "MWh", "{:,.0f}"),
+    ("emissions_tco2_total", "Emissions, total", "ktCO2", "{:,.0f}"),
     ("capex_usd_total", "Capex, total (hardware + facility)", "MUSD", "{:,.0f}"),
     ("cash_burn_usd_mean_monthly", "Cash burn, mean per month", "MUSD", "{:,.1f}"),
     ("cumulative_cash_usd_end", "Cumulative cash at the end", "MUSD", "{:,.0f}"),
     ("cost_per_h100e_hour_usd", "Operating cost per H100e-hour", "USD", "{:,.3f}"),
 ]
-_SCALE = {"GWh": 1e-3, "MUSD": 1e-6}
+_SCALE = {"GWh": 1e-3, "MUSD": 1e-6, "ktCO2": 1e-3}
 
 
 def summary_table(result, title: str):
