@@ -187,3 +187,16 @@ def test_supply_mistakes_are_located(make_scenario, change, fragment):
         supply_scenario(make_scenario).override(change)
     assert fragment in str(info.value)
     assert "sites.s1." in str(info.value)
+
+
+def test_supply_mistakes_in_a_file_are_located(make_scenario, tmp_path):
+    sc = supply_scenario(make_scenario)
+    text = sc.path.read_text()
+    text = text.replace("      pack: {kind: battery", "      grid: {kind: ppa, capacity: 1 MW, price: 0.05 USD/kWh}\n"
+                                                       "      pack: {kind: battery")
+    sc.path.write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        fleetsim.load(sc.path)
+    message = str(info.value)
+    line = text.splitlines().index("      grid: {kind: ppa, capacity: 1 MW, price: 0.05 USD/kWh}") + 1
+    assert f"scenario.yaml:{line}:7" in message and "written twice" in message
