@@ -17,7 +17,7 @@ import pandas as pd
 
 from fleetsim.errors import OutputError, ResultFormatError
 
-TABLES = ("monthly", "ledger", "training", "energy")
+TABLES = ("monthly", "ledger", "training", "energy", "cohorts")
 
 
 def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
@@ -97,7 +97,8 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
         else:
             frame = pd.read_csv(path, dtype={"month": str, "site": str, "hardware": str, "name": str,
                                              "start": str, "end": str, "account": str,
-                                             "source": str, "kind": str},
+                                             "source": str, "kind": str, "acquisition": str,
+                                             "payback_month": str},
                                 keep_default_na=False, na_values={c: [""] for c in meta.get("float_columns", [])})
         if "month" in frame.columns:
             frame["month"] = pd.PeriodIndex(frame["month"], freq="M")

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from fleetsim import io
+from fleetsim.accounting.books import add_ratios
+from fleetsim.accounting.cohorts import COHORT_COLUMNS
 from fleetsim.accounting.columns import ACCOUNTS, ENERGY_COLUMNS, KINDS, UNITS
 
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
@@ -30,6 +32,9 @@ class Result:
     energy : DataFrame
         Energy by source: ``month, site, source, kind, energy_mwh, cost_usd, emissions_tco2``
         (what no source could serve appears as source ``unserved``).
+    cohorts : DataFrame
+        One row per order: delivered, energised, capex or lease, depreciation, maintenance,
+        energy cost, attributed revenue, net cash, payback month and NPV.
     units : dict
         Column → pint unit string ("" for counts).
     meta : dict
@@ -39,11 +44,13 @@ class Result:
     """
 
     def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
-                 warnings: list[str] | None = None, energy: pd.DataFrame | None = None):
+                 warnings: list[str] | None = None, energy: pd.DataFrame | None = None,
+                 cohorts: pd.DataFrame | None = None):
         self.monthly = monthly
         self.ledger = ledger
         self.training = training
         self.energy = energy if energy is not None else pd.DataFrame(columns=ENERGY_COLUMNS)
+        self.cohorts = cohorts if cohorts is not None else pd.DataFrame(columns=COHORT_COLUMNS)
         self.meta = meta
         self.units = dict(UNITS)
         self.accounts = dict(ACCOUNTS)
@@ -77,8 +84,9 @@ class Result:
     def rollup(self, period: str = "Y") -> pd.DataFrame:
         """The monthly table aggregated to quarters (``"Q"``) or years (``"Y"``).
 
-        Totals are summed, means weighted by hours, month-end counts taken at the period's last
-        month, peaks as maxima, and cost per H100e-hour recomputed from its parts.
+        Totals are summed, means weighted by hours, month-end values (counts, balances, runway)
+        taken at the period's last month, peaks as maxima, and unit costs and margins recomputed
+        from their parts.
         """
         freq = _PERIODS.get(period)
         if freq is None:
@@ -99,9 +107,7 @@ class Result:
                 out[column] = grouped[column].last()
             elif kind == "peak":
                 out[column] = grouped[column].max()
-        available = (m.h100e_available * hours).groupby(key).sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["cost_per_h100e_hour_usd"] = np.where(available > 0, out.operating_cost_usd / available, np.nan)
+        add_ratios(out, hours.groupby(key).sum().to_numpy())
         return out[list(m.columns)]
 
     def summary(self) -> dict[str, float]:
@@ -141,7 +147,8 @@ class Result:
         return self._write(folder, "parquet", periods)
 
     def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = ()) -> Path:
-        tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy}
+        tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
+                  "cohorts": self.cohorts}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
@@ -163,4 +170,5 @@ def read_result(folder: str | Path) -> Result:
     training = tables["training"]
     if len(training):
         training["completed"] = training["completed"].astype(str).str.lower().isin(["true", "1"])
-    return Result(tables["monthly"], tables["ledger"], training, meta, warnings, tables["energy"])
+    return Result(tables["monthly"], tables["ledger"], training, meta, warnings, tables["energy"],
+                  tables["cohorts"])

@@ -32,4 +32,4 @@ def simulate(scenario: Scenario | str | Path) -> Result:
     found = [*scenario_warnings(scenario), *check_stranding(plan, trace)]
     for message in found:
         warnings.warn(message, FleetsimWarning, stacklevel=2)
-    return Result(books.monthly, books.ledger, books.training, meta, found, books.energy)
+    return Result(books.monthly, books.ledger, books.training, meta, found, books.energy, books.cohorts)

@@ -75,6 +75,8 @@ KINDS: dict[str, Kind] = {
         Kind("fuel carbon", "t/MMBtu", "53.06 kg/MMBtu"),
         Kind("demand charge", "USD/MW/month", "12 USD/kW/month"),
         Kind("water intensity", "L/kWh", "1.8 L/kWh"),
+        Kind("power rent", "USD/MW/month", "150 USD/kW/month"),
+        Kind("hourly rate", "USD/hour", "2.1 USD/h"),
     ]
 }
 """Field kinds by name. ``internal`` is the unit the engine works in."""

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fleetsim
+from fleetsim.io import TABLES
 
 UNIT_FACILITY_MW = 700e-6 * 1.82 * 1.25
 
@@ -111,7 +112,7 @@ def test_same_seed_same_files(make_scenario, tmp_path):
     sc = make_scenario(failure_rate=0.2)
     a = fleetsim.simulate(sc).to_csv(tmp_path / "a")
     b = fleetsim.simulate(sc).to_csv(tmp_path / "b")
-    for name in ("monthly.csv", "ledger.csv", "training.csv", "energy.csv"):
+    for name in [f"{table}.csv" for table in TABLES]:
         assert (a / name).read_bytes() == (b / name).read_bytes()
     other = fleetsim.simulate(sc.override({"seed": 2})).monthly
     assert not np.array_equal(other.h100e_available, fleetsim.simulate(sc).monthly.h100e_available)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import fleetsim
+from fleetsim.io import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
@@ -71,8 +72,7 @@ def test_accumulated_depreciation_never_exceeds_capex(flagship):
 
 def test_csv_roundtrip_is_equal(flagship, tmp_path):
     folder = flagship.to_csv(tmp_path / "out")
-    assert sorted(p.name for p in folder.iterdir()) == ["energy.csv", "ledger.csv", "meta.json", "monthly.csv",
-                                                        "training.csv"]
+    assert {p.name for p in folder.iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json"}
     assert (folder / "monthly.csv").read_text().splitlines()[1].startswith("2024-07,")
     back = fleetsim.read_result(folder)
     pd.testing.assert_frame_equal(back.monthly, flagship.monthly)

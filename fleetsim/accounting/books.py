@@ -10,12 +10,12 @@ the ledger summed by month and account equals them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import rules
+from fleetsim.accounting import economics, rules
+from fleetsim.accounting.cohorts import cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS
 from fleetsim.accounting.power import power_books
 from fleetsim.accounting.training import training_runs
@@ -29,13 +29,7 @@ class Books:
     ledger: pd.DataFrame
     training: pd.DataFrame
     energy: pd.DataFrame
-
-
-def _fractions(plan: Plan):
-    finance = plan.finance
-    if finance.depreciation_method == "declining_balance":
-        return partial(rules.declining_balance_fractions, rate=finance.depreciation_rate, salvage=finance.salvage)
-    return partial(rules.straight_line_fractions, salvage=finance.salvage)
+    cohorts: pd.DataFrame | None = None
 
 
 def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
@@ -50,8 +44,40 @@ def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
     return groups, member, indicator
 
 
+@dataclass
+class Usage:
+    """How available H100e-hours are used each month, fleet-wide (T arrays)."""
+
+    utilization: np.ndarray
+    training_share: np.ndarray
+    tokens: np.ndarray
+    unserved_tokens: np.ndarray
+
+
+def usage(plan: Plan, h100e_hours: np.ndarray) -> Usage:
+    """Busy and training shares after token demand: inference capacity that demand leaves
+    unused goes to training or stays idle, as the scenario says."""
+    f = plan.finance
+    busy = h100e_hours * plan.utilization
+    inference = busy * (1.0 - plan.training_share)
+    capacity = inference * f.tokens_per_h100e_hour
+    if f.demand_tokens is None:
+        return Usage(plan.utilization, plan.training_share, capacity, np.zeros(plan.months))
+    sold, unserved = economics.demand_served(capacity, f.demand_tokens, f.token_price_usd,
+                                             f.reference_price_usd, f.elasticity)
+    spare = np.where(f.tokens_per_h100e_hour > 0, (capacity - sold) / max(f.tokens_per_h100e_hour, 1e-300), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if f.spare_inference_to == "training":
+            share = np.where(busy > 0, (busy * plan.training_share + spare) / busy, plan.training_share)
+            return Usage(plan.utilization, share, sold, unserved)
+        used = busy - spare
+        share = np.where(used > 0, busy * plan.training_share / used, plan.training_share)
+        utilization = np.where(h100e_hours > 0, used / h100e_hours, plan.utilization)
+    return Usage(utilization, share, sold, unserved)
+
+
 def build_books(plan: Plan, trace: Trace) -> Books:
-    """Compute the ledger, the monthly table, the energy table and the training table."""
+    """Compute the ledger, the monthly table, the energy, training and cohort tables."""
     c, f, n_months = plan.cohorts, plan.finance, plan.months
     months = pd.period_range(start=pd.Period(year=plan.start // 12, month=plan.start % 12 + 1, freq="M"),
                              periods=n_months, freq="M", name="month")
@@ -60,24 +86,30 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     group_site = np.array([site_names.index(site) for site, _ in groups], dtype=np.int64)
     pue = np.array([s.pue for s in plan.sites]).reshape(len(plan.sites), n_months).T
     avail = trace.available_hours
-    draw = plan.utilization * plan.busy_draw + (1.0 - plan.utilization) * plan.idle_draw
+    h100e_hours = avail @ (indicator * c.h100e[:, None])
+    use = usage(plan, h100e_hours.sum(axis=1))
+    draw = use.utilization * plan.busy_draw + (1.0 - use.utilization) * plan.idle_draw
     it_energy = (avail @ (indicator * c.unit_it_mw[:, None])) * draw[:, None]
     facility_energy = it_energy * pue[:, group_site]
-    h100e_hours = avail @ (indicator * c.h100e[:, None])
-    busy_hours = h100e_hours * plan.utilization[:, None]
-    training_hours = busy_hours * plan.training_share[:, None]
+    busy_hours = h100e_hours * use.utilization[:, None]
+    training_hours = busy_hours * use.training_share[:, None]
     inference_hours = busy_hours - training_hours
-    tokens = inference_hours * f.tokens_per_h100e_hour
-    cost = (c.count * c.price).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        token_share = np.where(inference_hours.sum(axis=1, keepdims=True) > 0,
+                               inference_hours / inference_hours.sum(axis=1, keepdims=True), 0.0)
+    tokens = token_share * use.tokens[:, None]
+    bought = (c.count * c.price * ~c.leased).astype(float)
     capex = np.zeros((n_months, len(groups)))
     inside = c.delivery < n_months
-    np.add.at(capex, (c.delivery[inside], member[inside]), cost[inside])
-    depreciation = rules.depreciation(cost, c.delivery, c.life, n_months, _fractions(plan))
-    maintenance_weights = indicator * (cost * f.maintenance / 12.0)[:, None]
+    np.add.at(capex, (c.delivery[inside], member[inside]), bought[inside])
+    books_mask = rules.on_books(c.delivery, c.life, n_months)
     group_accounts = {
         "hardware_capex": capex,
-        "hardware_depreciation": depreciation @ indicator,
-        "maintenance": rules.on_books(c.delivery, c.life, n_months) @ maintenance_weights,
+        "hardware_depreciation": rules.depreciation(bought, c.delivery, c.life, n_months,
+                                                    rules.schedule_for(f.depreciation_method, f.depreciation_rate,
+                                                                       f.salvage)) @ indicator,
+        "maintenance": books_mask @ (indicator * (bought * f.maintenance / 12.0)[:, None]),
+        "lease": (books_mask @ (indicator * (c.count * c.lease_rate)[:, None])) * plan.hours[:, None],
         "inference_revenue": tokens * f.token_price_usd[:, None],
     }
     rows = [(account, site, hardware, flows[:, g])
@@ -86,9 +118,17 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         facility = rules.facility_capex(site.capacity_mw, site.construction_usd_per_mw, pue[:, s])
         rows.append(("facility_capex", site.name, "", facility))
         rows.append(("facility_depreciation", site.name, "", rules.facility_depreciation(facility, f.facility_life)))
+        rows.append(("colocation", site.name, "", site.colocation_usd_per_mw_month * site.capacity_mw / pue[:, s]))
     rows.append(("fixed_opex", "", "", f.fixed_opex_usd.astype(float)))
+    rows.append(("subscriptions", "", "", f.subscriptions_usd.astype(float)))
+    rows.append(("other_revenue", "", "", f.other_revenue_usd.astype(float)))
     power = power_books(plan, trace, facility_energy, it_energy, group_site, groups, months)
     rows += power.rows
+    all_capex = sum(values for account, _, _, values in rows
+                    if account in ("hardware_capex", "facility_capex", "generation_capex"))
+    drawn = f.debt_share * all_capex
+    interest, principal, debt_balance = economics.loan_schedule(drawn, f.debt_rate, f.debt_term)
+    rows += [("debt_drawn", "", "", drawn), ("interest", "", "", interest), ("principal", "", "", principal)]
 
     series = {
         "accelerators": trace.installed.sum(axis=1).astype(float),
@@ -101,7 +141,10 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         "energy_mwh": facility_energy.sum(axis=1),
         "training_h100e_hours": training_hours.sum(axis=1),
         "inference_h100e_hours": inference_hours.sum(axis=1),
-        "tokens": tokens.sum(axis=1),
+        "tokens": use.tokens,
+        "unserved_tokens": use.unserved_tokens,
+        "inference_revenue_usd": group_accounts["inference_revenue"].sum(axis=1),
+        "debt_balance_usd": debt_balance,
         **power.series,
     }
     for column in dict.fromkeys(ACCOUNTS.values()):
@@ -109,26 +152,48 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     for account, _, _, values in rows:
         series[ACCOUNTS[account]] = series[ACCOUNTS[account]] + values
     monthly = pd.DataFrame(series, index=months)
-    add_derived(monthly)
+    add_derived(monthly, f.cash_start_usd, f.raises_usd)
     monthly = monthly[list(COLUMNS)]
-    return Books(monthly, _ledger(rows, months), training_runs(plan, monthly), power.energy)
+    books = Books(monthly, _ledger(rows, months), training_runs(plan, monthly), power.energy)
+    books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
+    return books
 
 
-def add_derived(monthly: pd.DataFrame) -> None:
-    """Operating cost, cash burn, cumulative cash and cost per H100e-hour, from their parts.
+def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarray | None = None) -> None:
+    """Operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts.
 
     Energy costs are purchased energy, fuel and demand charges together.
     """
-    energy = monthly.energy_cost_usd + monthly.fuel_cost_usd + monthly.demand_charge_usd
-    monthly["operating_cost_usd"] = energy + monthly.depreciation_usd + monthly.opex_usd
-    monthly["cash_burn_usd"] = (energy + monthly.hardware_capex_usd + monthly.facility_capex_usd
-                                + monthly.opex_usd - monthly.revenue_usd)
-    monthly["cumulative_cash_usd"] = -monthly.cash_burn_usd.cumsum()
-    hours = monthly.index.days_in_month.to_numpy() * 24.0
-    available_hours = monthly.h100e_available.to_numpy() * hours
+    m = monthly
+    energy = m.energy_cost_usd + m.fuel_cost_usd + m.demand_charge_usd
+    m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + m.lease_usd
+    m["ebitda_usd"] = m.revenue_usd - (energy + m.opex_usd + m.lease_usd)
+    m["operating_income_usd"] = m.revenue_usd - m.operating_cost_usd
+    m["cash_burn_usd"] = (energy + m.hardware_capex_usd + m.facility_capex_usd + m.opex_usd + m.lease_usd
+                          + m.interest_usd + m.principal_usd - m.debt_drawn_usd - m.revenue_usd)
+    m["cumulative_cash_usd"] = -m.cash_burn_usd.cumsum()
+    raises = np.zeros(len(m)) if raises is None else raises
+    balance = economics.cash_balance(cash_start, raises, m.cash_burn_usd.to_numpy())
+    m["cash_balance_usd"] = balance
+    m["runway_months"] = economics.runway(balance, m.cash_burn_usd.to_numpy())
+    used = m.training_h100e_hours + m.inference_h100e_hours
     with np.errstate(divide="ignore", invalid="ignore"):
-        monthly["cost_per_h100e_hour_usd"] = np.where(
-            available_hours > 0, monthly.operating_cost_usd / available_hours, np.nan)
+        m["inference_cost_usd"] = np.where(used > 0, m.operating_cost_usd * m.inference_h100e_hours / used, 0.0)
+    add_ratios(m, m.index.days_in_month.to_numpy() * 24.0)
+
+
+def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
+    """Unit costs recomputed from totals (also for roll-ups, with each period's hours)."""
+    available_hours = m.h100e_available.to_numpy() * hours
+    mtok = m.tokens.to_numpy() / 1e6
+    other_revenue = (m.revenue_usd - m.inference_revenue_usd).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["cost_per_h100e_hour_usd"] = np.where(available_hours > 0, m.operating_cost_usd / available_hours, np.nan)
+        m["cost_per_mtok_usd"] = np.where(mtok > 0, m.inference_cost_usd / mtok, np.nan)
+        m["breakeven_price_per_mtok_usd"] = np.where(mtok > 0, (m.operating_cost_usd - other_revenue) / mtok, np.nan)
+        m["gross_margin"] = np.where(m.inference_revenue_usd > 0,
+                                     (m.inference_revenue_usd - m.inference_cost_usd) / m.inference_revenue_usd,
+                                     np.nan)
 
 
 def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:

@@ -29,6 +29,8 @@ class PowerBooks:
     rows: list = field(default_factory=list)
     energy: pd.DataFrame | None = None
     series: dict[str, np.ndarray] = field(default_factory=dict)
+    site_cost_usd: np.ndarray | None = None
+    """Months × sites: energy, fuel, generation O&M, demand charges and battery losses."""
 
 
 def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_energy: np.ndarray,
@@ -50,6 +52,7 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         "grid_energy_mwh", "onsite_energy_mwh", "unserved_energy_mwh", "emissions_tco2", "water_m3",
         "capacity_shortfall_mw", "peak_facility_power_mw")})
     frames = []
+    books.site_cost_usd = np.zeros((n_months, len(plan.sites)))
     for s, site in enumerate(plan.sites):
         in_site = group_site == s
         group_energy = facility_energy[:, in_site]
@@ -64,6 +67,7 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
                                 ("demand_charge", result.demand_usd.sum(axis=1)),
                                 ("battery_losses", result.battery_losses_usd)):
             _allocate(books.rows, account, site.name, values, group_energy, names)
+            books.site_cost_usd[:, s] += values
         capex = np.sum([source.capex_usd for source in site.sources], axis=0)
         depreciation = np.sum([rules.facility_depreciation(source.capex_usd, source.life_months)
                                for source in site.sources], axis=0)

@@ -7,6 +7,8 @@ depreciation and maintenance rates.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 __all__ = [
@@ -60,6 +62,14 @@ def declining_balance_fractions(life: int, rate: float, salvage: float = 0.0) ->
         fractions[age] = charge
         book -= charge
     return fractions
+
+
+def schedule_for(method: str, rate: float | None = None, salvage: float = 0.0):
+    """The ``life → fractions`` function of a depreciation method (``straight_line`` or
+    ``declining_balance`` at a yearly ``rate``)."""
+    if method == "declining_balance":
+        return partial(declining_balance_fractions, rate=rate, salvage=salvage)
+    return partial(straight_line_fractions, salvage=salvage)
 
 
 def depreciation(cost: np.ndarray, delivery: np.ndarray, life: np.ndarray, months: int,

@@ -9,13 +9,15 @@ from fleetsim.accounting import rules
 from fleetsim.engine.plan import Plan
 
 TRAINING_COLUMNS = ["name", "start", "end", "completed", "compute_flop", "h100e_hours", "energy_mwh",
-                    "depreciation_usd", "energy_cost_usd", "cost_usd"]
+                    "depreciation_usd", "energy_cost_usd", "cost_usd", "displaced_tokens", "displaced_revenue_usd"]
 
 
 def training_runs(plan: Plan, monthly: pd.DataFrame) -> pd.DataFrame:
     """Runs take, in file order, their share of each month's training H100e-hours until their
     compute is met; each is charged depreciation and energy (purchased energy, fuel and demand
-    charges) in proportion to its share of the fleet's available H100e-hours that month."""
+    charges) in proportion to its share of the fleet's available H100e-hours that month — the
+    method Epoch AI uses to cost frontier runs (amortised hardware plus energy). What it displaced
+    from inference is its H100e-hours × tokens per H100e-hour, at that month's token price."""
     pool = monthly.training_h100e_hours.to_numpy().copy()
     available = monthly.h100e_available.to_numpy() * plan.hours
     energy_costs = (monthly.energy_cost_usd + monthly.fuel_cost_usd + monthly.demand_charge_usd).to_numpy()
@@ -43,5 +45,7 @@ def training_runs(plan: Plan, monthly: pd.DataFrame) -> pd.DataFrame:
             "compute_flop": used.sum() * rules.training_compute_per_h100e_hour(run.mfu),
             "h100e_hours": used.sum(), "energy_mwh": float(share @ monthly.energy_mwh.to_numpy()),
             "depreciation_usd": dep, "energy_cost_usd": energy_cost, "cost_usd": dep + energy_cost,
+            "displaced_tokens": used.sum() * plan.finance.tokens_per_h100e_hour,
+            "displaced_revenue_usd": float(used @ plan.finance.token_price_usd) * plan.finance.tokens_per_h100e_hour,
         })
     return pd.DataFrame(records, columns=TRAINING_COLUMNS)

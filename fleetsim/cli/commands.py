@@ -90,7 +90,9 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
                                             f"({len(m)} months, seed {scenario.spec.seed})"))
         rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
-        tables = ["monthly", "ledger", "training", "energy", *rollups]
+        from fleetsim.io import TABLES
+
+        tables = [*TABLES, *rollups]
         console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
     _print_warnings(result.warnings)
     return 0

@@ -27,6 +27,7 @@ class SitePlan:
     install_rate: float
     construction_usd_per_mw: float
     water_l_per_kwh: float
+    colocation_usd_per_mw_month: float
     cohorts: slice
 
 
@@ -44,6 +45,8 @@ class Cohorts:
     h100e: np.ndarray         # H100 equivalents per accelerator
     price: np.ndarray         # capex per accelerator, USD
     failure_rate: np.ndarray  # annualised failing share
+    leased: np.ndarray        # True for leased cohorts (no capex, depreciation or maintenance)
+    lease_rate: np.ndarray    # USD per accelerator-hour of a leased cohort (0 when bought)
 
     def __len__(self) -> int:
         return len(self.count)
@@ -72,6 +75,18 @@ class FinancePlan:
     facility_life: int
     tokens_per_h100e_hour: float
     token_price_usd: np.ndarray
+    other_revenue_usd: np.ndarray
+    subscriptions_usd: np.ndarray
+    cash_start_usd: float
+    raises_usd: np.ndarray
+    debt_share: float
+    debt_rate: float
+    debt_term: int
+    discount_rate: float
+    demand_tokens: np.ndarray | None
+    reference_price_usd: float
+    elasticity: float
+    spare_inference_to: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class Plan:
     repair_hours: float
     finance: FinancePlan
     training: list[TrainingPlan] = field(default_factory=list)
+    order_specs: tuple = ()
 
 
 def split_window(count: int, first: int, last: int) -> list[tuple[int, int]]:
@@ -117,7 +133,7 @@ def compile_plan(scenario: Scenario) -> Plan:
         price = order.price if order.price is not None else hw.price_usd
         for month, count in split_window(order.count, *order.delivery):
             if count > 0:
-                rows.append((site_index, month - start, position, hw, count, price))
+                rows.append((site_index, month - start, position, hw, count, price, order))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     site_idx = np.array([r[0] for r in rows], dtype=np.int64)
     it_mw = np.array([r[3].it_power_w * 1e-6 for r in rows], dtype=float)
@@ -133,6 +149,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         h100e=np.array([r[3].h100e for r in rows], dtype=float),
         price=np.array([r[5] for r in rows], dtype=float),
         failure_rate=np.array([r[3].failure_rate for r in rows], dtype=float),
+        leased=np.array([r[6].acquisition == "lease" for r in rows], dtype=bool),
+        lease_rate=np.array([r[6].lease_rate or 0.0 for r in rows], dtype=float),
     )
     sites = []
     for i, name in enumerate(site_names):
@@ -148,11 +166,18 @@ def compile_plan(scenario: Scenario) -> Plan:
             install_rate=float(site.install_rate) if site.install_rate is not None else np.inf,
             construction_usd_per_mw=site.construction_cost,
             water_l_per_kwh=site.water,
+            colocation_usd_per_mw_month=site.colocation,
             cohorts=slice(first, last),
         ))
     ops = spec.operations
     finance = spec.finance
     inference = spec.revenue.inference
+    demand = inference.demand if inference else None
+    token_price = np.array(inference.price.series(start, months)) if inference else np.zeros(months)
+    raises = np.zeros(months)
+    for cash_raise in finance.cash.raises:
+        if cash_raise.month - start < months:
+            raises[cash_raise.month - start] += cash_raise.amount
     finance_plan = FinancePlan(
         depreciation_method=finance.depreciation.method,
         depreciation_rate=finance.depreciation.rate,
@@ -161,7 +186,20 @@ def compile_plan(scenario: Scenario) -> Plan:
         fixed_opex_usd=np.array(finance.opex.fixed.series(start, months)),
         facility_life=max(1, round(finance.facility_life)),
         tokens_per_h100e_hour=inference.tokens_per_h100e_hour if inference else 0.0,
-        token_price_usd=np.array(inference.price.series(start, months)) if inference else np.zeros(months),
+        token_price_usd=token_price,
+        other_revenue_usd=np.array(spec.revenue.other.series(start, months)),
+        subscriptions_usd=np.array(spec.revenue.subscriptions.series(start, months)),
+        cash_start_usd=finance.cash.start,
+        raises_usd=raises,
+        debt_share=finance.debt.share_of_capex if finance.debt else 0.0,
+        debt_rate=finance.debt.rate if finance.debt else 0.0,
+        debt_term=max(1, round(finance.debt.term)) if finance.debt else 1,
+        discount_rate=finance.discount_rate,
+        demand_tokens=np.array(demand.tokens.series(start, months)) if demand else None,
+        reference_price_usd=(demand.reference_price if demand and demand.reference_price is not None
+                             else float(token_price[0])),
+        elasticity=demand.elasticity if demand else 0.0,
+        spare_inference_to=demand.unserved if demand else "idle",
     )
     training = [TrainingPlan(run.name, run.start - start, run.compute, run.share, run.mfu)
                 for run in spec.training]
@@ -171,5 +209,5 @@ def compile_plan(scenario: Scenario) -> Plan:
         utilization=np.array(ops.utilization.series(start, months)),
         training_share=np.array(ops.training_share.series(start, months)),
         busy_draw=ops.power_draw.busy, idle_draw=ops.power_draw.idle, repair_hours=ops.repair_time,
-        finance=finance_plan, training=training,
+        finance=finance_plan, training=training, order_specs=tuple(spec.orders),
     )

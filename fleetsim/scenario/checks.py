@@ -100,11 +100,22 @@ def check_schedules(spec: ScenarioSpec) -> Iterator[Problem]:
 
 
 def check_finance(spec: ScenarioSpec) -> Iterator[Problem]:
-    """Declining balance needs its yearly rate."""
+    """Declining balance needs its yearly rate; raises fall within the run; demand slopes down."""
     dep = spec.finance.depreciation
     if dep.method == "declining_balance" and dep.rate is None:
         yield Problem("declining_balance needs a yearly 'rate' in (0, 1], for example rate: 0.4",
                       ("finance", "depreciation", "rate"))
+    start = _months.to_text(spec.start)
+    for i, cash_raise in enumerate(spec.finance.cash.raises):
+        if cash_raise.month < spec.start:
+            yield Problem(f"a raise dated before the start {start}: count it in finance.cash.start instead, or "
+                          f"date it {start} or later", ("finance", "cash", "raises", i, "month"),
+                          value=_months.to_text(cash_raise.month), has_value=True)
+    inference = spec.revenue.inference
+    if inference is not None and inference.demand is not None and inference.demand.elasticity > 0:
+        yield Problem("elasticity must be at most 0: demand falls as price rises (for example -1.3)",
+                      ("revenue", "inference", "demand", "elasticity"), value=inference.demand.elasticity,
+                      has_value=True)
 
 
 def check_all(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> list[Problem]:

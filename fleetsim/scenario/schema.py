@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from fleetsim.scenario.economics import ZERO, Cash, Debt, Demand, OtherRevenue
 from fleetsim.scenario.fields import (
     Count,
     Delivery,
@@ -65,6 +66,8 @@ class Site(Model):
         None, description="Named power sources (kinds grid, gas_turbine, battery, ppa), instead of "
                           "capacity and electricity.")
     water: Quantity("water intensity", "Site water use per kWh of IT energy (WUE).") = 0.0
+    colocation: Quantity("power rent", "Rent per kW of IT capacity per month, replacing construction capex "
+                                       "(capacity ÷ PUE is the IT capacity rented).") = 0.0
     install_rate: Count("Accelerators energised per month at most (unlimited when absent).",
                         "60000") | None = None
     construction_cost: Quantity(
@@ -72,6 +75,9 @@ class Site(Model):
 
     @model_validator(mode="after")
     def _one_power_description(self) -> Site:
+        if self.colocation and self.construction_cost:
+            raise fail("a colocated site rents its capacity: set colocation or construction_cost, not both",
+                       ("colocation",))
         if self.supply is not None:
             for key in ("capacity", "electricity"):
                 if getattr(self, key) is not None:
@@ -97,6 +103,18 @@ class Order(Model):
     delivery: Delivery
     price: Quantity("money", "All-in capex per accelerator for this order (overrides the hardware's).") | None = None
     name: str | None = Field(None, description="A label for this order in outputs.")
+    acquisition: Literal["buy", "lease"] = Field(
+        "buy", description="buy (capex on delivery, depreciation) or lease (a rate per accelerator-hour "
+                           "from delivery to the end of its life; no capex, depreciation or maintenance).")
+    lease_rate: Quantity("hourly rate", "Lease price per accelerator-hour (with acquisition: lease).") | None = None
+
+    @model_validator(mode="after")
+    def _lease_has_rate(self) -> Order:
+        if self.acquisition == "lease" and self.lease_rate is None:
+            raise fail("a leased order needs its lease_rate, for example lease_rate: 2.1 USD/h", ("lease_rate",))
+        if self.acquisition == "buy" and self.lease_rate is not None:
+            raise fail("lease_rate applies to leased orders: add acquisition: lease, or remove it", ("lease_rate",))
+        return self
 
 
 class PowerDraw(Model):
@@ -136,11 +154,14 @@ class Opex(Model):
 
 
 class Finance(Model):
-    """Depreciation and operating expenses."""
+    """Depreciation, operating expenses, cash and financing."""
 
     depreciation: Depreciation = Depreciation()
     opex: Opex = Opex()
     facility_life: Quantity("life", "Depreciation period of facility capex.") = 180.0
+    cash: Cash = Cash()
+    debt: Debt | None = None
+    discount_rate: Ratio("Yearly discount rate for NPV (cohort table).", 0.0, 1.0, "0.10") = 0.10
 
 
 class Inference(Model):
@@ -148,12 +169,15 @@ class Inference(Model):
 
     tokens_per_h100e_hour: Number("Tokens served per busy H100e-hour of inference.", "4.0e6")
     price: ScheduleOf("token price", "Price per token, e.g. 2.0 USD/Mtok.")
+    demand: Demand | None = Field(None, description="Token demand; without it every inference hour sells.")
 
 
 class Revenue(Model):
     """Revenue sources."""
 
     inference: Inference | None = None
+    subscriptions: OtherRevenue = ZERO
+    other: OtherRevenue = ZERO
 
 
 class TrainingRun(Model):

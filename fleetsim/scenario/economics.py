@@ -1,0 +1,51 @@
+"""The scenario language's money side beyond costs: cash and raises, debt, demand for tokens."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from fleetsim.scenario.fields import Month, Number, Quantity, Ratio, Schedule, ScheduleOf
+from fleetsim.scenario.schema_base import Model
+
+
+class Raise(Model):
+    """Cash raised in one month (equity or any funding that is not modelled as debt)."""
+
+    month: Month("Month the cash arrives.")
+    amount: Quantity("money", "Amount raised.")
+
+
+class Cash(Model):
+    """Starting cash and dated raises: cash balance = start + Σ raises − Σ cash burn."""
+
+    start: Quantity("money", "Cash at the start.") = 0.0
+    raises: list[Raise] = Field(default_factory=list, description="Dated raises.")
+
+
+class Debt(Model):
+    """Debt-financed share of capex: each month's financed capex is a loan of its own, repaid in
+    level monthly payments at rate/12 over the term from the next month."""
+
+    share_of_capex: Ratio("Share of each month's capex financed by debt.", 0.0, 1.0, "0.5")
+    rate: Ratio("Yearly interest rate.", 0.0, 1.0, "0.09")
+    term: Quantity("life", "Repayment term (whole months).")
+
+
+class Demand(Model):
+    """Token demand: served = min(capacity, demand × (price / reference price)^elasticity)."""
+
+    tokens: ScheduleOf(None, "Tokens demanded per month at the reference price; zero before the first key.",
+                       0.0, 1e24, "2e14")
+    reference_price: Quantity("token price", "Price at which 'tokens' are demanded (default: the price at "
+                                             "the start).") | None = None
+    elasticity: Number("Price elasticity of demand, at most 0 (−1.3: a 10 % cut raises demand ≈ 13 %).",
+                       "-1.3", minimum=-10.0) = 0.0
+    unserved: Literal["training", "idle"] = Field(
+        "idle", description="Where inference capacity that demand does not use goes: training or idle.")
+
+
+DEMAND_EXAMPLE = "{tokens: {2024-07: 2e14}, elasticity: -1.3}"
+OtherRevenue = ScheduleOf("money per month", "Revenue per calendar month (subscriptions, licences...).")
+ZERO = Schedule(((None, 0.0),))
