@@ -20,6 +20,7 @@ _LAZY = {
     "simulate": ("fleetsim.simulation", "simulate"),
     "Result": ("fleetsim.result", "Result"),
     "read_result": ("fleetsim.result", "read_result"),
+    "compare": ("fleetsim.compare", "compare"),
     "FleetsimError": ("fleetsim.errors", "FleetsimError"),
     "ScenarioError": ("fleetsim.errors", "ScenarioError"),
     "FleetsimWarning": ("fleetsim.errors", "FleetsimWarning"),

@@ -182,3 +182,25 @@ def test_economics_mistakes(make_scenario, change, fragment):
     with pytest.raises(ScenarioError) as info:
         sc.override(change)
     assert fragment in str(info.value)
+
+
+def test_compare_api_and_cli(tmp_path, capsys):
+    from pathlib import Path
+
+    from fleetsim.cli.main import main
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    table = fleetsim.compare([root / "colossus.yaml", root / "colossus-6y-life.yaml"])
+    assert list(table.columns) == ["unit", "colossus", "colossus-6y-life", "colossus-6y-life - colossus",
+                                   "colossus-6y-life / colossus"]
+    life = table.loc["cost_per_h100e_hour_usd"]
+    assert life["colossus-6y-life"] < life["colossus"]          # longer life, lower depreciation per hour
+    assert life["colossus-6y-life / colossus"] == pytest.approx(life["colossus-6y-life"] / life["colossus"])
+    assert table.loc["capex_usd", "colossus-6y-life - colossus"] == 0
+    assert main(["compare", str(root / "colossus.yaml"), str(root / "custom-silicon.yaml"),
+                 "-o", str(tmp_path / "cmp")]) == 0
+    assert "cost_per_mtok_usd" in capsys.readouterr().out
+    assert (tmp_path / "cmp" / "compare.csv").read_text().startswith("figure,unit,colossus,custom-silicon")
+    with pytest.raises(SystemExit) as info:
+        main(["compare", str(root / "colossus.yaml")])
+    assert info.value.code == 2

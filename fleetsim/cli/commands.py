@@ -94,6 +94,11 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
 
         tables = [*TABLES, *rollups]
         console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
+        cash = scenario.spec.finance.cash
+        if cash.start or cash.raises:
+            broke = m.index[m.cash_balance_usd < 0]
+            console.print(f"cash runs out in {broke[0]}" if len(broke) else
+                          f"cash lasts the horizon: {m.cash_balance_usd.iloc[-1] / 1e6:,.0f} MUSD at the end")
     _print_warnings(result.warnings)
     return 0
 
@@ -108,6 +113,49 @@ def _print_warnings(messages: list[str]) -> None:
         console = _console(stderr=True)
         for message in messages:
             console.print(f"[yellow]warning:[/] {message}", markup=True, soft_wrap=True)
+
+
+def compare(paths: list[str], output: str | None) -> int:
+    """Print the comparison table; with ``output``, write ``compare.csv`` there atomically."""
+    import math
+
+    from rich.table import Table
+
+    from fleetsim.compare import compare as compare_scenarios
+    from fleetsim.scenario.load import load
+
+    table = compare_scenarios([load(path) for path in paths])
+    if output:
+        from fleetsim.io import write_atomically
+
+        write_atomically(output, lambda folder: table.to_csv(folder / "compare.csv"))
+    shown = Table(title="Comparison (differences and ratios to the first scenario; money in MUSD)",
+                  title_justify="left")
+    shown.add_column("figure", no_wrap=True)
+    for column in table.columns:
+        shown.add_column(str(column), justify="left" if column == "unit" else "right")
+    for figure, row in table.iterrows():
+        scale = 1e-6 if row["unit"] == "USD" else 1.0
+        cells = []
+        for column, value in row.items():
+            if column == "unit":
+                cells.append("MUSD" if scale != 1.0 else str(value))
+            elif isinstance(value, float) and math.isnan(value):
+                cells.append("")
+            elif isinstance(value, float) and " / " in str(column):
+                cells.append(f"{value:.3f}")
+            elif isinstance(value, float):
+                cells.append(_compact(value * scale))
+            else:
+                cells.append(str(value))
+        shown.add_row(str(figure), *cells)
+    _console().print(shown)
+    return 0
+
+
+def _compact(value: float) -> str:
+    """Large numbers in thousands-separated form with 3 significant decimals for small ones."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
 
 
 def validate(paths: list[str], overrides: list[tuple[str, str]]) -> int:

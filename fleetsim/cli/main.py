@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("name", metavar="NAME", nargs="?", help="one entry, with every source (e.g. H100)")
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+
+    compare = commands.add_parser("compare", help="headline figures of scenarios side by side",
+                                  description="Simulate each SCENARIO and print headline figures side by side, "
+                                              "with differences and ratios to the first.")
+    compare.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="two or more scenario files")
+    compare.add_argument("-o", "--output", metavar="DIR", help="also write DIR/compare.csv")
     parser.set_defaults(_commands=commands.choices)
     return parser
 
@@ -88,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             from fleetsim.cli.commands import validate
 
             return validate(args.scenarios, overrides)
+        if args.command == "compare":
+            from fleetsim.cli.commands import compare
+
+            if len(args.scenarios) < 2:
+                parser.error("compare needs at least two scenarios")
+            return compare(args.scenarios, args.output)
         if args.command == "catalog":
             from fleetsim.cli.commands import catalog
 
