@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +105,11 @@ def test_invariants(tree):
     # availability and power bounded by what is installed
     assert (m.h100e_available <= m.h100e * (1 + 1e-12) + 1e-9).all()
     assert (m.facility_power_mw <= m.peak_facility_power_mw * (1 + 1e-12) + 1e-9).all()
+    # the cohort table adds up to the fleet's hardware capex and inference revenue
+    assert res.cohorts.capex_usd.sum() == pytest.approx(m.hardware_capex_usd.sum(), rel=1e-9, abs=1e-6)
+    assert res.cohorts.revenue_usd.sum() == pytest.approx(m.inference_revenue_usd.sum(), rel=1e-9, abs=1e-6)
+    # cash balance = start + raises − Σ burn (no cash given: start 0, no raises)
+    np.testing.assert_allclose(m.cash_balance_usd, -m.cash_burn_usd.cumsum(), rtol=1e-9, atol=1e-3)
 
 
 @PROPERTY
