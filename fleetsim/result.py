@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,9 @@ from fleetsim import io
 from fleetsim.accounting.books import add_ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
 from fleetsim.accounting.columns import ACCOUNTS, ENERGY_COLUMNS, KINDS, UNITS
+
+if TYPE_CHECKING:
+    from fleetsim.plots import PlotAccessor
 
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
 
@@ -130,30 +135,53 @@ class Result:
             if available_hours > 0 else float("nan"),
         }
 
+    # -- display (matplotlib and the HTML helpers are imported on first use) ------------------
+    @property
+    def plot(self) -> PlotAccessor:
+        """Charts of this result, each a matplotlib Figure: ``res.plot.power()``, ``.costs()``,
+        ``.fleet()``, ``.cash()``, ``.unit_costs()`` (see :mod:`fleetsim.plots`)."""
+        from fleetsim.plots import PlotAccessor
+
+        return PlotAccessor(self)
+
+    def _repr_html_(self) -> str:
+        from fleetsim.display import result_html
+
+        return result_html(self)
+
     # -- export -----------------------------------------------------------------------------
     def _meta_out(self) -> dict:
         return {**self.meta, "units": self.units, "accounts": self.accounts, "kinds": KINDS,
                 "warnings": self.warnings}
 
-    def to_csv(self, folder: str | Path, periods: tuple[str, ...] = ()) -> Path:
+    def to_csv(self, folder: str | Path, periods: tuple[str, ...] = (), *,
+               extra_files: Mapping[str, bytes] | None = None) -> Path:
         """Write ``monthly.csv``, ``ledger.csv``, ``training.csv`` and ``meta.json`` atomically.
 
-        ``periods`` (``"quarter"``, ``"year"``) adds ``quarterly.csv`` / ``yearly.csv`` roll-ups.
+        ``periods`` (``"quarter"``, ``"year"``) adds ``quarterly.csv`` / ``yearly.csv`` roll-ups;
+        ``extra_files`` (file name → bytes, such as PNG charts) are written into the same folder.
         """
-        return self._write(folder, "csv", periods)
+        return self._write(folder, "csv", periods, extra_files)
 
-    def to_parquet(self, folder: str | Path, periods: tuple[str, ...] = ()) -> Path:
+    def to_parquet(self, folder: str | Path, periods: tuple[str, ...] = (), *,
+                   extra_files: Mapping[str, bytes] | None = None) -> Path:
         """As :meth:`to_csv`, in Parquet."""
-        return self._write(folder, "parquet", periods)
+        return self._write(folder, "parquet", periods, extra_files)
 
-    def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = ()) -> Path:
+    def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = (),
+               extra_files: Mapping[str, bytes] | None = None) -> Path:
         tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
                   "cohorts": self.cohorts}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
             tables[name] = rolled.set_axis(rolled.index.astype(str).rename("period"))
-        return io.write_atomically(folder, lambda tmp: io.write_tables(tmp, tables, self._meta_out(), fmt))
+        def write(tmp: Path) -> None:
+            io.write_tables(tmp, tables, self._meta_out(), fmt)
+            for name, data in (extra_files or {}).items():
+                (tmp / Path(name).name).write_bytes(data)
+
+        return io.write_atomically(folder, write)
 
     def __repr__(self) -> str:
         m = self.monthly

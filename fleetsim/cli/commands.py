@@ -69,22 +69,31 @@ def summary_table(result, title: str):
 
 
 def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool,
-        periods: tuple[str, ...] = ()) -> int:
+        periods: tuple[str, ...] = (), plots: bool = False, as_json: bool = False) -> int:
     import warnings
 
     from fleetsim.errors import FleetsimWarning
     from fleetsim.simulation import simulate
 
     scenario = _load(path, overrides)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
-        result = simulate(scenario)
-    target = Path(output) if output else Path("out") / scenario.name
-    if fmt == "parquet":
-        result.to_parquet(target, periods)
-    else:
-        result.to_csv(target, periods)
-    if not quiet:
+    images: dict[str, bytes] = {}
+    with Steps(plots and not (quiet or as_json), 2, "simulating") as steps:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
+            result = simulate(scenario)
+        if plots:
+            images = _draw_charts(result, steps, then="writing")
+        else:
+            steps.advance("writing")
+        target = Path(output) if output else Path("out") / scenario.name
+        charts = {f"{name}.png": png for name, png in images.items()}
+        if fmt == "parquet":
+            result.to_parquet(target, periods, extra_files=charts)
+        else:
+            result.to_csv(target, periods, extra_files=charts)
+    if as_json:
+        print(json.dumps(run_summary(scenario, result, target), indent=2))
+    elif not quiet:
         console = _console()
         m = result.monthly
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
@@ -94,11 +103,101 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
 
         tables = [*TABLES, *rollups]
         console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
+        if charts:
+            console.print(f"charts: {', '.join(charts)}")
         cash = scenario.spec.finance.cash
         if cash.start or cash.raises:
             broke = m.index[m.cash_balance_usd < 0]
             console.print(f"cash runs out in {broke[0]}" if len(broke) else
                           f"cash lasts the horizon: {m.cash_balance_usd.iloc[-1] / 1e6:,.0f} MUSD at the end")
+    _print_warnings(result.warnings)
+    return 0
+
+
+
+class Steps:
+    """Progress of a long command: a rich bar on stderr when stderr is a terminal, else nothing.
+
+    ``advance(description)`` marks one step done and names the next; a disabled Steps (``--quiet``,
+    ``--json``, or output to a file or pipe) does nothing.
+    """
+
+    def __init__(self, enabled: bool, total: int, first: str, console=None):
+        self._bar = None
+        console = console or (_console(stderr=True) if enabled else None)
+        if enabled and console.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description:<24}"), BarColumn(), TimeElapsedColumn(),
+                                 console=console, transient=True)
+            self._task = self._bar.add_task(first, total=total)
+
+    def __enter__(self) -> Steps:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def add(self, steps: int) -> None:
+        """Announce ``steps`` more steps than planned."""
+        if self._bar is not None:
+            self._bar.update(self._task, total=self._bar.tasks[0].total + steps)
+
+    def advance(self, description: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=description)
+
+
+def _draw_charts(result, steps: Steps, then: str) -> dict[str, bytes]:
+    """Every chart of the result as PNG bytes, one progress step each; ``then`` names the next step."""
+    from fleetsim.plots import CHARTS, render_all
+
+    total = len(CHARTS)
+    steps.add(total)
+    steps.advance(f"drawing charts (1/{total})")
+    done = iter(range(2, total + 2))
+    return render_all(result, lambda name: steps.advance(
+        f"drawing charts ({k}/{total})" if (k := next(done)) <= total else then))
+
+
+def run_summary(scenario, result, target: Path) -> dict:
+    """What ``run --json`` prints: the scenario, the output folder and files, the headline figures
+    (NaN as null) and the warnings."""
+    import math
+
+    m = result.monthly
+    figures = {key: (None if math.isnan(value) else value) for key, value in result.summary().items()}
+    return {"scenario": scenario.name, "file": str(scenario.path) if scenario.path else None,
+            "start": str(m.index[0]), "end": str(m.index[-1]), "months": len(m), "seed": scenario.spec.seed,
+            "overrides": result.meta.get("overrides", {}), "output": str(target),
+            "files": sorted(p.name for p in Path(target).iterdir()), "summary": figures,
+            "warnings": list(result.warnings)}
+
+
+def report(path: str, output: str | None, overrides: list[tuple[str, str]], quiet: bool) -> int:
+    """Simulate, draw every chart and write one self-contained HTML report."""
+    import warnings
+
+    from fleetsim.errors import FleetsimWarning
+    from fleetsim.report import build, check_target, write
+    from fleetsim.simulation import simulate
+
+    scenario = _load(path, overrides)
+    target = check_target(Path(output) if output else Path("out") / f"{scenario.name}.html")
+    with Steps(not quiet, 2, "simulating") as steps:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
+            result = simulate(scenario)
+        images = _draw_charts(result, steps, then="writing the report")
+        write(target, build(scenario, result, images))
+        steps.advance("done")
+    if not quiet:
+        size = target.stat().st_size / 1024
+        _console().print(f"wrote {target} ({size:,.0f} KB): summary, {_plural(len(images), 'chart')}, "
+                         "assumptions with sources, yearly and monthly tables")
     _print_warnings(result.warnings)
     return 0
 

@@ -12,7 +12,7 @@ import sys
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 EPILOG = """exit codes: 0 success, 1 invalid input (message on stderr, nothing written), 2 usage error.
-docs: README.md (scenario language, CLI, Python API)"""
+docs: README.md; docs/ (scenario reference, CLI reference, model, validation)"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="simulate a scenario, print its summary, write its outputs",
                               description="Simulate SCENARIO, print a summary table and write monthly, "
-                                          "ledger and training tables plus meta.json to OUTDIR.")
+                                          "ledger, training and energy tables plus meta.json to OUTDIR "
+                                          "(with --plots, every chart as a PNG file too).")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--output", metavar="OUTDIR",
                      help="output folder (default out/<scenario name>/), replaced atomically")
@@ -36,13 +37,28 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
     run.add_argument("--period", choices=("quarter", "year"), action="append", default=[],
                      help="also write quarterly.csv / yearly.csv roll-ups (repeatable)")
+    run.add_argument("--plots", action="store_true",
+                     help="also write every chart as a PNG file beside the tables (needs matplotlib)")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument("--json", dest="as_json", action="store_true",
+                     help="print a machine-readable JSON summary instead of the table")
 
     validate = commands.add_parser("validate", help="check scenario files without simulating",
                                    description="Check each SCENARIO; report every problem with its location.")
     validate.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files")
     validate.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
                           help="override one field before validating (repeatable)")
+
+    report = commands.add_parser(
+        "report", help="write one self-contained HTML report: summary, charts, assumptions, tables",
+        description="Simulate SCENARIO and write a single HTML file that opens offline: the summary, "
+                    "every chart, the assumptions with their sources, yearly and monthly tables.")
+    report.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    report.add_argument("-o", "--output", metavar="FILE",
+                        help="report file (default out/<scenario name>.html), replaced atomically")
+    report.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                        help="override one field, as for run (repeatable)")
+    report.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     catalog = commands.add_parser("catalog", help="print the built-in hardware catalog with sources")
     catalog.add_argument("name", metavar="NAME", nargs="?", help="one entry, with every source (e.g. H100)")
@@ -89,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from fleetsim.cli.commands import run
 
-            return run(args.scenario, args.output, overrides, args.format, args.quiet, tuple(args.period))
+            return run(args.scenario, args.output, overrides, args.format, args.quiet, tuple(args.period),
+                       args.plots, args.as_json)
+        if args.command == "report":
+            from fleetsim.cli.commands import report
+
+            return report(args.scenario, args.output, overrides, args.quiet)
         if args.command == "validate":
             from fleetsim.cli.commands import validate
 

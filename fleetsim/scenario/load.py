@@ -88,6 +88,11 @@ class Scenario:
                              sort_keys=True, default=repr)
         return hashlib.sha256(payload.encode()).hexdigest()
 
+    def _repr_html_(self) -> str:
+        from fleetsim.display import scenario_html
+
+        return scenario_html(self)
+
     def __repr__(self) -> str:
         return (f"Scenario({self.name!r}, start={self.spec.start // 12}-{self.spec.start % 12 + 1:02d}, "
                 f"months={self.spec.months}, sites={len(self.spec.sites)}, orders={len(self.spec.orders)})")

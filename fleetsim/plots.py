@@ -1,0 +1,409 @@
+"""Charts of a :class:`~fleetsim.result.Result`: one function per chart, each returning a Figure.
+
+``res.plot.power()`` and friends call these functions; ``fleetsim report`` and ``fleetsim run
+--plots`` render every chart in :data:`CHARTS`. Only this module imports matplotlib, and nothing
+in the core imports this module, so a plain ``fleetsim run`` never pays for matplotlib.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly, not through pyplot: they hold
+no global state, are freed when dropped, and display once in a notebook. Every chart has a
+title, axis labels with units, a legend and dates on its x axis; megawatts switch to gigawatts
+and counts to thousands or millions when the numbers are large.
+
+A new chart (fan charts, a tornado) is one more function taking a Result (or an ensemble) and
+returning a Figure, registered in :data:`CHARTS` and exposed on :class:`PlotAccessor`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+
+def _in_ipython() -> bool:
+    shell = sys.modules.get("IPython")
+    return shell is not None and getattr(shell, "get_ipython", lambda: None)() is not None
+
+
+if "MPLBACKEND" not in os.environ and not _in_ipython():
+    matplotlib.use("Agg")  # headless: tests, the CLI and servers have no display
+elif _in_ipython():  # pragma: no cover - exercised by the notebooks
+    import matplotlib.pyplot  # registers the notebook's display of figures
+
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import Formatter  # noqa: E402
+
+if TYPE_CHECKING:
+    from fleetsim.result import Result
+
+FIGSIZE = (9.0, 5.0)
+"""Width and height of every chart, in inches (at :data:`DPI`, 900 × 500 pixels)."""
+DPI = 100
+"""Resolution of the PNG files written by the report and ``run --plots``, in dots per inch."""
+
+COLORS = {
+    "capacity": "#222222", "peak": "#d95f02", "drawn": "#1b9e77", "stranded": "#e7298a",
+    "installed": "#7570b3", "available": "#1b9e77", "energy": "#e6ab02", "depreciation": "#7570b3",
+    "revenue": "#1b9e77", "burn": "#d95f02", "cash": "#222222",
+}
+"""One colour per series, the same in every chart."""
+
+
+# --------------------------------------------------------------------------- helpers
+class _Thousands(Formatter):
+    """Tick labels with thousands separators and as many decimals as the axis range needs."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        low, high = self.axis.get_view_interval() if self.axis is not None else (0.0, 100.0)
+        span = abs(high - low)
+        decimals = 0 if span >= 5 else 1 if span >= 0.5 else 2 if span >= 0.05 else 3
+        text = f"{x:,.{decimals}f}"
+        return "0" if text.lstrip("-").strip("0.,") == "" else text
+
+
+def _months(result: Result) -> pd.DatetimeIndex:
+    """The first day of each simulated month, for the x axis."""
+    return result.monthly.index.to_timestamp()
+
+
+def _hours(result: Result) -> np.ndarray:
+    """Hours in each calendar month."""
+    return result.monthly.index.days_in_month.to_numpy() * 24.0
+
+
+def _new(result: Result, title: str, rows: int = 1) -> tuple[Figure, Axes]:
+    """A figure titled with the scenario's name; with ``rows`` > 1, more axes below the first,
+    sharing its dates (``figure.axes``)."""
+    width, height = FIGSIZE
+    figure = Figure(figsize=(width, height + 2.6 * (rows - 1)), layout="constrained")
+    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    name = result.meta.get("scenario")
+    axes[0].set_title(f"{name}: {title}" if name else title, loc="left", fontsize=12)
+    for ax in axes:
+        _date_axis(ax)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    return figure, axes[0]
+
+
+def _date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("month")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.tick_params(labelbottom=True)
+
+
+def _value_axis(ax: Axes, label: str) -> None:
+    ax.set_ylabel(label)
+    ax.yaxis.set_major_formatter(_Thousands())
+
+
+def power_scale(peak_mw: float) -> tuple[float, str]:
+    """Factor and unit to show megawatts in: GW from 2,000 MW up, else MW.
+
+    >>> power_scale(1500.0), power_scale(2400.0)
+    ((1.0, 'MW'), (0.001, 'GW'))
+    """
+    return (1e-3, "GW") if peak_mw >= 2000 else (1.0, "MW")
+
+
+def count_scale(peak: float) -> tuple[float, str]:
+    """Factor and word to show a count in: millions from 2 million, thousands from 20,000.
+
+    >>> count_scale(150_000), count_scale(3e6), count_scale(900)
+    ((0.001, 'thousands'), (1e-06, 'millions'), (1.0, ''))
+    """
+    if peak >= 2e6:
+        return 1e-6, "millions"
+    if peak >= 2e4:
+        return 1e-3, "thousands"
+    return 1.0, ""
+
+
+def money_scale(peak_usd: float) -> tuple[float, str]:
+    """Factor and unit to show US dollars in: billion USD from 2 billion, else million USD.
+
+    >>> money_scale(5e8), money_scale(3e10)
+    ((1e-06, 'million USD'), (1e-09, 'billion USD'))
+    """
+    return (1e-9, "billion USD") if peak_usd >= 2e9 else (1e-6, "million USD")
+
+
+def _peak(*series: pd.Series) -> float:
+    values = np.concatenate([np.abs(np.nan_to_num(s.to_numpy(dtype=float))) for s in series])
+    return float(values.max()) if len(values) else 0.0
+
+
+def _legend(*axes: Axes) -> None:
+    """One legend for the series of one or two (twin) axes, below the plot, where it hides nothing."""
+    handles, labels = [], []
+    for ax in axes:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    axes[0].figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3), fontsize=9,
+                          frameon=False)
+
+
+def per_available_hour(result: Result, column: str) -> pd.Series:
+    """A money column divided by the month's available H100e-hours (USD per H100e-hour; NaN
+    in months with no working hardware)."""
+    hours = result.monthly.h100e_available.to_numpy() * _hours(result)
+    values = result.monthly[column].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.Series(np.where(hours > 0, values / hours, np.nan), index=result.monthly.index)
+
+
+# --------------------------------------------------------------------------- charts
+def fleet(result: Result) -> Figure:
+    """Installed H100 equivalents (end of month) and the working ones (mean over the month).
+
+    The monthly table holds fleet totals only, so the chart shows totals; a split by hardware
+    generation needs per-hardware counts, which a Result does not carry yet.
+    """
+    m = result.monthly
+    figure, ax = _new(result, "fleet size in H100 equivalents")
+    factor, word = count_scale(_peak(m.h100e, m.h100e_available))
+    t = _months(result)
+    ax.fill_between(t, m.h100e * factor, step="post", color=COLORS["installed"], alpha=0.35,
+                    label="installed H100e (end of month)")
+    ax.step(t, m.h100e_available * factor, where="post", color=COLORS["available"], linewidth=2,
+            label="working H100e (monthly mean)")
+    _value_axis(ax, f"H100 equivalents{f' [{word}]' if word else ''}")
+    ax.set_ylim(bottom=0)
+    _legend(ax)
+    return figure
+
+
+def power(result: Result) -> Figure:
+    """Site capacity, full-load facility power of the installed hardware, mean power drawn, and
+    stranded accelerators (delivered but not energised) shaded on a second axis."""
+    m = result.monthly
+    figure, ax = _new(result, "facility power against capacity")
+    factor, unit = power_scale(_peak(m.capacity_mw, m.peak_facility_power_mw))
+    t = _months(result)
+    stranded_ax = ax.twinx()
+    counts, word = count_scale(_peak(m.stranded))
+    stranded_ax.fill_between(t, m.stranded * counts, step="post", color=COLORS["stranded"], alpha=0.18,
+                             linewidth=0, label="stranded accelerators (right axis)")
+    _value_axis(stranded_ax, f"stranded accelerators{f' [{word}]' if word else ''}")
+    stranded_ax.set_ylim(bottom=0, top=max(float(m.stranded.max()) * counts * 1.1, 1.0))
+    stranded_ax.grid(False)
+    ax.set_zorder(stranded_ax.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.step(t, m.capacity_mw * factor, where="post", color=COLORS["capacity"], linewidth=2,
+            label="capacity (usable facility power)")
+    ax.step(t, m.peak_facility_power_mw * factor, where="post", color=COLORS["peak"], linewidth=2,
+            label="full-load facility power of installed hardware")
+    ax.step(t, m.facility_power_mw * factor, where="post", color=COLORS["drawn"], linewidth=1.5,
+            linestyle="--", label="mean facility power drawn")
+    _value_axis(ax, f"power [{unit}]")
+    ax.set_ylim(bottom=0)
+    _legend(ax, stranded_ax)
+    return figure
+
+
+COST_PARTS = {"energy_cost_usd": "purchased energy", "fuel_cost_usd": "fuel", "demand_charge_usd": "demand charges",
+              "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
+              "lease_usd": "leases"}
+"""The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels."""
+FINANCING = {"interest_usd": "interest (financing)"}
+"""Costs outside operating cost that the cost chart stacks on top of it."""
+COST_COLORS = {"energy_cost_usd": "#e6ab02", "fuel_cost_usd": "#a6761d", "demand_charge_usd": "#e7298a",
+               "depreciation_usd": "#7570b3", "opex_usd": "#999999", "lease_usd": "#66a61e",
+               "interest_usd": "#d95f02"}
+
+
+def cost_parts(result: Result, parts: dict[str, str] = COST_PARTS) -> list[str]:
+    """The cost columns of ``parts`` this result has, leaving out those that are zero throughout."""
+    m = result.monthly
+    present = [c for c in parts if c in m.columns]
+    return [c for c in present if m[c].abs().sum() > 0] or present[:1]
+
+
+def costs(result: Result) -> Figure:
+    """The monthly operating cost stacked by part: energy (purchased energy, fuel, demand
+    charges), depreciation, opex and leases, with interest on debt on top when there is any."""
+    m = result.monthly
+    figure, ax = _new(result, "monthly cost")
+    parts = cost_parts(result) + [c for c in FINANCING if c in m.columns and m[c].abs().sum() > 0]
+    factor, unit = money_scale(_peak(m[parts].sum(axis=1)))
+    labels = {**COST_PARTS, **FINANCING}
+    ax.stackplot(_months(result), *[m[c].to_numpy(dtype=float) * factor for c in parts],
+                 labels=[labels[c] for c in parts], colors=[COST_COLORS[c] for c in parts], step="post", alpha=0.85)
+    _value_axis(ax, f"cost [{unit} per month]")
+    ax.set_ylim(bottom=0)
+    _legend(ax)
+    return figure
+
+
+def cash(result: Result) -> Figure:
+    """Monthly cash burn (energy + capex + opex + debt service − revenue − debt drawn) and revenue,
+    with cumulative cash, and the cash balance after raises when the scenario has one, on a second
+    axis."""
+    m = result.monthly
+    figure, ax = _new(result, "cash burn, revenue and cash")
+    factor, unit = money_scale(_peak(m.cash_burn_usd, m.revenue_usd))
+    t = _months(result)
+    ax.bar(t, m.cash_burn_usd * factor, width=25, align="edge", color=COLORS["burn"], alpha=0.7,
+           label="cash burn (spending − revenue)")
+    ax.step(t, m.revenue_usd * factor, where="post", color=COLORS["revenue"], linewidth=2, label="revenue")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    _value_axis(ax, f"{unit} per month")
+    right = ax.twinx()
+    balance = "cash_balance_usd" in m.columns and not np.allclose(m.cash_balance_usd, m.cumulative_cash_usd)
+    cash_factor, cash_unit = money_scale(_peak(m.cumulative_cash_usd, *([m.cash_balance_usd] if balance else [])))
+    right.plot(t, m.cumulative_cash_usd * cash_factor, color=COLORS["cash"], linewidth=2,
+               label="cumulative cash, −Σ burn (right axis)")
+    if balance:
+        right.plot(t, m.cash_balance_usd * cash_factor, color=COLORS["cash"], linewidth=1.5, linestyle="--",
+                   label="cash balance after raises (right axis)")
+    _value_axis(right, f"cash [{cash_unit}]")
+    _legend(ax, right)
+    return figure
+
+
+def unit_costs(result: Result) -> Figure:
+    """Operating cost per available H100e-hour, stacked by part, against revenue per H100e-hour;
+    below, when the fleet serves tokens, the cost and break-even price of a million tokens against
+    the price it sells at."""
+    m = result.monthly
+    per_token = "cost_per_mtok_usd" in m.columns and bool(m.tokens.sum() > 0)
+    figure, ax = _new(result, "unit costs", rows=2 if per_token else 1)
+    t = _months(result)
+    parts = cost_parts(result)
+    ax.stackplot(t, *[np.nan_to_num(per_available_hour(result, c).to_numpy()) for c in parts],
+                 labels=[COST_PARTS[c] for c in parts], colors=[COST_COLORS[c] for c in parts], step="post",
+                 alpha=0.85)
+    ax.step(t, per_available_hour(result, "revenue_usd"), where="post", color=COLORS["revenue"], linewidth=2,
+            label="revenue per H100e-hour")
+    _value_axis(ax, "USD per available H100e-hour")
+    ax.set_ylim(bottom=0)
+    axes = [ax]
+    if per_token:
+        tokens = figure.axes[1]
+        mtok = m.tokens.to_numpy() / 1e6
+        with np.errstate(divide="ignore", invalid="ignore"):
+            price = np.where(mtok > 0, m.inference_revenue_usd.to_numpy() / mtok, np.nan)
+        tokens.step(t, m.cost_per_mtok_usd, where="post", color=COLORS["burn"], linewidth=2,
+                    label="inference cost per Mtok")
+        tokens.step(t, m.breakeven_price_per_mtok_usd, where="post", color=COLORS["cash"], linewidth=1.5,
+                    linestyle="--", label="break-even price per Mtok")
+        tokens.step(t, price, where="post", color=COLORS["revenue"], linewidth=2, label="price realised per Mtok")
+        _value_axis(tokens, "USD per million tokens")
+        tokens.set_ylim(bottom=0)
+        axes.append(tokens)
+    _legend(*axes)
+    return figure
+
+
+SOURCE_COLORS = {"grid": "#1f78b4", "gas_turbine": "#a6761d", "battery": "#6a3d9a", "ppa": "#33a02c",
+                 "unserved": "#e31a1c"}
+"""One colour per kind of power source (``Result.energy``'s ``kind``)."""
+
+
+def energy_by_source(result: Result) -> pd.DataFrame:
+    """Facility energy per month by kind of source, in MWh (one column, ``facility``, when the
+    result carries no energy table)."""
+    table = getattr(result, "energy", None)
+    if table is None or len(table) == 0 or "kind" not in table.columns:
+        return pd.DataFrame({"facility": result.monthly.energy_mwh})
+    wide = table.pivot_table(index="month", columns="kind", values="energy_mwh", aggfunc="sum", fill_value=0.0)
+    wide = wide.reindex(result.monthly.index, fill_value=0.0)
+    order = [k for k in SOURCE_COLORS if k in wide.columns] + [k for k in wide.columns if k not in SOURCE_COLORS]
+    return wide[order]
+
+
+def energy(result: Result) -> Figure:
+    """Monthly facility energy stacked by kind of source (grid, turbines, battery, PPA, unserved),
+    with CO2 emissions on a second axis when the result has them."""
+    m = result.monthly
+    figure, ax = _new(result, "energy by source and emissions")
+    wide = energy_by_source(result)
+    ax.stackplot(_months(result), *[wide[k].to_numpy(dtype=float) * 1e-3 for k in wide.columns],
+                 labels=[str(k).replace("_", " ") for k in wide.columns],
+                 colors=[SOURCE_COLORS.get(str(k), "#999999") for k in wide.columns], step="post", alpha=0.85)
+    _value_axis(ax, "energy [GWh per month]")
+    ax.set_ylim(bottom=0)
+    axes = [ax]
+    if "emissions_tco2" in m.columns and m.emissions_tco2.abs().sum() > 0:
+        emissions = ax.twinx()
+        emissions.step(_months(result), m.emissions_tco2 * 1e-3, where="post", color="black", linewidth=1.5,
+                       label="CO2 emissions (right axis)")
+        _value_axis(emissions, "CO2 emissions [thousand t per month]")
+        emissions.set_ylim(bottom=0)
+        axes.append(emissions)
+    _legend(*axes)
+    return figure
+
+
+CHARTS: dict[str, Callable[[Result], Figure]] = {
+    "fleet": fleet, "power": power, "energy": energy, "costs": costs, "cash": cash, "unit_costs": unit_costs,
+}
+"""Every chart of a Result, by name, in the order of the report."""
+
+
+def png(figure: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes (no timestamps: the same figure gives the same bytes)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def render_all(result: Result, on_chart: Callable[[str], None] | None = None) -> dict[str, bytes]:
+    """Every chart of :data:`CHARTS` as PNG bytes, by name; ``on_chart(name)`` after each one."""
+    images = {}
+    for name, chart in CHARTS.items():
+        images[name] = png(chart(result))
+        if on_chart is not None:
+            on_chart(name)
+    return images
+
+
+class PlotAccessor:
+    """``result.plot``: each method draws one chart of the result and returns its Figure, such as
+    ``res.plot.power()`` or ``res.plot.costs().savefig("costs.png")``."""
+
+    def __init__(self, result: Result):
+        self._result = result
+
+    def fleet(self) -> Figure:
+        """Installed and working H100 equivalents (see :func:`fleetsim.plots.fleet`)."""
+        return fleet(self._result)
+
+    def power(self) -> Figure:
+        """Capacity, full-load and mean facility power, stranded accelerators (:func:`fleetsim.plots.power`)."""
+        return power(self._result)
+
+    def energy(self) -> Figure:
+        """Energy by kind of source and CO2 emissions (:func:`fleetsim.plots.energy`)."""
+        return energy(self._result)
+
+    def costs(self) -> Figure:
+        """Monthly operating cost stacked by part (:func:`fleetsim.plots.costs`)."""
+        return costs(self._result)
+
+    def cash(self) -> Figure:
+        """Cash burn, revenue and cumulative cash (:func:`fleetsim.plots.cash`)."""
+        return cash(self._result)
+
+    def unit_costs(self) -> Figure:
+        """Cost and revenue per available H100e-hour (:func:`fleetsim.plots.unit_costs`)."""
+        return unit_costs(self._result)
+
+    def all(self) -> dict[str, Figure]:
+        """Every chart, by name."""
+        return {name: chart(self._result) for name, chart in CHARTS.items()}
+
+    def __repr__(self) -> str:
+        return f"<plots of {self._result.meta.get('scenario')!r}: {', '.join(f'.{n}()' for n in CHARTS)}>"

@@ -1,0 +1,184 @@
+"""``fleetsim report``: one self-contained HTML file with the summary, every chart, the
+assumptions with their sources, and the tables.
+
+The page needs nothing but itself: charts are PNG images inlined as ``data:`` URIs, the style
+sheet is inline, there is no script, and a Content-Security-Policy forbids the browser to fetch
+anything else. It is built from string templates with :func:`html.escape` and written
+atomically (a temporary file, then a rename), so a failed run leaves any previous report intact.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fleetsim import display
+from fleetsim.errors import OutputError
+
+if TYPE_CHECKING:
+    from fleetsim.result import Result
+    from fleetsim.scenario.load import Scenario
+
+STYLE = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; margin: 0;
+       background: #fafafa; }
+main { max-width: 1000px; margin: 0 auto; padding: 1.5em 2em 4em; background: #fff; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+h3 { margin-top: 1.5em; }
+.lead { font-size: 1.1em; color: #444; margin-top: 0; } .meta, footer, figcaption { color: #666; font-size: 0.9em; }
+nav a { margin-right: 1em; }
+figure { margin: 1.5em 0; } figure img { width: 100%; height: auto; border: 1px solid #eee; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.fleetsim { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+table.fleetsim th, table.fleetsim td { border-bottom: 1px solid #e4e4e4; padding: 0.25em 0.6em; vertical-align: top; }
+table.fleetsim th { background: #f3f3f3; position: sticky; top: 0; }
+table.fleetsim td { font-variant-numeric: tabular-nums; }
+.warning { background: #fff6e0; border-left: 4px solid #e6ab02; padding: 0.4em 0.8em; margin: 0.4em 0; }
+details summary { cursor: pointer; font-weight: 600; margin: 1em 0 0.5em; }
+code { background: #f3f3f3; padding: 0 0.25em; }
+"""
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+"""The page's Content-Security-Policy: no network, no scripts; only inline images and style."""
+
+
+def caption(chart: Callable) -> str:
+    """A chart's caption: the first paragraph of its function's docstring, on one line."""
+    text = (chart.__doc__ or "").strip().split("\n\n")[0]
+    return re.sub(r"\s+", " ", text)
+
+
+def image(name: str, png: bytes, alt: str) -> str:
+    """A figure with the PNG inlined as a data URI."""
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="chart-{escape(name)}"><img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+            f"<figcaption>{escape(alt)}</figcaption></figure>")
+
+
+def _section(anchor: str, title: str, body: str) -> str:
+    return f'<section id="{anchor}">\n<h2>{escape(title)}</h2>\n{body}\n</section>'
+
+
+def _scroll(html: str) -> str:
+    return f'<div class="scroll">{html}</div>'
+
+
+def training_table(result: Result) -> str:
+    """Training runs: dates, compute, H100e-hours, energy and attributed cost."""
+    t = result.training
+    rows = [[r.name, r.start, r.end or "not finished", "yes" if r.completed else "no",
+             f"{r.compute_flop:.3g}", display.number(r.h100e_hours / 1e6, 2), display.number(r.energy_mwh / 1e3, 1),
+             display.number(r.depreciation_usd / 1e6, 1), display.number(r.energy_cost_usd / 1e6, 1),
+             display.number(r.cost_usd / 1e6, 1)] for r in t.itertuples()]
+    headers = ["run", "start", "end", "completed", "compute [FLOP]", "H100e-hours [million]", "energy [GWh]",
+               "depreciation [MUSD]", "energy cost [MUSD]", "cost [MUSD]"]
+    return display.table(headers, rows, numeric=range(4, 10))
+
+
+def _header(scenario: Scenario, result: Result) -> str:
+    m, meta = result.monthly, result.meta
+    facts = [f"{m.index[0]} to {m.index[-1]} ({len(m)} months)", f"seed {meta.get('seed')}",
+             f"scenario {meta.get('scenario_file') or '(text)'}", f"hash {str(meta.get('scenario_hash', ''))[:12]}",
+             f"fleetsim {meta.get('fleetsim_version')}"]
+    overrides = meta.get("overrides") or {}
+    if overrides:
+        facts.append("overrides " + ", ".join(f"{k}={display.inline(v)}" for k, v in overrides.items()))
+    links = " ".join(f'<a href="#{a}">{t}</a>' for a, t in
+                     [("summary", "Summary"), ("charts", "Charts"), ("assumptions", "Assumptions"),
+                      ("tables", "Tables")])
+    return (f"<header><h1>{escape(scenario.name)}</h1>\n<p class=\"lead\">{escape(scenario.spec.description)}</p>\n"
+            f"<p class=\"meta\">{escape(' · '.join(facts))}</p>\n<nav>{links}</nav></header>")
+
+
+def _assumptions(scenario: Scenario) -> str:
+    parts = [display.table(["", ""], display.scenario_facts(scenario))]
+    for title, block in display.assumption_blocks(scenario):
+        parts.append(f"<h3>{escape(title)}</h3>\n{_scroll(block)}")
+    return "\n".join(parts)
+
+
+def _tables(result: Result) -> str:
+    yearly = result.rollup("Y")
+    parts = ["<h3>By year</h3>",
+             "<p>Totals summed, means weighted by hours, month-end counts at the year's last month, "
+             "peaks as maxima.</p>", _scroll(display.transposed_table(result, yearly, "year"))]
+    if len(result.training):
+        parts += ["<h3>Training runs</h3>", _scroll(training_table(result))]
+    parts.append(f"<details><summary>Monthly table ({len(result.monthly)} months)</summary>\n"
+                 f"{_scroll(display.monthly_table(result))}\n</details>")
+    return "\n".join(parts)
+
+
+def build(scenario: Scenario, result: Result, images: dict[str, bytes]) -> str:
+    """The report page for ``result`` of ``scenario``, with the charts ``images`` (name → PNG)."""
+    from fleetsim.plots import CHARTS
+
+    charts = "\n".join(image(name, png, caption(CHARTS[name]) if name in CHARTS else name)
+                       for name, png in images.items())
+    warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in result.warnings)
+    body = "\n".join([
+        _header(scenario, result),
+        _section("summary", "Summary", display.summary_table(result) + warnings),
+        _section("charts", "Charts", charts),
+        _section("assumptions", "Assumptions", _assumptions(scenario)),
+        _section("tables", "Tables", _tables(result)),
+        f"<footer><p>Made by fleetsim {escape(str(result.meta.get('fleetsim_version')))}. Every catalog value "
+        "carries its source (<code>fleetsim catalog NAME</code>); notes beside scenario values are the "
+        "comments written in the scenario file.</p></footer>",
+    ])
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>fleetsim report: {escape(scenario.name)}</title>\n<style>{STYLE}</style>\n</head>\n"
+            f"<body><main>\n{body}\n</main></body>\n</html>\n")
+
+
+def render(scenario: Scenario, result: Result, on_step: Callable[[str], None] | None = None) -> str:
+    """Draw every chart and build the page; ``on_step(name)`` after each chart."""
+    from fleetsim.plots import render_all
+
+    return build(scenario, result, render_all(result, on_step))
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def check_target(target: str | Path) -> Path:
+    """The report's path, refused at once (before any work) when it names a folder."""
+    target = Path(target)
+    if target.is_dir():
+        raise OutputError(f"cannot write the report to {target}: it is a folder; "
+                          f"give a file name, for example -o {target / 'report.html'}")
+    return target
+
+
+def write(target: str | Path, page: str) -> Path:
+    """Write ``page`` to ``target`` atomically: a temporary file beside it, then a rename."""
+    target = check_target(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write the report to {target}: {exc.strerror or exc}; "
+                          "choose a writable place with -o, for example -o out/report.html") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(page)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
+        raise
+    return target

@@ -1,0 +1,247 @@
+"""Charts, notebook display, ``run --plots`` / ``--json`` and progress: each chart is a Figure
+with the expected title, labelled axes and series; matplotlib stays out of a plain run."""
+
+import io
+import json
+import subprocess
+import sys
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from rich.console import Console
+
+import fleetsim
+from fleetsim import display, plots
+from fleetsim.cli.commands import Steps
+from fleetsim.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def result():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+        return fleetsim.simulate(FLAGSHIP)
+
+
+@pytest.fixture
+def small(make_scenario):
+    """A 12-month, one-site fleet with no revenue, in MW rather than GW."""
+    return fleetsim.simulate(make_scenario())
+
+
+def labels(figure: Figure) -> set[str]:
+    """Every series label in the figure's legend."""
+    return {text.get_text() for legend in figure.legends for text in legend.get_texts()}
+
+
+def y_labels(figure: Figure) -> list[str]:
+    return [ax.get_ylabel() for ax in figure.axes]
+
+
+EXPECTED = {
+    "fleet": ("fleet size in H100 equivalents", {"installed H100e (end of month)", "working H100e (monthly mean)"}),
+    "power": ("facility power against capacity", {"capacity (usable facility power)",
+                                                  "full-load facility power of installed hardware",
+                                                  "mean facility power drawn", "stranded accelerators (right axis)"}),
+    "energy": ("energy by source and emissions", {"grid", "gas turbine", "CO2 emissions (right axis)"}),
+    "costs": ("monthly cost", {"fuel", "depreciation (accrual)", "opex (fixed + maintenance)"}),
+    "cash": ("cash burn, revenue and cash", {"cash burn (spending − revenue)", "revenue",
+                                             "cumulative cash, −Σ burn (right axis)",
+                                             "cash balance after raises (right axis)"}),
+    "unit_costs": ("unit costs", {"depreciation (accrual)", "revenue per H100e-hour", "inference cost per Mtok",
+                                  "break-even price per Mtok", "price realised per Mtok"}),
+}
+
+
+def test_every_chart_is_tested():
+    assert set(EXPECTED) == set(plots.CHARTS)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_chart_has_title_axes_and_series(result, name):
+    figure = getattr(result.plot, name)()
+    assert isinstance(figure, Figure)
+    title, series = EXPECTED[name]
+    main_ax = figure.axes[0]
+    assert main_ax.get_title(loc="left") == f"colossus: {title}"
+    assert "month" in [ax.get_xlabel() for ax in figure.axes]
+    assert all(label for label in y_labels(figure)), "every value axis is labelled"
+    assert series <= labels(figure), labels(figure) - series
+    figure.canvas.draw()  # renders without error; dates on the x axis
+    ticks = [t.get_text() for t in main_ax.get_xticklabels() if t.get_text()]
+    assert any(text.isdigit() and len(text) == 4 for text in ticks), ticks
+
+
+def test_units_on_the_axes(result):
+    assert y_labels(result.plot.power()) == ["power [GW]", "stranded accelerators [thousands]"]
+    assert y_labels(result.plot.costs()) == ["cost [million USD per month]"]
+    assert y_labels(result.plot.cash()) == ["billion USD per month", "cash [billion USD]"]
+    assert y_labels(result.plot.unit_costs()) == ["USD per available H100e-hour", "USD per million tokens"]
+    assert y_labels(result.plot.energy()) == ["energy [GWh per month]", "CO2 emissions [thousand t per month]"]
+    assert y_labels(result.plot.fleet()) == ["H100 equivalents [thousands]"]
+
+
+def test_small_fleet_in_megawatts_without_revenue_or_emissions(small):
+    assert y_labels(small.plot.power())[0] == "power [MW]"
+    assert y_labels(small.plot.unit_costs()) == ["USD per available H100e-hour"], "no token panel without tokens"
+    assert "cash balance after raises (right axis)" not in labels(small.plot.cash())
+    energy = small.plot.energy()
+    assert len(energy.axes) == 1, "no emissions axis when nothing is emitted"
+    assert "CO2 emissions (right axis)" not in labels(energy)
+    for figure in small.plot.all().values():
+        figure.canvas.draw()
+
+
+def test_a_fleet_with_no_hardware_still_plots(make_scenario):
+    empty = fleetsim.simulate(make_scenario(orders="  []"))
+    for name, figure in empty.plot.all().items():
+        figure.canvas.draw()
+        assert figure.axes, name
+
+
+def test_thousands_separators_on_value_axes(result):
+    figure = result.plot.power()
+    figure.canvas.draw()
+    texts = [t.get_text() for t in figure.axes[0].get_yticklabels()] + \
+            [t.get_text() for t in figure.axes[1].get_yticklabels()]
+    assert all("e+" not in t for t in texts)
+    fleet = result.plot.fleet()
+    fleet.canvas.draw()
+    assert "1,000" in [t.get_text() for t in fleet.axes[0].get_yticklabels()]
+
+
+def test_png_is_deterministic(result):
+    first, second = plots.png(result.plot.costs()), plots.png(result.plot.costs())
+    assert first.startswith(PNG) and first == second
+
+
+def test_accessor_lists_every_chart(result):
+    assert set(result.plot.all()) == set(plots.CHARTS)
+    assert ".power()" in repr(result.plot)
+
+
+# --------------------------------------------------------------------------- notebook display
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> Tags:
+    parser = Tags()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def test_result_displays_as_html(result):
+    page = parse(result._repr_html_())
+    text = " ".join(page.text)
+    assert page.tags.count("table") == 2
+    assert "Peak facility power (full load)" in text and "energy cost [MUSD]" in text
+    assert "2024-07" in text and "2029-06" in text and "…" in text
+
+
+def test_scenario_displays_as_html_with_notes_and_sources():
+    scenario = fleetsim.load(FLAGSHIP)
+    page = parse(scenario._repr_html_())
+    text = " ".join(page.text)
+    assert "Musk, 2024-09" in text, "the comment beside an order is its note"
+    assert "NVIDIA H100 Tensor Core GPU datasheet" in text, "catalog values carry their source"
+    assert "scenario file: estimate: custom silicon" in text, "scenario overrides carry their comment"
+    assert "colossus-1.pue" in text and "{2025-09: 20, 2026-03: 65}" in text
+
+
+def test_comment_notes_follow_yaml_rules(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 'x # not a comment'  # the note\n"
+                    "  # continued\n"
+                    "# above b\n"
+                    "b: 1\n"
+                    "c: 2\n")
+    assert display.comment_note(str(path), 1, 1) == "the note"
+    assert display.comment_note(str(path), 4, 1) == "above b"
+    assert display.comment_note(str(path), 5, 1) == ""
+
+
+def test_unknown_summary_figures_get_labels():
+    assert display._auto_summary_label("demand_charge_usd_total") == ("Demand charge, total", "MUSD")
+
+
+# --------------------------------------------------------------------------- run --plots, --json, progress
+def test_run_plots_writes_pngs_beside_the_tables(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(FLAGSHIP), "-o", str(out), "--plots"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {f"{name}.png" for name in plots.CHARTS} <= names and "monthly.csv" in names
+    assert all((out / f"{name}.png").read_bytes().startswith(PNG) for name in plots.CHARTS)
+    assert "charts: fleet.png" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["out"], "no temporary folder left behind"
+
+
+def test_run_json_prints_a_machine_readable_summary(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(FLAGSHIP), "-o", str(out), "--json"]) == 0
+    printed = capsys.readouterr()
+    document = json.loads(printed.out)
+    assert document["scenario"] == "colossus" and document["output"] == str(out)
+    assert document["months"] == 60 and "monthly.csv" in document["files"]
+    assert document["summary"]["peak_facility_power_mw"] > 1000
+    assert isinstance(document["warnings"], list)
+
+
+def test_json_has_null_for_undefined_figures(make_scenario, tmp_path, capsys):
+    path = tmp_path / "empty.yaml"
+    path.write_text(Path(make_scenario().path).read_text().replace(
+        "  - {hardware: TEST, count: 1000, site: s1, delivery: 2024-01}", "  []"))
+    assert main(["run", str(path), "-o", str(tmp_path / "o"), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["summary"]["cost_per_h100e_hour_usd"] is None
+
+
+def test_plain_run_never_imports_matplotlib(tmp_path):
+    probe = ("import sys; from fleetsim.cli.main import main;"
+             f"main(['run', {str(FLAGSHIP)!r}, '-o', {str(tmp_path / 'o')!r}, '--quiet']);"
+             "import fleetsim; fleetsim.simulate(" + repr(str(FLAGSHIP)) + ");"
+             "print('matplotlib' in sys.modules, 'fleetsim.plots' in sys.modules)")
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_progress_shows_on_a_terminal_only():
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    with Steps(True, 2, "simulating", console=terminal) as steps:
+        steps.add(1)
+        steps.advance("drawing charts")
+        steps.advance("writing")
+        steps.advance("done")
+    assert "simulating" in screen.getvalue() or "writing" in screen.getvalue()
+    pipe = io.StringIO()
+    with Steps(True, 2, "simulating", console=Console(file=pipe, force_terminal=False)) as steps:
+        steps.advance("writing")
+    with Steps(False, 2, "simulating") as steps:
+        steps.advance("writing")
+    assert pipe.getvalue() == ""
+
+
+def test_quiet_and_json_print_no_progress(tmp_path, capsys):
+    assert main(["run", str(FLAGSHIP), "-o", str(tmp_path / "a"), "--plots", "--quiet"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and "drawing" not in quiet.err
+    assert main(["run", str(FLAGSHIP), "-o", str(tmp_path / "b"), "--plots", "--json"]) == 0
+    assert "drawing" not in capsys.readouterr().err
