@@ -122,6 +122,10 @@ def main() -> int:
         run_t = command_time([exe, "run", str(FLAGSHIP), "-o", f"{tmp}/out", "--quiet"], max(3, args.repeat // 2))
         help_t = command_time([exe, "--help"], args.repeat)
         rows.append(("fleetsim run colossus (end to end)", f"{run_t:.3f} s", f"target < 2 s: {run_t / 2:.2f}x"))
+        report_t = command_time([exe, "report", str(FLAGSHIP), "-o", f"{tmp}/colossus.html", "--quiet"],
+                                max(3, args.repeat // 2))
+        rows.append(("fleetsim report colossus (end to end)", f"{report_t:.3f} s",
+                     f"target < 5 s: {report_t / 5:.2f}x"))
         rows.append(("fleetsim --help", f"{help_t:.3f} s", ""))
         path = Path(tmp) / "big.yaml"
         path.write_text(big_scenario())

@@ -5,7 +5,8 @@
 in the core imports this module, so a plain ``fleetsim run`` never pays for matplotlib.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly, not through pyplot: they hold
-no global state, are freed when dropped, and display once in a notebook. Every chart has a
+no global state and are freed when dropped. In IPython and Jupyter they display as PNG images
+(once: pyplot's inline backend does not know them). Every chart has a
 title, axis labels with units, a legend and dates on its x axis; megawatts switch to gigawatts
 and counts to thousands or millions when the numbers are large.
 
@@ -33,8 +34,6 @@ def _in_ipython() -> bool:
 
 if "MPLBACKEND" not in os.environ and not _in_ipython():
     matplotlib.use("Agg")  # headless: tests, the CLI and servers have no display
-elif _in_ipython():  # pragma: no cover - exercised by the notebooks
-    import matplotlib.pyplot  # registers the notebook's display of figures
 
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
@@ -407,3 +406,16 @@ class PlotAccessor:
 
     def __repr__(self) -> str:
         return f"<plots of {self._result.meta.get('scenario')!r}: {', '.join(f'.{n}()' for n in CHARTS)}>"
+
+
+def _show_figures_in_notebooks() -> None:  # pragma: no cover - exercised by the notebooks
+    """Display Figures as PNG images in IPython, unless a matplotlib backend already does."""
+    formatter = sys.modules["IPython"].get_ipython().display_formatter.formatters["image/png"]
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        formatter.for_type(Figure, png)
+
+
+if _in_ipython():  # pragma: no cover
+    _show_figures_in_notebooks()
