@@ -58,14 +58,25 @@ COLORS = {
 
 # --------------------------------------------------------------------------- helpers
 class _Thousands(Formatter):
-    """Tick labels with thousands separators and as many decimals as the axis range needs."""
+    """Tick labels with thousands separators and just enough decimals to tell the ticks apart
+    exactly (2.5 stays 2.5; 1,000 has none).
+
+    >>> f = _Thousands(); f.set_locs([0.0, 2.5, 5.0, 7.5]); [f(x) for x in (0.0, 2.5, 5.0, 7.5)]
+    ['0.0', '2.5', '5.0', '7.5']
+    >>> f.set_locs([0.0, 500.0, 1000.0]); f(1000.0)
+    '1,000'
+    """
+
+    decimals = 0
+
+    def set_locs(self, locs) -> None:
+        values = [float(v) for v in locs]
+        self.decimals = next((d for d in range(5) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))
+                                                         for v in values)), 4)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        low, high = self.axis.get_view_interval() if self.axis is not None else (0.0, 100.0)
-        span = abs(high - low)
-        decimals = 0 if span >= 5 else 1 if span >= 0.5 else 2 if span >= 0.05 else 3
-        text = f"{x:,.{decimals}f}"
-        return "0" if text.lstrip("-").strip("0.,") == "" else text
+        text = f"{x:,.{self.decimals}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def _months(result: Result) -> pd.DatetimeIndex:

@@ -218,3 +218,20 @@ def test_browser_shows_every_chart(report_file, tmp_path):
     count = len(plots.CHARTS)
     assert f"<title>decoded {count} of {count}</title>" in done.stdout, done.stderr[-2000:]
     assert console_messages(done.stderr) == []
+
+
+@pytest.mark.parametrize("scenario", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_scenario_makes_a_report(scenario):
+    import warnings
+
+    import fleetsim
+    from fleetsim import report
+
+    loaded = fleetsim.load(scenario)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+        result = fleetsim.simulate(loaded)
+    parsed = Page()
+    parsed.feed(report.render(loaded, result))
+    parsed.close()
+    assert parsed.open == [] and len(parsed.of("img")) == len(plots.CHARTS)
