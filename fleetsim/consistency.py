@@ -47,7 +47,7 @@ def check_horizon(scenario: Scenario) -> list[str]:
     end = spec.start + spec.months
     found = []
     for i, order in enumerate(spec.orders):
-        if order.delivery[1] >= end:
+        if order.delivery[1] + round(order.lead_time) >= end:
             found.append(f"orders.{i} ({order.hardware} at {order.site}) is delivered after the horizon "
                          f"(last month {_months.to_text(end - 1)}); those accelerators are not simulated")
     return found

@@ -96,24 +96,13 @@ class Result:
         freq = _PERIODS.get(period)
         if freq is None:
             raise ValueError(f"unknown period {period!r}; use 'Q' (quarter) or 'Y' (year)")
-        m = self.monthly
-        key = m.index.asfreq(freq)
+        key = self.monthly.index.asfreq(freq)
         key.name = {"Q": "quarter", "Y": "year"}[freq]
-        hours = pd.Series(m.index.days_in_month.to_numpy() * 24.0, index=m.index)
-        grouped = m.groupby(key)
-        out = pd.DataFrame(index=grouped.size().index)
-        for column in m.columns:
-            kind = KINDS.get(column, "total")
-            if kind == "total":
-                out[column] = grouped[column].sum()
-            elif kind == "mean":
-                out[column] = (m[column] * hours).groupby(key).sum() / hours.groupby(key).sum()
-            elif kind == "end":
-                out[column] = grouped[column].last()
-            elif kind == "peak":
-                out[column] = grouped[column].max()
-        add_ratios(out, hours.groupby(key).sum().to_numpy())
-        return out[list(m.columns)]
+        return aggregate(self.monthly, key)
+
+    def horizon(self) -> pd.Series:
+        """Every column over the whole horizon, aggregated by its kind (as a roll-up would)."""
+        return horizon(self.monthly)
 
     def summary(self) -> dict[str, float]:
         """Headline figures of the run (the table ``fleetsim run`` prints)."""
@@ -187,6 +176,32 @@ class Result:
         m = self.monthly
         return (f"<Result {self.meta.get('scenario')!r}: {len(m)} months {m.index[0]}..{m.index[-1]}, "
                 f"{len(self.ledger)} ledger rows, {len(self.training)} training runs>")
+
+
+def aggregate(monthly: pd.DataFrame, key) -> pd.DataFrame:
+    """Aggregate monthly rows grouped by ``key``: totals summed, means weighted by hours,
+    month-end values last, peaks as maxima, ratios recomputed from their parts."""
+    m = monthly
+    hours = pd.Series(m.index.days_in_month.to_numpy() * 24.0, index=m.index)
+    grouped = m.groupby(key)
+    out = pd.DataFrame(index=grouped.size().index)
+    for column in m.columns:
+        kind = KINDS.get(column, "total")
+        if kind == "total":
+            out[column] = grouped[column].sum()
+        elif kind == "mean":
+            out[column] = (m[column] * hours).groupby(key).sum() / hours.groupby(key).sum()
+        elif kind == "end":
+            out[column] = grouped[column].last()
+        elif kind == "peak":
+            out[column] = grouped[column].max()
+    add_ratios(out, hours.groupby(key).sum().to_numpy())
+    return out[list(m.columns)]
+
+
+def horizon(monthly: pd.DataFrame) -> pd.Series:
+    """Every column of a monthly table over its whole horizon (see :func:`aggregate`)."""
+    return aggregate(monthly, np.zeros(len(monthly), dtype=int)).iloc[0]
 
 
 def read_result(folder: str | Path) -> Result:

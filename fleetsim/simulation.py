@@ -14,12 +14,16 @@ from fleetsim.result import Result
 from fleetsim.scenario.load import Scenario, load
 
 
-def simulate(scenario: Scenario | str | Path) -> Result:
-    """Simulate a scenario (or the path of a scenario file) and return its :class:`Result`."""
+def simulate(scenario: Scenario | str | Path, *, seed=None) -> Result:
+    """Simulate a scenario (or the path of a scenario file) and return its :class:`Result`.
+
+    ``seed`` (a ``numpy.random.SeedSequence``) replaces the engine's random stream; Monte Carlo
+    draws use it so that each draw has its own failures. By default the scenario's seed decides.
+    """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     plan = compile_plan(scenario)
-    trace = run(plan)
+    trace = run(plan, seed)
     books = build_books(plan, trace)
     meta = {
         "fleetsim_version": __version__,

@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.add_argument("--json", dest="as_json", action="store_true",
                      help="print a machine-readable JSON summary instead of the table")
+    run.add_argument("--draws", type=int, metavar="N",
+                     help="Monte Carlo: N draws of the scenario's distributions; writes monthly_quantiles.csv, "
+                          "draws.parquet and summary.csv")
+    run.add_argument("--draw", type=int, metavar="K", help="re-run draw K of an ensemble exactly (full outputs)")
+    _executor_options(run)
 
     validate = commands.add_parser("validate", help="check scenario files without simulating",
                                    description="Check each SCENARIO; report every problem with its location.")
@@ -70,8 +75,43 @@ def _parser() -> argparse.ArgumentParser:
                                               "with differences and ratios to the first.")
     compare.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="two or more scenario files")
     compare.add_argument("-o", "--output", metavar="DIR", help="also write DIR/compare.csv")
+    sweep = commands.add_parser("sweep", help="a grid of what-ifs: one row of headline figures per case",
+                                description="Simulate every combination of the --vary values; writes sweep.csv "
+                                            "(one row per case) and sweep_monthly.parquet (every case's series).")
+    sweep.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    sweep.add_argument("--vary", metavar="KEY=VALUES", action="append", required=True,
+                       help="KEY=a,b,c (values read as YAML) or KEY=start:stop:n; repeat to cross several keys")
+    sweep.add_argument("--draws", type=int, metavar="N", help="also run N Monte Carlo draws per case")
+    sweep.add_argument("-o", "--output", metavar="DIR", help="output folder (default out/<scenario name>-sweep/)")
+    sweep.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                       help="override one field first (repeatable)")
+    sweep.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _executor_options(sweep)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="which uncertain input matters most for one output: tornado and Sobol indices",
+        description="Tornado (each uncertain input at its P10 and P90) and variance-based Sobol indices "
+                    "(SALib) of METRIC over the horizon; writes tornado.csv and sobol.csv.")
+    sensitivity.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file with distributions")
+    sensitivity.add_argument("--metric", required=True, help="a monthly column, e.g. cumulative_cash_usd")
+    sensitivity.add_argument("--samples", type=int, default=64, metavar="N",
+                             help="Sobol base samples (runs = N × (inputs + 2); 0 skips Sobol; default 64)")
+    sensitivity.add_argument("-o", "--output", metavar="DIR",
+                             help="output folder (default out/<scenario name>-sensitivity/)")
+    sensitivity.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                             help="override one field first (repeatable)")
+    sensitivity.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _executor_options(sensitivity)
     parser.set_defaults(_commands=commands.choices)
     return parser
+
+
+def _executor_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--executor", choices=("local", "dask"), default="local",
+                         help="local process pool (default) or a local Dask cluster")
+    command.add_argument("--scheduler", metavar="ADDRESS",
+                         help="use an existing dask.distributed scheduler, e.g. tcp://scheduler:8786")
+    command.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
 
 
 def _refuse_unknown(extra: list[str], command: argparse.ArgumentParser) -> None:
@@ -82,6 +122,16 @@ def _refuse_unknown(extra: list[str], command: argparse.ArgumentParser) -> None:
     hints = [f"; did you mean {close[0]}?" for word in extra if word.startswith("-")
              for close in [difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.6)] if close]
     command.error(f"unrecognized arguments: {' '.join(extra)}{hints[0] if hints else ''}")
+
+
+def _check_counts(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Usage errors for counts that cannot be right (--draws 0, --workers 0, ...)."""
+    for name, low in (("draws", 1), ("draw", 0), ("workers", 1), ("samples", 0)):
+        value = getattr(args, name, None)
+        if value is not None and value < low:
+            parser.error(f"--{name} must be at least {low}; got {value}")
+    if getattr(args, "draws", None) is not None and getattr(args, "draw", None) is not None:
+        parser.error("use --draws N for an ensemble or --draw K to re-run one draw, not both")
 
 
 def _split_override(text: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
@@ -102,6 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     from fleetsim.errors import FleetsimError
 
     try:
+        if args.command in ("run", "sweep", "sensitivity"):
+            _check_counts(args, parser)
+        if args.command == "run" and (args.draws is not None or args.draw is not None):
+            from fleetsim.cli.uncertain import run_draws
+
+            return run_draws(args, overrides)
+        if args.command == "sweep":
+            from fleetsim.cli.uncertain import sweep
+
+            return sweep(args, overrides)
+        if args.command == "sensitivity":
+            from fleetsim.cli.uncertain import sensitivity
+
+            return sensitivity(args, overrides)
         if args.command == "run":
             from fleetsim.cli.commands import run
 

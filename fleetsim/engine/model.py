@@ -171,11 +171,15 @@ class SiteModel:
         self.trace.available_hours[month, sl] = available
 
 
-def run(plan: Plan) -> Trace:
-    """Simulate ``plan``; return the month-by-cohort :class:`Trace`."""
+def run(plan: Plan, seed: np.random.SeedSequence | None = None) -> Trace:
+    """Simulate ``plan``; return the month-by-cohort :class:`Trace`.
+
+    The engine's randomness comes from ``seed`` (default: the scenario seed's engine stream,
+    ``SeedSequence(seed).spawn(2)[1]``); each site gets a child of it.
+    """
     env = simpy.Environment()
     trace = Trace.empty(plan.months, len(plan.cohorts))
-    engine_seed = np.random.SeedSequence(plan.seed).spawn(2)[1]
+    engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
     for site, seed in zip(plan.sites, engine_seed.spawn(len(plan.sites)), strict=True):
         model = SiteModel(env, plan, site, np.random.Generator(np.random.PCG64(seed)), trace)
         env.process(model.operate())

@@ -131,7 +131,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         hw = scenario.hardware[order.hardware]
         site_index = site_names.index(order.site)
         price = order.price if order.price is not None else hw.price_usd
-        for month, count in split_window(order.count, *order.delivery):
+        lag = round(order.lead_time)
+        for month, count in split_window(order.count, order.delivery[0] + lag, order.delivery[1] + lag):
             if count > 0:
                 rows.append((site_index, month - start, position, hw, count, price, order))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from fleetsim.errors import Location, Problem, ScenarioError
 from fleetsim.scenario.checks import check_all, check_raw_references
-from fleetsim.scenario.errormap import problems_from_validation, sort_problems
+from fleetsim.scenario.errormap import locate, problems_from_validation, sort_problems
 from fleetsim.scenario.hardware import HardwareSpec, resolve_hardware
 from fleetsim.scenario.schema import Hardware, ScenarioSpec
 from fleetsim.scenario.yamlread import Document, read_file, read_text
@@ -42,13 +42,25 @@ class Scenario:
     """
 
     def __init__(self, spec: ScenarioSpec, hardware: dict[str, HardwareSpec], tree: dict,
-                 locations: dict[Key, Location], path: Path | None, overrides: tuple = ()):
+                 locations: dict[Key, Location], path: Path | None, overrides: tuple = (),
+                 uncertain: dict | None = None):
         self.spec = spec
-        self.hardware: Mapping[str, HardwareSpec] = MappingProxyType(hardware)
+        self._hardware = dict(hardware)
         self._tree = tree
         self._locations = locations
         self.path = path
         self.overrides = tuple(overrides)
+        self._uncertain = dict(uncertain or {})
+
+    @property
+    def hardware(self) -> Mapping[str, HardwareSpec]:
+        """Every accelerator type, resolved (read-only)."""
+        return MappingProxyType(self._hardware)
+
+    @property
+    def uncertain(self) -> Mapping[Key, Any]:
+        """Distributions by key path (the spec holds their central values; read-only)."""
+        return MappingProxyType(self._uncertain)
 
     @property
     def name(self) -> str:
@@ -82,10 +94,16 @@ class Scenario:
             raise ScenarioError(problems)
         return build(tree, locations, self.path, (*self.overrides, *changes.items()))
 
+    def with_values(self, values: Mapping[Key, Any]) -> Scenario:
+        """The scenario with the distributions at ``values``' paths set to those values."""
+        from fleetsim.uncertainty.distributions import substitute
+
+        return build(substitute(self._tree, dict(values)), self._locations, self.path, self.overrides)
+
     def hash(self) -> str:
         """SHA-256 of the validated scenario and resolved hardware: equal inputs, equal hash."""
-        payload = json.dumps([self.spec.model_dump(mode="python"), [vars(h) for h in self.hardware.values()]],
-                             sort_keys=True, default=repr)
+        payload = json.dumps([self.spec.model_dump(mode="python"), [vars(h) for h in self.hardware.values()],
+                              [(list(k), repr(d)) for k, d in self.uncertain.items()]], sort_keys=True, default=repr)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def _repr_html_(self) -> str:
@@ -170,17 +188,35 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
         raise ScenarioError([Problem(
             f"the scenario is {kind}; a scenario is a mapping of keys such as 'name: colossus', "
             "'start: 2024-07', 'months: 60', 'sites:', 'orders:'", (), Location(file, 1, 1))])
+    central, uncertain = _central(tree, locations, file)
     try:
-        spec = ScenarioSpec.model_validate(tree)
+        spec = ScenarioSpec.model_validate(central)
     except ValidationError as exc:
-        problems = problems_from_validation(exc, tree, locations, file)
-        problems += [_locate(p, tree, locations, file) for p in check_raw_references(tree, _catalog())]
+        problems = problems_from_validation(exc, central, locations, file)
+        problems += [_locate(p, central, locations, file) for p in check_raw_references(central, _catalog())]
         raise ScenarioError(sort_problems(problems)) from None
     hardware, problems = resolve_hardware(_catalog(), spec.hardware)
     problems += check_all(spec, hardware)
     if problems:
-        raise ScenarioError(sort_problems([_locate(p, tree, locations, file) for p in problems]))
-    return Scenario(spec, hardware, tree, locations, path, overrides)
+        raise ScenarioError(sort_problems([_locate(p, central, locations, file) for p in problems]))
+    return Scenario(spec, hardware, tree, locations, path, overrides, uncertain)
+
+
+def _central(tree: dict, locations: dict[Key, Location], file: str) -> tuple[dict, dict]:
+    """The tree with each distribution replaced by its central value, and the distributions."""
+    from fleetsim.uncertainty.distributions import DistributionProblem, parse, substitute, walk
+
+    uncertain, problems = {}, []
+    for key, node in walk(tree):
+        try:
+            uncertain[key] = parse(node)
+        except DistributionProblem as exc:
+            problems.append(Problem(str(exc), key, locate(key, locations, file), node, False))
+    if problems:
+        raise ScenarioError(sort_problems(problems))
+    if not uncertain:
+        return tree, {}
+    return substitute(tree, {key: d.central_value() for key, d in uncertain.items()}), uncertain
 
 
 def _locate(problem: Problem, tree: dict, locations: dict[Key, Location], file: str) -> Problem:

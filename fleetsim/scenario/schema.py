@@ -103,6 +103,8 @@ class Order(Model):
     delivery: Delivery
     price: Quantity("money", "All-in capex per accelerator for this order (overrides the hardware's).") | None = None
     name: str | None = Field(None, description="A label for this order in outputs.")
+    lead_time: Quantity("life", "Delay from the delivery month (whole months), e.g. a distribution "
+                                "{triangular: [0 months, 1 month, 4 months]}.") = 0.0
     acquisition: Literal["buy", "lease"] = Field(
         "buy", description="buy (capex on delivery, depreciation) or lease (a rate per accelerator-hour "
                            "from delivery to the end of its life; no capex, depreciation or maintenance).")

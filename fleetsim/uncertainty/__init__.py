@@ -1,0 +1,1 @@
+"""Uncertainty: distributions in scenarios, Monte Carlo ensembles, sweeps and sensitivity."""

@@ -1,0 +1,211 @@
+"""Running many simulations: in this process, a local process pool, or a Dask cluster.
+
+Work goes out in chunks of jobs ``(index, values, seed_key)`` for one scenario: ``values`` set
+distributions (None: draw them from the scenario's seed and the index), ``seed_key`` names the
+engine's random stream (None: the scenario's own). A job's result depends only on the scenario
+and the job, never on the worker, so every executor and worker count gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fleetsim.errors import FleetsimError
+
+Job = tuple[int, dict | None, tuple | None]
+
+
+class DrawError(FleetsimError):
+    """A simulation in an ensemble, sweep or sensitivity run failed; nothing was written."""
+
+
+class SchedulerError(FleetsimError):
+    """The Dask scheduler could not be reached or used."""
+
+
+@dataclass
+class Outcome:
+    """One job's result: the monthly table as an array and its summary figures."""
+
+    index: int
+    monthly: np.ndarray
+    summary: np.ndarray
+
+
+def draw_values(scenario, index: int) -> dict:
+    """The values of the scenario's distributions in draw ``index``.
+
+    Parameters come from ``SeedSequence(seed, spawn_key=(2, index))``: one uniform number per
+    distribution, in document order, mapped through its quantile function.
+    """
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.spec.seed, spawn_key=(2, index))))
+    u = rng.random(len(scenario.uncertain))
+    return {key: dist.value(dist.ppf(float(x))) for (key, dist), x in zip(scenario.uncertain.items(), u,
+                                                                          strict=True)}
+
+
+def engine_seed(scenario, key: tuple | None) -> np.random.SeedSequence | None:
+    return None if key is None else np.random.SeedSequence(scenario.spec.seed, spawn_key=key)
+
+
+def run_job(scenario, job: Job):
+    """Simulate one job; return its :class:`~fleetsim.result.Result`."""
+    import warnings
+
+    from fleetsim.errors import FleetsimWarning
+    from fleetsim.simulation import simulate
+
+    index, values, seed_key = job
+    variant = scenario.with_values(draw_values(scenario, index) if values is None else values) \
+        if scenario.uncertain else scenario
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FleetsimWarning)
+        return simulate(variant, seed=engine_seed(scenario, seed_key))
+
+
+SUMMARY_KEYS = ("peak_facility_power_mw", "h100e_end", "capex_usd_total", "cash_burn_usd_mean_monthly",
+                "cumulative_cash_usd_end", "cost_per_h100e_hour_usd", "energy_mwh_total", "emissions_tco2_total")
+
+
+def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
+    """Run ``jobs`` in order; a failure names its job's index."""
+    out = []
+    for job in jobs:
+        try:
+            result = run_job(scenario, job)
+        except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
+            raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
+        summary = result.summary()
+        out.append(Outcome(job[0], result.monthly.to_numpy(), np.array([summary[k] for k in SUMMARY_KEYS])))
+    return out
+
+
+def run_variants(variants: Sequence[tuple[int, Any]]) -> list[Outcome]:
+    """Run whole scenarios (sweep cases), each with its own seed; a failure names its case."""
+    out = []
+    for index, scenario in variants:
+        out.extend(_renumber(run_chunk(scenario, [(index, {}, None)]), index))
+    return out
+
+
+def _renumber(outcomes: list[Outcome], index: int) -> list[Outcome]:
+    for outcome in outcomes:
+        outcome.index = index
+    return outcomes
+
+
+def chunk_size(count: int, workers: int) -> int:
+    """About four chunks per worker, at most 64 jobs each: few round trips, balanced load."""
+    return max(1, min(64, count // (workers * 4) or 1))
+
+
+def map_chunks(scenario, jobs: list[Job], executor: Any = "local", workers: int | None = None,
+               progress: Callable[[int], None] | None = None) -> Iterator[list[Outcome]]:
+    """Yield chunks of outcomes of ``scenario``'s jobs **in job order**, whatever order the
+    workers finish in.
+
+    ``executor`` is ``"local"`` (a process pool; in this process when one worker suffices),
+    ``"dask"`` (a local Dask cluster), a scheduler address (``"tcp://host:8786"``) or a
+    ``dask.distributed.Client``.
+    """
+    workers = workers or os.cpu_count() or 1
+    size = chunk_size(len(jobs), workers)
+    parts = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    yield from _map(run_chunk, [(scenario, part) for part in parts], [len(p) for p in parts], executor, workers,
+                    progress, shared=scenario)
+
+
+def map_variants(variants: list[tuple[int, Any]], executor: Any = "local", workers: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> Iterator[list[Outcome]]:
+    """As :func:`map_chunks`, for a list of ``(index, scenario)`` variants."""
+    workers = workers or os.cpu_count() or 1
+    size = chunk_size(len(variants), workers)
+    parts = [variants[i:i + size] for i in range(0, len(variants), size)]
+    yield from _map(run_variants, [(part,) for part in parts], [len(p) for p in parts], executor, workers, progress)
+
+
+def _map(func, arguments: list[tuple], sizes: list[int], executor, workers, progress, shared=None):
+    if executor == "local" and (workers == 1 or len(arguments) == 1):
+        for args, size in zip(arguments, sizes, strict=True):
+            outcome = func(*args)
+            if progress:
+                progress(size)
+            yield outcome
+    elif executor == "local":
+        yield from _pool(func, arguments, sizes, workers, progress)
+    else:
+        yield from _dask(func, arguments, sizes, executor, workers, progress, shared)
+
+
+def _in_order(finished: dict[int, list[Outcome]], position: list[int]) -> Iterator[list[Outcome]]:
+    while position[0] in finished:
+        yield finished.pop(position[0])
+        position[0] += 1
+
+
+def _pool(func, arguments, sizes, workers, progress) -> Iterator[list[Outcome]]:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = {pool.submit(func, *args): n for n, args in enumerate(arguments)}
+        finished: dict[int, list[Outcome]] = {}
+        position = [0]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                finished[futures[future]] = future.result()
+                if progress:
+                    progress(sizes[futures[future]])
+            yield from _in_order(finished, position)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _client(executor, workers):
+    """A Dask client and the cluster it owns (None when the caller's)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - dask is a declared dependency
+        raise SchedulerError("the dask executor needs dask.distributed: pip install 'dask[distributed]'") from exc
+    if executor == "dask":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        return Client(cluster), cluster
+    if isinstance(executor, str):
+        try:
+            return Client(executor, timeout="5s"), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SchedulerError(f"cannot reach the Dask scheduler at {executor} within 5 s ({exc}); start one "
+                                 "with 'dask scheduler' or check the address, e.g. tcp://127.0.0.1:8786") from None
+    return executor, None
+
+
+def _dask(func, arguments, sizes, executor, workers, progress, shared) -> Iterator[list[Outcome]]:
+    from dask.distributed import as_completed
+
+    client, cluster = _client(executor, workers)
+    owned = cluster is not None or isinstance(executor, str)
+    try:
+        if shared is not None:  # send the scenario once, not with every chunk
+            handle = client.scatter(shared, broadcast=True)
+            arguments = [(handle, *args[1:]) for args in arguments]
+        futures = [client.submit(func, *args, pure=False, retries=2) for args in arguments]
+        index = {future.key: n for n, future in enumerate(futures)}
+        finished: dict[int, list[Outcome]] = {}
+        position = [0]
+        for future in as_completed(futures):
+            n = index[future.key]
+            finished[n] = future.result()
+            if progress:
+                progress(sizes[n])
+            yield from _in_order(finished, position)
+    finally:
+        if owned:
+            client.close()
+        if cluster is not None:
+            cluster.close()

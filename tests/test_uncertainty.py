@@ -1,0 +1,239 @@
+"""Distributions, Monte Carlo ensembles, sweeps, sensitivity and executors."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fleetsim
+from fleetsim.cli.main import main
+from fleetsim.errors import FleetsimError, ScenarioError
+from fleetsim.uncertainty import distributions
+from fleetsim.uncertainty.executors import DrawError
+from fleetsim.uncertainty.montecarlo import QUANTILES, run_many, simulate_draw
+from fleetsim.uncertainty.sensitivity import sensitivity
+from fleetsim.uncertainty.sweep import parse_vary, sweep
+
+UNCERTAIN = """\
+name: unc
+start: 2024-07
+months: 18
+seed: 5
+sites:
+  s1:
+    pue: {normal: [1.25, 0.05], truncate: [1.1, 1.4]}
+    capacity: {uniform: [100 MW, 0.2 GW]}
+    electricity: {price: {lognormal: [0.075 USD/kWh, 1.25]}}
+orders:
+  - {hardware: {choice: {values: [H100, H200], weights: [0.7, 0.3]}}, count: {triangular: [10000, 50000, 90000]},
+     site: s1, delivery: 2024-07, lead_time: {triangular: [0 months, 1 month, 4 months]}}
+revenue:
+  inference: {tokens_per_h100e_hour: 1.0e6, price: 2 USD/Mtok}
+"""
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    path = tmp_path / "unc.yaml"
+    path.write_text(UNCERTAIN)
+    return fleetsim.load(path)
+
+
+def sample(text, n=20000):
+    dist = distributions.parse(text)
+    u = np.random.default_rng(1).random(n)
+    return np.array([dist.ppf(x) for x in u]), dist
+
+
+def test_triangular_moments():
+    values, _ = sample({"triangular": [1, 3, 8]})
+    assert values.mean() == pytest.approx((1 + 3 + 8) / 3, rel=0.01)
+    variance = (1 + 9 + 64 - 3 - 8 - 24) / 18
+    assert values.var() == pytest.approx(variance, rel=0.03)
+
+
+def test_uniform_normal_lognormal_moments():
+    values, _ = sample({"uniform": [2.0, 6.0]})
+    assert values.mean() == pytest.approx(4.0, rel=0.01) and values.var() == pytest.approx(16 / 12, rel=0.03)
+    values, _ = sample({"normal": [10.0, 2.0]})
+    assert values.mean() == pytest.approx(10.0, rel=0.01) and values.std() == pytest.approx(2.0, rel=0.02)
+    values, _ = sample({"normal": [10.0, 2.0], "truncate": [9.0, 12.0]})
+    assert values.min() >= 9.0 and values.max() <= 12.0
+    values, dist = sample({"lognormal": ["0.075 USD/kWh", 1.25]})
+    assert np.median(values) == pytest.approx(0.075, rel=0.02)
+    assert np.exp(np.log(values).std()) == pytest.approx(1.25, rel=0.02)
+    assert dist.value(0.075) == "0.075 USD/kWh"
+
+
+def test_choice_frequencies_and_central_values():
+    values, dist = sample({"choice": {"values": ["H100", "GB200"], "weights": [0.3, 0.7]}})
+    assert (values == "GB200").mean() == pytest.approx(0.7, abs=0.02)
+    assert dist.central_value() == "GB200"
+    assert distributions.parse({"triangular": ["0 months", "1 month", "4 months"]}).central_value() == "1.0 months"
+    assert distributions.parse({"uniform": [100, 300]}).central_value() == 200
+    assert distributions.parse({"lognormal": ["2 MW", 1.5]}).central_value() == "2.0 MW"
+
+
+@pytest.mark.parametrize(("node", "fragment"), [
+    ({"triangular": [5, 3, 8]}, "low ≤ mode ≤ high"),
+    ({"triangular": [1, 2]}, "takes 3 parameters"),
+    ({"uniform": ["2 MW", "1 MW"]}, "low < high"),
+    ({"uniform": ["1 MW", "2 kg"]}, "share a dimension"),
+    ({"lognormal": ["1 MW", "1.2 MW"]}, "plain geometric sd above 1"),
+    ({"normal": [1, -1]}, "positive sd"),
+    ({"choice": {"values": [1, 2], "weights": [1]}}, "as many weights"),
+    ({"gamma": [1, 2]}, "unknown distribution 'gamma'"),
+    ({"triangle": [1, 2, 3]}, "did you mean 'triangular'"),
+])
+def test_bad_distributions(node, fragment):
+    with pytest.raises(distributions.DistributionProblem, match=fragment):
+        distributions.parse(node)
+
+
+def test_distribution_mistakes_are_located(tmp_path):
+    text = UNCERTAIN.replace("{uniform: [100 MW, 0.2 GW]}", "{uniform: [0.2 GW, 100 MW]}").replace(
+        "{lognormal: [0.075 USD/kWh, 1.25]}", "{lognormal: [0.075, 1.25]}")
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        fleetsim.load(tmp_path / "bad.yaml")
+    message = str(info.value)
+    assert "bad.yaml:8:5: sites.s1.capacity" in message and "low < high" in message
+    text = UNCERTAIN.replace("{lognormal: [0.075 USD/kWh, 1.25]}", "{lognormal: [0.075, 1.25]}")
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ScenarioError, match=r"sites\.s1\.electricity\.price: an energy price needs its unit"):
+        fleetsim.load(tmp_path / "bad.yaml")
+
+
+def test_deterministic_run_uses_central_values(scenario):
+    spec = scenario.spec
+    assert spec.orders[0].count == 50000 and spec.orders[0].hardware == "H100"
+    assert spec.sites["s1"].capacity.points[0][1] == pytest.approx(150.0)
+    assert spec.orders[0].lead_time == pytest.approx(1.0)
+    assert len(scenario.uncertain) == 6
+
+
+def test_ensemble_quantiles_are_monotone_and_draws_reproducible(scenario):
+    ensemble = run_many(scenario, 24, workers=1)
+    q = ensemble.quantiles()
+    assert set(q.index.get_level_values("stat")) == {*QUANTILES, "mean"}
+    for column in q.columns:
+        table = q[column].unstack("stat")
+        ok = table.isna().all(axis=1) | ((table.p5 <= table.p10 + 1e-9) & (table.p10 <= table.p50 + 1e-9)
+                                         & (table.p50 <= table.p90 + 1e-9) & (table.p90 <= table.p95 + 1e-9))
+        assert ok.all(), column
+    draws = ensemble.draws
+    assert len(draws) == 24 * 18 and sorted(draws.draw.unique()) == list(range(24))
+    assert draws.groupby("draw").accelerators.max().nunique() > 1          # the draws do differ
+    again = simulate_draw(scenario, 9).monthly
+    np.testing.assert_array_equal(again.to_numpy(), draws[draws.draw == 9].drop(columns=["draw", "month"]).to_numpy())
+
+
+def test_worker_counts_give_identical_draws(scenario):
+    one = run_many(scenario, 16, workers=1).draws
+    two = run_many(scenario, 16, workers=2).draws
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+def test_dask_local_cluster_is_bit_identical(scenario):
+    pytest.importorskip("dask.distributed", reason="dask.distributed is a runtime dependency; install it")
+    local = run_many(scenario, 12, workers=1).draws
+    dask = run_many(scenario, 12, executor="dask", workers=2).draws
+    pd.testing.assert_frame_equal(local, dask, check_exact=True)
+
+
+def test_unreachable_scheduler_fails_fast(scenario):
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(FleetsimError, match="cannot reach the Dask scheduler"):
+        run_many(scenario, 4, executor="tcp://127.0.0.1:9", workers=2)
+    assert time.monotonic() - start < 30
+
+
+def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypatch):
+    import fleetsim.uncertainty.executors as executors
+
+    real = executors.run_job
+
+    def broken(scenario, job):
+        if job[0] == 3:
+            raise RuntimeError("disk on fire")
+        return real(scenario, job)
+
+    monkeypatch.setattr(executors, "run_job", broken)
+    target = tmp_path / "draws.parquet"
+    with pytest.raises(DrawError, match="draw 3 failed: RuntimeError: disk on fire"):
+        run_many(scenario, 6, workers=1, path=target)
+    assert not target.exists()
+
+
+def test_cli_draws_and_draw(scenario, tmp_path, capsys):
+    out = tmp_path / "ens"
+    assert main(["run", str(scenario.path), "--draws", "8", "--workers", "1", "-o", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {"monthly_quantiles.csv", "summary.csv", "draws.parquet", "meta.json"}
+    quantiles = pd.read_csv(out / "monthly_quantiles.csv")
+    assert quantiles.month.iloc[0] == "2024-07" and set(quantiles.stat) == {*QUANTILES, "mean"}
+    assert main(["run", str(scenario.path), "--draw", "3", "-o", str(tmp_path / "d3"), "--quiet"]) == 0
+    draw3 = pd.read_csv(tmp_path / "d3" / "monthly.csv")
+    draws = pd.read_parquet(out / "draws.parquet")
+    np.testing.assert_array_equal(draw3.accelerators, draws[draws.draw == 3].accelerators)
+    for bad in (["--draws", "0"], ["--draws", "2", "--draw", "1"], ["--workers", "0", "--draws", "2"]):
+        with pytest.raises(SystemExit) as info:
+            main(["run", str(scenario.path), *bad])
+        assert info.value.code == 2
+
+
+def test_sweep_grid(scenario, tmp_path, capsys):
+    result = sweep(scenario, [parse_vary("sites.s1.pue=1.1:1.4:4"), parse_vary("orders.0.count=1000,2000")],
+                   workers=1)
+    assert len(result.table) == 8 and list(result.table["orders.0.count"]) == [1000, 2000] * 4
+    peaks = result.table.set_index(["sites.s1.pue", "orders.0.count"]).peak_facility_power_mw
+    assert peaks[(1.4, 2000)] == pytest.approx(2 * peaks[(1.4, 1000)])
+    assert peaks[(1.4, 1000)] / peaks[(1.1, 1000)] == pytest.approx(1.4 / 1.1)
+    assert set(result.monthly.case) == set(range(8))
+    out = tmp_path / "sw"
+    assert main(["sweep", str(scenario.path), "--vary", "sites.s1.pue=1.2,1.3", "-o", str(out), "--workers", "1",
+                 "--quiet"]) == 0
+    assert pd.read_csv(out / "sweep.csv").shape[0] == 2
+    assert main(["sweep", str(scenario.path), "--vary", "sites.s1.pue=1.2,1.3", "--draws", "3", "-o",
+                 str(tmp_path / "swd"), "--workers", "1", "--quiet"]) == 0
+
+
+@pytest.mark.parametrize(("vary", "fragment"), [
+    ("sites.s1.puee=1.2", "unknown key 'puee'"),
+    ("sites.s1.pue=0.5,1.2", "out of range"),
+    ("sites.s9.pue=1.2", "s9"),
+    ("nonsense", "KEY=a,b,c"),
+])
+def test_bad_vary(scenario, tmp_path, capsys, vary, fragment):
+    out = tmp_path / "sw"
+    assert main(["sweep", str(scenario.path), "--vary", vary, "-o", str(out), "--workers", "1"]) == 1
+    assert fragment in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_sensitivity_tornado_and_sobol(scenario, tmp_path, capsys):
+    result = sensitivity(scenario, "energy_mwh", samples=16, workers=1)
+    top = result.tornado.iloc[0]
+    assert top["input"] == "orders.0.count"                       # the fleet's size drives its energy
+    assert result.tornado.swing.is_monotonic_decreasing
+    assert set(result.sobol.input) == {".".join(map(str, k)) for k in scenario.uncertain}
+    assert result.sobol.ST.iloc[-1] <= result.sobol.iloc[0].ST
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(scenario.path), "--metric", "energy_mwh", "--samples", "8", "--workers", "1",
+                 "-o", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {"tornado.csv", "sobol.csv"}
+    assert main(["sensitivity", str(scenario.path), "--metric", "energy", "-o", str(tmp_path / "x")]) == 1
+    assert "did you mean" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_sensitivity_needs_distributions(tmp_path, capsys):
+    root = Path(__file__).resolve().parents[1] / "scenarios" / "neocloud-10k.yaml"
+    assert main(["sensitivity", str(root), "--metric", "energy_mwh", "-o", str(tmp_path / "s")]) == 1
+    assert "no uncertain inputs" in capsys.readouterr().err
+
+
+def test_hash_changes_with_distributions(scenario):
+    other = scenario.override({"orders.0.count": {"triangular": [10000, 50000, 95000]}})
+    assert other.hash() != scenario.hash() and other.spec.orders[0].count == 50000
