@@ -197,16 +197,24 @@ def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
 
 
 def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:
-    frames = []
+    """The ledger's non-zero rows, built from flat arrays in one step (no per-row frames)."""
+    positions, labels, amounts = [], [], []
     for account, site, hardware, values in rows:
         nonzero = np.flatnonzero(values)
         if len(nonzero):
-            frames.append(pd.DataFrame({
-                "month": months[nonzero], "site": site, "hardware": hardware, "account": account,
-                "amount_usd": values[nonzero]}))
-    if not frames:
+            positions.append(nonzero)
+            amounts.append(values[nonzero])
+            labels.append((len(nonzero), site, hardware, account))
+    if not positions:
         return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "site": pd.Series(dtype=str),
                              "hardware": pd.Series(dtype=str), "account": pd.Series(dtype=str),
                              "amount_usd": pd.Series(dtype=float)})
-    ledger = pd.concat(frames, ignore_index=True)
+    counts = [n for n, *_ in labels]
+    ledger = pd.DataFrame({
+        "month": months[np.concatenate(positions)],
+        "site": np.repeat([site for _, site, _, _ in labels], counts),
+        "hardware": np.repeat([hardware for _, _, hardware, _ in labels], counts),
+        "account": np.repeat([account for *_, account in labels], counts),
+        "amount_usd": np.concatenate(amounts),
+    })
     return ledger.sort_values(["month", "account", "site", "hardware"], kind="stable").reset_index(drop=True)

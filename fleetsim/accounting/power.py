@@ -92,14 +92,17 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
 
 
 def _energy_table(site: str, sources, result, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Rows for every non-battery source each month, and unserved energy where there is some."""
     cost = result.energy_usd + result.fuel_usd + result.om_usd + result.demand_usd
-    parts = []
-    for k, source in enumerate(sources):
-        parts.append(pd.DataFrame({"month": months, "site": site, "source": source.name, "kind": source.kind,
-                                   "energy_mwh": result.energy_mwh[:, k], "cost_usd": cost[:, k],
-                                   "emissions_tco2": result.emissions_t[:, k]}))
-    parts.append(pd.DataFrame({"month": months, "site": site, "source": "unserved", "kind": "unserved",
-                               "energy_mwh": result.unserved_mwh, "cost_usd": 0.0, "emissions_tco2": 0.0}))
-    table = pd.concat(parts, ignore_index=True)
-    keep = (table[["energy_mwh", "cost_usd", "emissions_tco2"]] != 0).any(axis=1)
-    return table[keep | (table.source != "unserved") & (table.kind != "battery")]
+    keep = [k for k, source in enumerate(sources) if source.kind != "battery"]
+    n = len(months)
+    unserved = np.flatnonzero(result.unserved_mwh)
+    return pd.DataFrame({
+        "month": months[np.r_[np.tile(np.arange(n), len(keep)), unserved]],
+        "site": site,
+        "source": [sources[k].name for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
+        "kind": [sources[k].kind for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
+        "energy_mwh": np.r_[result.energy_mwh[:, keep].T.reshape(-1), result.unserved_mwh[unserved]],
+        "cost_usd": np.r_[cost[:, keep].T.reshape(-1), np.zeros(len(unserved))],
+        "emissions_tco2": np.r_[result.emissions_t[:, keep].T.reshape(-1), np.zeros(len(unserved))],
+    })
