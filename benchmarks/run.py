@@ -85,9 +85,43 @@ def _scale_quantity(value, factor: float):
     return f"{float(number) * factor!r} {unit}"
 
 
+UNCERTAIN = ROOT / "scenarios" / "colossus-uncertain.yaml"
+ENSEMBLE = ("import json,time,resource,warnings;warnings.simplefilter('ignore');import fleetsim;"
+            "from fleetsim.uncertainty.montecarlo import run_many;"
+            "sc=fleetsim.load({path!r});t=time.perf_counter();e=run_many(sc,{draws},executor={executor!r},workers=2);"
+            "d=time.perf_counter()-t;q=e.quantiles();"
+            "print(json.dumps({{'time':d,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+            "'child':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}}))")
+
+
+def ensemble(draws: int, executor: str) -> dict:
+    code = ENSEMBLE.format(path=str(UNCERTAIN), draws=draws, executor=executor)
+    return in_subprocess(f"if __name__ == '__main__':\n    exec({code!r})")
+
+
+def monte_carlo(draws: int, memory_draws: int) -> list[tuple[str, str, str]]:
+    """Ensembles of the uncertain flagship on 2 workers: local pool, Dask LocalCluster, memory."""
+    rows = []
+    local = ensemble(draws, "local")
+    rows.append((f"{draws:,} draws of colossus-uncertain, local pool, 2 workers", f"{local['time']:.1f} s",
+                 f"target < 30 s: {local['time'] / 30:.2f}x" if draws == 1000 else ""))
+    dask = ensemble(draws, "dask")
+    rows.append((f"{draws:,} draws, Dask LocalCluster, 2 workers", f"{dask['time']:.1f} s",
+                 f"ratio to local {dask['time'] / local['time']:.2f} (target ≤ 1.3)"))
+    if memory_draws:
+        big = ensemble(memory_draws, "local")
+        rows.append((f"{memory_draws:,} draws, local pool (incl. quantiles)", f"{big['time']:.1f} s", ""))
+        rows.append(("  peak memory: main process / largest worker", f"{big['rss']:.0f} MB",
+                     f"/ {big['child']:.0f} MB (target < 1 GB each)"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the best time is reported")
+    parser.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws timed (default 1000)")
+    parser.add_argument("--memory-draws", type=int, default=10000,
+                        help="draws of the memory measurement (default 10000; 0 skips it)")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
 
@@ -139,6 +173,8 @@ def main() -> int:
                  f"target < 5 s: {big['time'] / 5:.2f}x"))
     rows.append(("  peak memory of that process (RSS)", f"{big['rss']:.0f} MB",
                  f"target < 300 MB: {big['rss'] / 300:.2f}x (after imports: {big['base']:.0f} MB)"))
+
+    rows += monte_carlo(args.draws, args.memory_draws)
 
     width = max(len(r[0]) for r in rows)
     print(f"fleetsim {fleetsim.__version__} benchmarks (best of {args.repeat}; Python {sys.version.split()[0]})")

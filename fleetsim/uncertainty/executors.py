@@ -174,7 +174,11 @@ def _client(executor, workers):
     except ImportError as exc:  # pragma: no cover - dask is a declared dependency
         raise SchedulerError("the dask executor needs dask.distributed: pip install 'dask[distributed]'") from exc
     if executor == "dask":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        import dask
+
+        # forked workers inherit fleetsim's imports: seconds faster to start than spawned ones
+        with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
     if isinstance(executor, str):
         try:
