@@ -237,3 +237,20 @@ def test_sensitivity_needs_distributions(tmp_path, capsys):
 def test_hash_changes_with_distributions(scenario):
     other = scenario.override({"orders.0.count": {"triangular": [10000, 50000, 95000]}})
     assert other.hash() != scenario.hash() and other.spec.orders[0].count == 50000
+
+
+def test_a_failing_draw_in_a_worker_process_is_named(scenario, tmp_path, monkeypatch):
+    import fleetsim.uncertainty.executors as executors
+
+    real = executors.run_job
+
+    def broken(scenario, job):  # forked workers inherit the patched module
+        if job[0] == 5:
+            raise ValueError("bad luck")
+        return real(scenario, job)
+
+    monkeypatch.setattr(executors, "run_job", broken)
+    target = tmp_path / "draws.parquet"
+    with pytest.raises(DrawError, match="draw 5 failed: ValueError: bad luck"):
+        run_many(scenario, 12, workers=2, path=target)
+    assert not target.exists()
