@@ -18,6 +18,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from fleetsim.scenario.errormap import flow
+
 Schema = dict[str, Any]
 
 SCENARIO_HEADER = """\
@@ -119,23 +121,6 @@ def type_text(prop: Schema, kind: str | None = None) -> str:
     return "value"
 
 
-def _yaml(value: Any) -> str:
-    """A value as YAML flow text.
-
-    >>> _yaml({"from": "2025-09", "to": "2026-06"}), _yaml(4000000.0), _yaml(0.85)
-    ('{from: 2025-09, to: 2026-06}', '4000000', '0.85')
-    """
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_yaml(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
-    return str(value)
-
-
 def _internal_unit(prop: Schema) -> str:
     if "x-internal-unit" in prop:
         return prop["x-internal-unit"]
@@ -165,11 +150,11 @@ def default_text(name: str, prop: Schema, required: set[str]) -> str:
         default = points[0][1]
     unit = _internal_unit(prop)
     if isinstance(default, (dict, list)):
-        return f"`{_yaml(default)}`" if default else "empty"
+        return f"`{flow(default)}`" if default else "empty"
     if isinstance(default, bool) or default == "":
-        return f"`{_yaml(default)}`" if default != "" else '`""`'
+        return f"`{flow(default)}`" if default != "" else '`""`'
     if isinstance(default, (int, float)):
-        return f"{_yaml(float(default))} {unit}".strip()
+        return f"{flow(float(default))} {unit}".strip()
     return f"`{default}`"
 
 
@@ -205,7 +190,7 @@ def description_text(prop: Schema, defs: Schema) -> str:
 
 def property_row(name: str, prop: Schema, required: set[str], defs: Schema) -> str:
     examples = _first(prop, "examples") or []
-    example = f"`{_yaml(examples[0])}`" if examples else ""
+    example = f"`{flow(examples[0])}`" if examples else ""
     description = description_text(prop, defs)
     return (f"| `{name}` | {_cell(type_text(prop))} | {_cell(default_text(name, prop, required))} | "
             f"{_cell(description)} | {_cell(example)} |")

@@ -120,11 +120,21 @@ def _example(path: Key, tree: Any = None) -> str:
 
 
 def flow(value: Any) -> str:
-    """``value`` written as one line of YAML flow style, as a user would type it."""
+    """``value`` written as one line of YAML flow style, as a user would type it.
+
+    >>> flow({"from": "2025-09", "to": "2026-06"}), flow(4000000.0), flow(0.85), flow([True, None])
+    ('{from: 2025-09, to: 2026-06}', '4000000', '0.85', '[true, null]')
+    """
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(flow(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
     return str(value)
 
 
