@@ -50,6 +50,30 @@ def number(value: float, decimals: int = 0) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
+def short_value(value) -> str:
+    """An input's value with three significant digits and its unit, for labels.
+
+    >>> short_value("45794.73319220205 USD"), short_value(0.8999999999999999), short_value("gas")
+    ('45,800 USD', '0.9', 'gas')
+    >>> short_value("0.05634638839194281 USD/kWh"), short_value("2 months"), short_value("1.0 months")
+    ('0.0563 USD/kWh', '2 months', '1 month')
+    """
+    match = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*)", str(value))
+    if not match:
+        return str(value)
+    number, unit = float(match[1]), match[2].strip()
+    if number == 0 or not math.isfinite(number):
+        text = f"{number:g}"
+    else:
+        decimals = 2 - math.floor(math.log10(abs(number)))
+        text = f"{round(number, decimals):,.{max(decimals, 0)}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    if text == "1" and unit in ("months", "years", "days", "hours"):
+        unit = unit[:-1]
+    return f"{text} {unit}".strip()
+
+
 def column_label(column: str, unit: str) -> tuple[str, float, str, int]:
     """(label, scale, unit shown, decimals) for a monthly column.
 
@@ -100,6 +124,22 @@ def summary_rows(result: Result) -> list[tuple[str, str, str]]:
             label, unit = _auto_summary_label(key)
             rows.append((label, number(value * _UNIT_SCALES.get(unit, 1.0), 1), unit))
     return rows
+
+
+def figure_format(key: str) -> tuple[str, str, float, str]:
+    """Label, display unit, scale and format of a headline figure (a key of :meth:`Result.summary`),
+    as :func:`summary_rows` shows it.
+
+    >>> figure_format("capex_usd_total"), figure_format("fuel_cost_usd_total")[:3]
+    (('Capex, total (hardware + facility)', 'MUSD', 1e-06, '{:,.0f}'), ('Fuel cost, total', 'MUSD', 1e-06))
+    """
+    from fleetsim.cli.commands import SUMMARY_ROWS
+
+    for listed, label, unit, fmt in SUMMARY_ROWS:
+        if listed == key:
+            return label, unit, _UNIT_SCALES.get(unit, 1.0), fmt
+    label, unit = _auto_summary_label(key)
+    return label, unit, _UNIT_SCALES.get(unit, 1.0), "{:,.1f}"
 
 
 def _auto_summary_label(key: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """``fleetsim report``: one self-contained HTML file with the summary, every chart, the
-assumptions with their sources, and the tables.
+assumptions with their sources, and the tables; with ``--draws``, an uncertainty section (the
+uncertain inputs, P10/P50/P90 of the headline figures, fan charts).
 
 The page needs nothing but itself: charts are PNG images inlined as ``data:`` URIs, the style
 sheet is inline, there is no script, and a Content-Security-Policy forbids the browser to fetch
@@ -22,8 +23,11 @@ from fleetsim import display
 from fleetsim.errors import OutputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fleetsim.result import Result
     from fleetsim.scenario.load import Scenario
+    from fleetsim.uncertainty.montecarlo import Ensemble
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; margin: 0;
@@ -81,7 +85,59 @@ def training_table(result: Result) -> str:
     return display.table(headers, rows, numeric=range(4, 10))
 
 
-def _header(scenario: Scenario, result: Result) -> str:
+def ranges_table(ranges: pd.DataFrame) -> str:
+    """P10, P50 and P90 of each headline figure (``Ensemble.summary()``), in display units."""
+    rows = []
+    for key, row in ranges.iterrows():
+        label, unit, scale, fmt = display.figure_format(str(key))
+        cells = ["—" if value != value else fmt.format(value * scale) for value in (row.p10, row.p50, row.p90)]
+        rows.append([label, *cells, unit])
+    return display.table(["figure", "P10", "P50", "P90", "unit"], rows, numeric=[1, 2, 3])
+
+
+def uncertain_inputs_table(scenario: Scenario) -> str:
+    """Each uncertain input: its key, its distribution as written and its central value."""
+    rows = []
+    for key, distribution in scenario.uncertain.items():
+        node = scenario.tree
+        for part in key:
+            node = node[part]
+        central = distribution.central_value()
+        shown = display.short_value(central) if isinstance(central, (int, float, str)) else display.inline(central)
+        rows.append([".".join(map(str, key)), display.inline(node), shown])
+    return display.table(["input", "distribution (as written)", "central value"], rows)
+
+
+def fan_caption(ensemble: Ensemble, column: str) -> str:
+    from fleetsim.accounting.columns import UNITS
+
+    label = display.column_label(column, UNITS.get(column, ""))[0]
+    return (f"{label[:1].upper()}{label[1:]} ({column}) month by month over {ensemble.count:,} draws: "
+            "the median (P50) as a line, P10–P90 and P5–P95 as bands.")
+
+
+def uncertainty_section(scenario: Scenario, ensemble: Ensemble, images: dict[str, bytes]) -> str:
+    """The section ``--draws`` adds: the uncertain inputs, the ranges of the headline figures and
+    the fan charts ``images`` (``fan_<column>`` → PNG)."""
+    inputs = len(scenario.uncertain)
+    what = (f"of the scenario's {inputs} uncertain input{'' if inputs == 1 else 's'}" if inputs else
+            "(the scenario has no uncertain inputs: the draws differ only in the engine's own randomness, "
+            "such as failures)")
+    seed = escape(str(ensemble.meta.get("seed")))
+    intro = (f"<p>{ensemble.count:,} Monte Carlo draws {what}, seed {seed}" + (
+        ": each draw sets every distribution and the engine's randomness from streams of its own. The summary "
+        "and charts above are the central case, every input at its central value.</p>" if inputs else ".</p>"))
+    charts = "\n".join(image(name, png, fan_caption(ensemble, name.removeprefix("fan_")))
+                       for name, png in images.items())
+    parts = [intro]
+    if inputs:
+        parts += ["<h3>Uncertain inputs</h3>", _scroll(uncertain_inputs_table(scenario))]
+    parts += ["<h3>Headline figures over the draws</h3>", _scroll(ranges_table(ensemble.summary())),
+              "<h3>Fan charts</h3>", charts]
+    return "\n".join(parts)
+
+
+def _header(scenario: Scenario, result: Result, uncertainty: bool = False) -> str:
     m, meta = result.monthly, result.meta
     facts = [f"{m.index[0]} to {m.index[-1]} ({len(m)} months)", f"seed {meta.get('seed')}",
              f"scenario {meta.get('scenario_file') or '(text)'}", f"hash {str(meta.get('scenario_hash', ''))[:12]}",
@@ -89,9 +145,10 @@ def _header(scenario: Scenario, result: Result) -> str:
     overrides = meta.get("overrides") or {}
     if overrides:
         facts.append("overrides " + ", ".join(f"{k}={display.inline(v)}" for k, v in overrides.items()))
-    links = " ".join(f'<a href="#{a}">{t}</a>' for a, t in
-                     [("summary", "Summary"), ("charts", "Charts"), ("assumptions", "Assumptions"),
-                      ("tables", "Tables")])
+    sections = [("summary", "Summary"), ("charts", "Charts"), ("assumptions", "Assumptions"), ("tables", "Tables")]
+    if uncertainty:
+        sections.insert(2, ("uncertainty", "Uncertainty"))
+    links = " ".join(f'<a href="#{a}">{t}</a>' for a, t in sections)
     return (f"<header><h1>{escape(scenario.name)}</h1>\n<p class=\"lead\">{escape(scenario.spec.description)}</p>\n"
             f"<p class=\"meta\">{escape(' · '.join(facts))}</p>\n<nav>{links}</nav></header>")
 
@@ -115,17 +172,19 @@ def _tables(result: Result) -> str:
     return "\n".join(parts)
 
 
-def build(scenario: Scenario, result: Result, images: dict[str, bytes]) -> str:
-    """The report page for ``result`` of ``scenario``, with the charts ``images`` (name → PNG)."""
+def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertainty: str | None = None) -> str:
+    """The report page for ``result`` of ``scenario``, with the charts ``images`` (name → PNG)
+    and, when given, the :func:`uncertainty_section` after the charts."""
     from fleetsim.plots import CHARTS
 
     charts = "\n".join(image(name, png, caption(CHARTS[name]) if name in CHARTS else name)
                        for name, png in images.items())
     warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in result.warnings)
     body = "\n".join([
-        _header(scenario, result),
+        _header(scenario, result, uncertainty is not None),
         _section("summary", "Summary", display.summary_table(result) + warnings),
         _section("charts", "Charts", charts),
+        *([_section("uncertainty", "Uncertainty", uncertainty)] if uncertainty is not None else []),
         _section("assumptions", "Assumptions", _assumptions(scenario)),
         _section("tables", "Tables", _tables(result)),
         f"<footer><p>Made by fleetsim {escape(str(result.meta.get('fleetsim_version')))}. Every catalog value "

@@ -245,3 +245,151 @@ def test_quiet_and_json_print_no_progress(tmp_path, capsys):
     assert quiet.out == "" and "drawing" not in quiet.err
     assert main(["run", str(FLAGSHIP), "-o", str(tmp_path / "b"), "--plots", "--json"]) == 0
     assert "drawing" not in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- fan charts and tornado
+UNCERTAIN = ROOT / "scenarios" / "colossus-uncertain.yaml"
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    from fleetsim.uncertainty.montecarlo import run_many
+
+    return run_many(fleetsim.load(UNCERTAIN), draws=6, workers=1)
+
+
+@pytest.fixture(scope="module")
+def sens():
+    from fleetsim.uncertainty.sensitivity import sensitivity
+
+    return sensitivity(fleetsim.load(UNCERTAIN), "cumulative_cash_usd", samples=0, workers=1)
+
+
+def bands(ax) -> list:
+    """The filled bands of an axes (PolyCollections from fill_between)."""
+    from matplotlib.collections import PolyCollection
+
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+FAN_AXES = {"facility_power_mw": "facility power [MW]", "cash_burn_usd": "cash burn [billion USD per month]",
+            "cumulative_cash_usd": "cumulative cash [billion USD]",
+            "cost_per_h100e_hour_usd": "USD per available H100e-hour"}
+
+
+def test_every_fan_column_is_tested():
+    assert set(FAN_AXES) == set(plots.FAN_COLUMNS)
+
+
+@pytest.mark.parametrize("column", list(FAN_AXES))
+def test_fan_chart_has_two_bands_and_the_median(ensemble, column):
+    figure = ensemble.plot.fan(column)
+    assert isinstance(figure, Figure) and len(figure.axes) == 1
+    ax = figure.axes[0]
+    title = ax.get_title(loc="left")
+    assert title.startswith("colossus-uncertain: ") and f"({column})" in title and title.endswith(", 6 draws")
+    assert ax.get_ylabel() == FAN_AXES[column] and ax.get_xlabel() == "month"
+    assert [b.get_label() for b in bands(ax)] == ["P5–P95 (90 % of draws)", "P10–P90 (80 % of draws)"]
+    median = [line for line in ax.get_lines() if line.get_label() == "P50 (median)"]
+    assert len(median) == 1 and len(median[0].get_xdata()) == 60
+    assert labels(figure) == {"P5–P95 (90 % of draws)", "P10–P90 (80 % of draws)", "P50 (median)"}
+    figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert any(text.isdigit() and len(text) == 4 for text in ticks), ticks
+
+
+def test_fan_bands_hold_the_quantiles(ensemble):
+    q = ensemble.quantiles()["cash_burn_usd"].unstack("stat")
+    ax = ensemble.plot.fan("cash_burn_usd").axes[0]
+    outer, inner = (band.get_paths()[0].vertices[:, 1] for band in bands(ax))
+    assert outer.min() == pytest.approx(q.p5.min() * 1e-9) and outer.max() == pytest.approx(q.p95.max() * 1e-9)
+    assert inner.min() == pytest.approx(q.p10.min() * 1e-9) and inner.max() == pytest.approx(q.p90.max() * 1e-9)
+    median = next(line for line in ax.get_lines() if line.get_label() == "P50 (median)")
+    assert median.get_ydata()[-1] == pytest.approx(q.p50.iloc[-1] * 1e-9)
+
+
+def test_fan_takes_precomputed_quantiles_and_refuses_unknown_columns(ensemble):
+    figures = plots.fans(ensemble)
+    assert list(figures) == list(plots.FAN_COLUMNS)
+    with pytest.raises(ValueError, match="did you mean 'cash_burn_usd'"):
+        ensemble.plot.fan("cash_burn")
+    assert "fan(column)" in repr(ensemble.plot)
+
+
+def test_tornado_has_two_bars_per_input_largest_swing_on_top(sens):
+    figure = sens.plot.tornado()
+    assert isinstance(figure, Figure) and len(figure.axes) == 1
+    ax = figure.axes[0]
+    table = sens.tornado
+    count = len(table)
+    assert ax.get_title(loc="left") == ("what moves cumulative cash (cumulative_cash_usd): each input at its P10 "
+                                        "and P90")
+    assert ax.get_xlabel() == "cumulative cash at the end [billion USD]"
+    assert [len(c) for c in ax.containers] == [count, count], "one P10 and one P90 bar per input"
+    assert labels(figure) == {"input at its P10", "input at its P90", "central value (every input central)"}
+    names = [t.get_text().replace("\n", "") for t in ax.get_yticklabels()]
+    ticks = sorted(zip(ax.get_yticks(), names, strict=True), reverse=True)
+    assert [text for _, text in ticks] == list(table.sort_values("swing", ascending=False, kind="stable").input)
+    p10, p90 = ax.containers
+    for n, row in table.iterrows():  # bars run from the central value to the metric at P10 / P90
+        assert p10[n].get_x() == pytest.approx(row.central * 1e-9)
+        assert p10[n].get_x() + p10[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p10 * 1e-9)
+        assert p90[n].get_x() + p90[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p90 * 1e-9)
+    texts = {t.get_text().strip() for t in ax.texts}
+    assert {display.short_value(v) for v in (*table.p10_value, *table.p90_value)} <= texts
+    assert "45,800 USD" in texts and "55,800 USD" in texts
+    figure.canvas.draw()
+
+
+def test_tornado_sorts_by_swing_whatever_the_table_order():
+    import pandas as pd
+
+    from fleetsim.uncertainty.sensitivity import Sensitivity
+
+    table = pd.DataFrame({"input": ["small", "large"], "p10_value": ["1 USD", "0.2"], "p90_value": ["2 USD", "0.8"],
+                          "cash_burn_usd_at_p10": [9.9e8, 5e8], "cash_burn_usd_at_p90": [1.01e9, 1.6e9],
+                          "central": [1e9, 1e9], "swing": [2e7, 1.1e9]})
+    figure = Sensitivity("cash_burn_usd", table, None).plot.tornado()
+    ax = figure.axes[0]
+    top = max(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert top[1] == "large"
+    assert ax.get_xlabel() == "cash burn over the horizon [million USD]"
+    assert "tornado()" in repr(Sensitivity("cash_burn_usd", table, None).plot)
+
+
+def test_uncertainty_core_never_imports_matplotlib():
+    probe = ("import sys, fleetsim; from fleetsim.uncertainty.montecarlo import run_many;"
+             "from fleetsim.uncertainty.sensitivity import sensitivity;"
+             f"sc = fleetsim.load({str(UNCERTAIN)!r}); e = run_many(sc, 2, workers=1); e.quantiles(); e.summary();"
+             "sensitivity(sc, 'cash_burn_usd', samples=0, workers=1);"
+             "print('matplotlib' in sys.modules, 'fleetsim.plots' in sys.modules)")
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_run_draws_plots_writes_fan_charts(tmp_path):
+    out = tmp_path / "draws"
+    assert main(["run", str(UNCERTAIN), "--draws", "4", "--workers", "1", "-o", str(out), "--plots",
+                 "--quiet"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {f"fan_{column}.png" for column in plots.FAN_COLUMNS} <= names and "monthly_quantiles.csv" in names
+    assert all((out / f"fan_{c}.png").read_bytes().startswith(PNG) for c in plots.FAN_COLUMNS)
+    assert main(["run", str(UNCERTAIN), "--draws", "2", "--workers", "1", "-o", str(tmp_path / "plain"),
+                 "--quiet"]) == 0
+    assert not list((tmp_path / "plain").glob("*.png")), "no charts without --plots"
+
+
+def test_sensitivity_plots_writes_the_tornado(tmp_path):
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(UNCERTAIN), "--metric", "cumulative_cash_usd", "--samples", "0",
+                 "--workers", "1", "-o", str(out), "--plots", "--quiet"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["tornado.csv", "tornado.png"]
+    assert (out / "tornado.png").read_bytes().startswith(PNG)
+
+
+def test_progress_advances_by_many_steps():
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with Steps(True, 2, "simulating", console=terminal) as steps:
+        steps.add(10)
+        steps.advance("draws (10/10)", 10)
+        assert steps._bar.tasks[0].completed == 10 and steps._bar.tasks[0].total == 12

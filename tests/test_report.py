@@ -235,3 +235,119 @@ def test_every_shipped_scenario_makes_a_report(scenario):
     parsed.feed(report.render(loaded, result))
     parsed.close()
     assert parsed.open == [] and len(parsed.of("img")) == len(plots.CHARTS)
+
+
+# --------------------------------------------------------------------------- --draws: ranges and fan charts
+UNCERTAIN = ROOT / "scenarios" / "colossus-uncertain.yaml"
+DRAWS = 6
+
+
+@pytest.fixture(scope="module")
+def draws_report(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("draws") / "uncertain.html"
+    assert main(["report", str(UNCERTAIN), "-o", str(path), "--draws", str(DRAWS), "--workers", "1",
+                 "--quiet"]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def draws_page(draws_report) -> Page:
+    parsed = Page()
+    parsed.feed(draws_report.read_text(encoding="utf-8"))
+    parsed.close()
+    assert parsed.open == [], f"unclosed tags: {parsed.open}"
+    return parsed
+
+
+def test_report_with_draws_adds_fan_charts(draws_page):
+    figures = [a["id"] for a in draws_page.of("figure")]
+    fans = [f"chart-fan_{column}" for column in plots.FAN_COLUMNS]
+    assert figures == [f"chart-{name}" for name in plots.CHARTS] + fans
+    assert {"facility_power_mw", "cash_burn_usd", "cumulative_cash_usd", "cost_per_h100e_hour_usd"} <= set(
+        plots.FAN_COLUMNS)
+    images = draws_page.of("img")
+    assert len(images) == len(plots.CHARTS) + len(plots.FAN_COLUMNS)
+    for image in images:
+        assert base64.b64decode(image["src"].split(",", 1)[1]).startswith(PNG)
+    captions = [a["alt"] for a in images[len(plots.CHARTS):]]
+    assert all(f"over {DRAWS} draws" in c for c in captions) and "(cash_burn_usd)" in captions[1]
+
+
+def test_report_with_draws_has_the_ranges_and_the_inputs(draws_page, draws_report):
+    text = " ".join(draws_page.text)
+    assert draws_page.headings[:1] == ["colossus-uncertain"]
+    assert {"Uncertainty", "Uncertain inputs", "Headline figures over the draws", "Fan charts"} <= set(
+        draws_page.headings)
+    assert draws_page.headings.index("Uncertainty") == draws_page.headings.index("Charts") + 1
+    assert {"#uncertainty"} <= {a.get("href") for a in draws_page.of("a")}
+    assert f"{DRAWS} Monte Carlo draws of the scenario's 5 uncertain inputs" in text
+    section = draws_report.read_text().split('<section id="uncertainty">', 1)[1].split("</section>", 1)[0]
+    assert "<th style=\"text-align:right\">P10</th><th style=\"text-align:right\">P50</th>" in section
+    for label in ("Cumulative cash at the end", "Cash burn, mean per month", "Operating cost per H100e-hour",
+                  "Peak facility power (full load)"):
+        assert label in section
+    assert "hardware.GB200.price" in text and "{triangular: [42000 USD, 50000 USD, 60000 USD]}" in text
+    assert "50,000 USD" in text and "1 month" in text, "central values, short"
+
+
+def test_report_ranges_match_the_ensemble():
+    import fleetsim
+    from fleetsim.report import ranges_table
+    from fleetsim.uncertainty.montecarlo import run_many
+
+    ensemble = run_many(fleetsim.load(UNCERTAIN), draws=3, workers=1)
+    ranges = ensemble.summary()
+    parsed = Page()
+    parsed.feed(ranges_table(ranges))
+    cells = [t for t in parsed.text if t.strip()]
+    row = cells[cells.index("Cumulative cash at the end"):][:5]
+    assert row[1:] == [f"{v / 1e6:,.0f}" for v in ranges.loc["cumulative_cash_usd_end"]] + ["MUSD"]
+
+
+def test_report_without_draws_has_no_uncertainty_section(page):
+    assert "Uncertainty" not in page.headings
+    assert not [a for a in page.of("figure") if a["id"].startswith("chart-fan_")]
+
+
+def test_report_with_draws_still_needs_nothing_outside_itself(draws_page):
+    assert "script" not in draws_page.tags and "link" not in draws_page.tags
+    for tag, attrs in draws_page.attrs:
+        for name in ("src", "href"):
+            value = attrs.get(name)
+            assert value is None or value.startswith(("#", "data:")), (tag, name, value[:80])
+
+
+def test_report_draws_message_and_usage_errors(tmp_path, capsys):
+    target = tmp_path / "r.html"
+    assert main(["report", str(UNCERTAIN), "-o", str(target), "--draws", "2", "--workers", "1"]) == 0
+    assert "2 draws with 4 fan charts" in " ".join(capsys.readouterr().out.split())
+    for bad in (["--draws", "0"], ["--draws", "2", "--workers", "0"]):
+        with pytest.raises(SystemExit) as info:
+            main(["report", str(UNCERTAIN), "-o", str(tmp_path / "x.html"), *bad])
+        assert info.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_browser_shows_the_fan_charts(draws_report, tmp_path):
+    probe = ("<script>addEventListener('load', () => { const i = [...document.images];"
+             "document.title = 'decoded ' + i.filter(x => x.complete && x.naturalWidth >= 800).length"
+             " + ' of ' + i.length; });</script>")
+    html = draws_report.read_text().replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+    copy = tmp_path / "probe.html"
+    copy.write_text(html.replace("</body>", probe + "</body>"))
+    done = chromium(copy.as_uri(), "--dump-dom")
+    count = len(plots.CHARTS) + len(plots.FAN_COLUMNS)
+    assert f"<title>decoded {count} of {count}</title>" in done.stdout, done.stderr[-2000:]
+    assert console_messages(done.stderr) == []
+
+
+def test_report_draws_of_a_scenario_without_distributions(make_scenario, tmp_path):
+    scenario = make_scenario(failure_rate=0.05)
+    target = tmp_path / "r.html"
+    assert main(["report", str(scenario.path), "-o", str(target), "--draws", "3", "--workers", "1", "--quiet"]) == 0
+    parsed = Page()
+    parsed.feed(target.read_text())
+    text = " ".join(parsed.text)
+    assert "the scenario has no uncertain inputs" in text and "Uncertain inputs" not in parsed.headings
+    assert len(parsed.of("img")) == len(plots.CHARTS) + len(plots.FAN_COLUMNS)

@@ -146,9 +146,10 @@ class Steps:
         if self._bar is not None:
             self._bar.update(self._task, total=self._bar.tasks[0].total + steps)
 
-    def advance(self, description: str) -> None:
+    def advance(self, description: str, steps: int = 1) -> None:
+        """Mark ``steps`` steps done and name the next."""
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, description=description)
+            self._bar.update(self._task, advance=steps, description=description)
 
 
 def _draw_charts(result, steps: Steps, then: str) -> dict[str, bytes]:
@@ -177,26 +178,46 @@ def run_summary(scenario, result, target: Path) -> dict:
             "warnings": list(result.warnings)}
 
 
-def report(path: str, output: str | None, overrides: list[tuple[str, str]], quiet: bool) -> int:
-    """Simulate, draw every chart and write one self-contained HTML report."""
+def report(path: str, output: str | None, overrides: list[tuple[str, str]], quiet: bool, draws: int | None = None,
+           workers: int | None = None) -> int:
+    """Simulate, draw every chart and write one self-contained HTML report; with ``draws``, also run
+    that many Monte Carlo draws (local process pool of ``workers``) and add their ranges and fan charts."""
     import warnings
 
     from fleetsim.errors import FleetsimWarning
-    from fleetsim.report import build, check_target, write
+    from fleetsim.report import build, check_target, uncertainty_section, write
     from fleetsim.simulation import simulate
 
     scenario = _load(path, overrides)
     target = check_target(Path(output) if output else Path("out") / f"{scenario.name}.html")
+    uncertainty = None
+    fans: dict[str, bytes] = {}
     with Steps(not quiet, 2, "simulating") as steps:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
             result = simulate(scenario)
-        images = _draw_charts(result, steps, then="writing the report")
-        write(target, build(scenario, result, images))
+        images = _draw_charts(result, steps, then=f"{draws:,} draws" if draws else "writing the report")
+        if draws:
+            from fleetsim.plots import FAN_COLUMNS, render_fans
+            from fleetsim.uncertainty.montecarlo import run_many
+
+            steps.add(draws + len(FAN_COLUMNS))
+            done = [0]
+
+            def advance(count: int) -> None:
+                done[0] += count
+                steps.advance(f"draws ({done[0]:,}/{draws:,})" if done[0] < draws else "drawing fan charts", count)
+
+            ensemble = run_many(scenario, draws, "local", workers, progress=advance)
+            fans = render_fans(ensemble, on_chart=lambda name: steps.advance(
+                "writing the report" if name == f"fan_{FAN_COLUMNS[-1]}" else "drawing fan charts"))
+            uncertainty = uncertainty_section(scenario, ensemble, fans)
+        write(target, build(scenario, result, images, uncertainty))
         steps.advance("done")
     if not quiet:
         size = target.stat().st_size / 1024
-        _console().print(f"wrote {target} ({size:,.0f} KB): summary, {_plural(len(images), 'chart')}, "
+        extra = f", {draws:,} draws with {_plural(len(fans), 'fan chart')}" if draws else ""
+        _console().print(f"wrote {target} ({size:,.0f} KB): summary, {_plural(len(images), 'chart')}{extra}, "
                          "assumptions with sources, yearly and monthly tables")
     _print_warnings(result.warnings)
     return 0

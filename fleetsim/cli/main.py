@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--period", choices=("quarter", "year"), action="append", default=[],
                      help="also write quarterly.csv / yearly.csv roll-ups (repeatable)")
     run.add_argument("--plots", action="store_true",
-                     help="also write every chart as a PNG file beside the tables (needs matplotlib)")
+                     help="also write every chart as a PNG file beside the tables (needs matplotlib); with "
+                          "--draws, fan charts (fan_<column>.png)")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.add_argument("--json", dest="as_json", action="store_true",
                      help="print a machine-readable JSON summary instead of the table")
@@ -57,12 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="write one self-contained HTML report: summary, charts, assumptions, tables",
         description="Simulate SCENARIO and write a single HTML file that opens offline: the summary, "
-                    "every chart, the assumptions with their sources, yearly and monthly tables.")
+                    "every chart, the assumptions with their sources, yearly and monthly tables; with "
+                    "--draws, the P10/P50/P90 of the headline figures and fan charts too.")
     report.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     report.add_argument("-o", "--output", metavar="FILE",
                         help="report file (default out/<scenario name>.html), replaced atomically")
     report.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
                         help="override one field, as for run (repeatable)")
+    report.add_argument("--draws", type=int, metavar="N",
+                        help="also run N Monte Carlo draws of the scenario's distributions and add their "
+                             "P10/P50/P90 and fan charts (local process pool)")
+    report.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes for --draws (default: all cores; 1 runs in this process)")
     report.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     catalog = commands.add_parser("catalog", help="print the built-in hardware catalog with sources")
@@ -91,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity = commands.add_parser(
         "sensitivity", help="which uncertain input matters most for one output: tornado and Sobol indices",
         description="Tornado (each uncertain input at its P10 and P90) and variance-based Sobol indices "
-                    "(SALib) of METRIC over the horizon; writes tornado.csv and sobol.csv.")
+                    "(SALib) of METRIC over the horizon; writes tornado.csv and sobol.csv (with --plots, "
+                    "tornado.png).")
     sensitivity.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file with distributions")
     sensitivity.add_argument("--metric", required=True, help="a monthly column, e.g. cumulative_cash_usd")
     sensitivity.add_argument("--samples", type=int, default=64, metavar="N",
@@ -100,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
                              help="output folder (default out/<scenario name>-sensitivity/)")
     sensitivity.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
                              help="override one field first (repeatable)")
+    sensitivity.add_argument("--plots", action="store_true", help="also write the tornado chart as tornado.png")
     sensitivity.add_argument("--quiet", action="store_true", help="print nothing on success")
     _executor_options(sensitivity)
     parser.set_defaults(_commands=commands.choices)
@@ -152,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     from fleetsim.errors import FleetsimError
 
     try:
-        if args.command in ("run", "sweep", "sensitivity"):
+        if args.command in ("run", "sweep", "sensitivity", "report"):
             _check_counts(args, parser)
         if args.command == "run" and (args.draws is not None or args.draw is not None):
             from fleetsim.cli.uncertain import run_draws
@@ -174,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from fleetsim.cli.commands import report
 
-            return report(args.scenario, args.output, overrides, args.quiet)
+            return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers)
         if args.command == "validate":
             from fleetsim.cli.commands import validate
 

@@ -49,13 +49,19 @@ def run_draws(args, overrides) -> int:
         ensemble = run_many(scenario, args.draws, _executor(args), args.workers, progress=advance)
 
     def write(folder: Path) -> None:
-        quantiles = ensemble.quantiles().reset_index()
+        table = ensemble.quantiles()
+        quantiles = table.reset_index()
         quantiles["month"] = quantiles["month"].astype(str)
         quantiles.to_csv(folder / "monthly_quantiles.csv", index=False)
         ensemble.summaries.rename_axis("draw").to_csv(folder / "summary.csv")
         ensemble.to_parquet(folder / "draws.parquet")
         (folder / "meta.json").write_text(json.dumps({**ensemble.meta, "fleetsim_command": "run --draws"},
                                                      indent=2) + "\n")
+        if args.plots:  # fan charts of plots.FAN_COLUMNS: fan_<column>.png
+            from fleetsim.plots import FAN_COLUMNS, fan, png
+
+            for column in FAN_COLUMNS:
+                (folder / f"fan_{column}.png").write_bytes(png(fan(ensemble, column, table)))
 
     write_atomically(target, write)
     ranges = ensemble.summary()
@@ -143,6 +149,10 @@ def sensitivity(args, overrides) -> int:
         result.tornado.to_csv(folder / "tornado.csv", index=False)
         if result.sobol is not None:
             result.sobol.to_csv(folder / "sobol.csv", index=False)
+        if args.plots:
+            from fleetsim.plots import png
+
+            (folder / "tornado.png").write_bytes(png(result.plot.tornado()))
 
     write_atomically(target, write)
     if not args.quiet:

@@ -76,6 +76,14 @@ class Ensemble:
         shutil.copyfile(self.path, path)
         return Path(path)
 
+    @property
+    def plot(self):
+        """Fan charts of the draws, each a matplotlib Figure: ``ens.plot.fan("cash_burn_usd")``
+        (see :func:`fleetsim.plots.fan`; matplotlib is imported on first use)."""
+        from fleetsim.plots import EnsemblePlotAccessor
+
+        return EnsemblePlotAccessor(self)
+
     def __repr__(self) -> str:
         return f"<Ensemble {self.meta.get('scenario')!r}: {self.count} draws, {len(self.months)} months>"
 

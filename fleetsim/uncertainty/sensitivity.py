@@ -103,6 +103,14 @@ class Sensitivity:
         self.tornado = tornado
         self.sobol = sobol
 
+    @property
+    def plot(self):
+        """The tornado as a matplotlib Figure: ``sens.plot.tornado()`` (see
+        :func:`fleetsim.plots.tornado`; matplotlib is imported on first use)."""
+        from fleetsim.plots import SensitivityPlotAccessor
+
+        return SensitivityPlotAccessor(self)
+
     def __repr__(self) -> str:
         return f"<Sensitivity of {self.metric}: {len(self.tornado)} inputs>"
 
