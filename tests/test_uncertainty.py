@@ -254,3 +254,13 @@ def test_a_failing_draw_in_a_worker_process_is_named(scenario, tmp_path, monkeyp
     with pytest.raises(DrawError, match="draw 5 failed: ValueError: bad luck"):
         run_many(scenario, 12, workers=2, path=target)
     assert not target.exists()
+
+
+def test_draw_with_plots_and_ensemble_with_plots(scenario, tmp_path, capsys):
+    assert main(["run", str(scenario.path), "--draw", "2", "--plots", "-o", str(tmp_path / "d2")]) == 0
+    names = {p.name for p in (tmp_path / "d2").iterdir()}
+    assert "power.png" in names and "monthly.csv" in names
+    assert "draw 2 of seed 5" in capsys.readouterr().out
+    assert main(["run", str(scenario.path), "--draws", "4", "--workers", "1", "--plots", "-o",
+                 str(tmp_path / "e")]) == 0
+    assert "fan_cash_burn_usd.png" in capsys.readouterr().out

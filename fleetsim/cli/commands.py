@@ -69,7 +69,8 @@ def summary_table(result, title: str):
 
 
 def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool,
-        periods: tuple[str, ...] = (), plots: bool = False, as_json: bool = False) -> int:
+        periods: tuple[str, ...] = (), plots: bool = False, as_json: bool = False, draw: int | None = None) -> int:
+    """Simulate (or, with ``draw``, re-run one Monte Carlo draw), print the summary, write outputs."""
     import warnings
 
     from fleetsim.errors import FleetsimWarning
@@ -80,12 +81,18 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
     with Steps(plots and not (quiet or as_json), 2, "simulating") as steps:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
-            result = simulate(scenario)
+            if draw is None:
+                result = simulate(scenario)
+            else:
+                from fleetsim.uncertainty.montecarlo import simulate_draw
+
+                result = simulate_draw(scenario, draw)
         if plots:
             images = _draw_charts(result, steps, then="writing")
         else:
             steps.advance("writing")
-        target = Path(output) if output else Path("out") / scenario.name
+        default = scenario.name if draw is None else f"{scenario.name}-draw-{draw}"
+        target = Path(output) if output else Path("out") / default
         charts = {f"{name}.png": png for name, png in images.items()}
         if fmt == "parquet":
             result.to_parquet(target, periods, extra_files=charts)
@@ -96,8 +103,9 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
     elif not quiet:
         console = _console()
         m = result.monthly
+        which = f"seed {scenario.spec.seed}" if draw is None else f"draw {draw} of seed {scenario.spec.seed}"
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
-                                            f"({len(m)} months, seed {scenario.spec.seed})"))
+                                            f"({len(m)} months, {which})"))
         rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
         from fleetsim.io import TABLES
 

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("run", "sweep", "sensitivity", "report"):
             _check_counts(args, parser)
-        if args.command == "run" and (args.draws is not None or args.draw is not None):
+        if args.command == "run" and args.draws is not None:
             from fleetsim.cli.uncertain import run_draws
 
             return run_draws(args, overrides)
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             from fleetsim.cli.commands import run
 
             return run(args.scenario, args.output, overrides, args.format, args.quiet, tuple(args.period),
-                       args.plots, args.as_json)
+                       args.plots, args.as_json, args.draw)
         if args.command == "report":
             from fleetsim.cli.commands import report
 

@@ -6,7 +6,7 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _load, _print_warnings, run_summary, summary_table
+from fleetsim.cli.commands import _console, _load, _print_warnings
 
 
 @contextmanager
@@ -29,21 +29,11 @@ def _executor(args):
 
 
 def run_draws(args, overrides) -> int:
-    """``run --draws N`` (ensemble quantiles) or ``run --draw K`` (one draw's full outputs)."""
+    """``run --draws N``: ensemble quantiles, draws and headline ranges (``--draw K`` is a plain run)."""
     from fleetsim.io import write_atomically
-    from fleetsim.uncertainty.montecarlo import run_many, simulate_draw
+    from fleetsim.uncertainty.montecarlo import run_many
 
     scenario = _load(args.scenario, overrides)
-    if args.draw is not None:
-        result = simulate_draw(scenario, args.draw)
-        target = Path(args.output) if args.output else Path("out") / f"{scenario.name}-draw-{args.draw}"
-        (result.to_parquet if args.format == "parquet" else result.to_csv)(target, tuple(args.period))
-        if args.as_json:
-            print(json.dumps(run_summary(scenario, result, target), indent=2))
-        elif not args.quiet:
-            _console().print(summary_table(result, f"{scenario.name}, draw {args.draw}"))
-            _console().print(f"wrote draw {args.draw} to {target}/")
-        return 0
     target = Path(args.output) if args.output else Path("out") / f"{scenario.name}-draws"
     with progress_bar(args.draws, f"{args.draws} draws", not (args.quiet or args.as_json)) as advance:
         ensemble = run_many(scenario, args.draws, _executor(args), args.workers, progress=advance)
@@ -71,6 +61,9 @@ def run_draws(args, overrides) -> int:
     elif not args.quiet:
         _print_ranges(ranges, f"{scenario.name}: {args.draws} draws ({len(scenario.uncertain)} uncertain inputs)")
         _console().print(f"wrote monthly_quantiles.csv, summary.csv, draws.parquet and meta.json to {target}/")
+        if args.plots:
+            charts = sorted(p.name for p in target.glob("fan_*.png"))
+            _console().print(f"charts: {', '.join(charts)}")
     return 0
 
 
@@ -156,7 +149,13 @@ def sensitivity(args, overrides) -> int:
 
     write_atomically(target, write)
     if not args.quiet:
-        _print_frame(result.tornado, f"Tornado: {args.metric} with each input at its P10 and P90")
+        shown, unit = result.tornado.copy(), ""
+        if args.metric.endswith("_usd"):  # money in MUSD keeps the table readable
+            numeric = [c for c in shown.columns if shown[c].dtype.kind == "f"]
+            shown[numeric] = shown[numeric] / 1e6
+            shown = shown.rename(columns={c: c.replace(args.metric, "metric") for c in shown.columns})
+            unit = " (MUSD)"
+        _print_frame(shown, f"Tornado: {args.metric}{unit} with each input at its P10 and P90")
         if result.sobol is not None:
             _print_frame(result.sobol, f"Sobol indices of {args.metric} ({args.samples} base samples)")
         _console().print(f"wrote tornado.csv{' and sobol.csv' if result.sobol is not None else ''} to {target}/")
@@ -169,13 +168,23 @@ def _print_frame(frame, title: str) -> None:
 
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "fi" else "left")
+        table.add_column(str(column).replace("_usd", " (USD)").replace("_", " "), overflow="fold",
+                         justify="right" if frame[column].dtype.kind in "fi" else "left")
     for _, row in frame.iterrows():
         table.add_row(*(_cell(value) for value in row))
     _console().print(table)
 
 
 def _cell(value) -> str:
+    """Numbers short (4 significant digits, thousands separated); quantity text likewise."""
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, str):
+        number, _, unit = value.partition(" ")
+        try:
+            magnitude = float(number)
+        except ValueError:
+            return value
+        shown = f"{magnitude:,.0f}" if abs(magnitude) >= 1000 else f"{magnitude:.4g}"
+        return f"{shown} {unit}".strip()
     return str(value)
