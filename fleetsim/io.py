@@ -18,6 +18,9 @@ import pandas as pd
 from fleetsim.errors import OutputError, ResultFormatError
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts")
+TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
+                "payback_month"}
+"""Columns read back as text (an empty cell is an empty string, not NaN)."""
 
 
 def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
@@ -95,11 +98,9 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
         if fmt == "parquet":
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, dtype={"month": str, "site": str, "hardware": str, "name": str,
-                                             "start": str, "end": str, "account": str,
-                                             "source": str, "kind": str, "acquisition": str,
-                                             "payback_month": str},
-                                keep_default_na=False, na_values={c: [""] for c in meta.get("float_columns", [])})
+            frame = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
+            for column in TEXT_COLUMNS.intersection(frame.columns):  # empty text stays "", numbers NaN
+                frame[column] = frame[column].fillna("")
         if "month" in frame.columns:
             frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
         tables[name] = frame

@@ -134,3 +134,13 @@ def test_unfinished_run_is_reported(make_scenario):
     tail = "training:\n  - {name: huge, compute: 1e30 FLOP, start: 2024-03}\n"
     run = fleetsim.simulate(make_scenario(tail=tail)).training.iloc[0]
     assert not run["completed"] and run["end"] == "" and run["compute_flop"] < 1e30
+
+
+def test_roundtrip_keeps_nan_and_empty_text(make_scenario, tmp_path):
+    orders = "  - {hardware: TEST, count: 10, site: s1, delivery: 2024-03}"   # nothing runs in Jan and Feb
+    res = fleetsim.simulate(make_scenario(orders=orders, tail="finance: {opex: {fixed: 1 MUSD/month}}\n"))
+    assert np.isnan(res.monthly.cost_per_h100e_hour_usd.iloc[0])
+    back = fleetsim.read_result(res.to_csv(tmp_path / "o"))
+    pd.testing.assert_frame_equal(back.monthly, res.monthly)
+    assert (back.ledger.hardware == "").any() and not back.ledger.hardware.isna().any()
+    assert back.cohorts.payback_month.iloc[0] == res.cohorts.payback_month.iloc[0]
