@@ -159,9 +159,10 @@ def _pool(func, arguments, sizes, workers, progress) -> Iterator[list[Outcome]]:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                finished[futures[future]] = future.result()
+                n = futures.pop(future)  # drop the finished future: memory stays flat in the draws
+                finished[n] = future.result()
                 if progress:
-                    progress(sizes[futures[future]])
+                    progress(sizes[n])
             yield from _in_order(finished, position)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -202,9 +203,12 @@ def _dask(func, arguments, sizes, executor, workers, progress, shared) -> Iterat
         index = {future.key: n for n, future in enumerate(futures)}
         finished: dict[int, list[Outcome]] = {}
         position = [0]
-        for future in as_completed(futures):
-            n = index[future.key]
+        completed = as_completed(futures)
+        del futures  # as_completed holds them until done; then the cluster may forget each result
+        for future in completed:
+            n = index.pop(future.key)
             finished[n] = future.result()
+            future.release()
             if progress:
                 progress(sizes[n])
             yield from _in_order(finished, position)
