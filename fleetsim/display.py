@@ -244,24 +244,20 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 def inline(value: Any) -> str:
-    """A scenario value as YAML flow text: ``{2024-07: 150 MW, 2024-09: 300 MW}``.
+    """A scenario value as YAML flow text for reading, numbers with thousands separators.
 
     >>> inline({"2024-07": "150 MW", "2024-09": "300 MW"}), inline(4.0e6), inline([1, "a"])
     ('{2024-07: 150 MW, 2024-09: 300 MW}', '4,000,000', '[1, a]')
     """
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {inline(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(inline(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
+    from fleetsim.scenario.errormap import flow
+
+    return flow(value, _readable_number)
+
+
+def _readable_number(value: int | float) -> str:
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:,.6g}"
-    return str(value)
+    return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:,.6g}"
 
 
 def _is_value(node: Any) -> bool:

@@ -119,22 +119,29 @@ def _example(path: Key, tree: Any = None) -> str:
     return ""
 
 
-def flow(value: Any) -> str:
-    """``value`` written as one line of YAML flow style, as a user would type it.
+def _plain_number(value: int | float) -> str:
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    return str(value)
+
+
+def flow(value: Any, number=_plain_number) -> str:
+    """``value`` written as one line of YAML flow style, as a user would type it; ``number``
+    formats numbers (plain by default, so the text reads back as the same value).
 
     >>> flow({"from": "2025-09", "to": "2026-06"}), flow(4000000.0), flow(0.85), flow([True, None])
     ('{from: 2025-09, to: 2026-06}', '4000000', '0.85', '[true, null]')
     """
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{key}: {flow(item, number)}" for key, item in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(flow(item) for item in value) + "]"
+        return "[" + ", ".join(flow(item, number) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    if isinstance(value, (int, float)):
+        return number(value)
     return str(value)
 
 
