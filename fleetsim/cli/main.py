@@ -31,9 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--output", metavar="OUTDIR",
                      help="output folder (default out/<scenario name>/), replaced atomically")
-    run.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
-                     help="override one field, e.g. --set sites.colossus-1.pue=1.3 or orders.0.count=1000 "
-                          "(VALUE is read as YAML; repeatable)")
+    _set_option(run, "override one field, e.g. --set sites.colossus-1.pue=1.3 or orders.0.count=1000 "
+                     "(VALUE is read as YAML; repeatable)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
     run.add_argument("--period", choices=("quarter", "year"), action="append", default=[],
                      help="also write quarterly.csv / yearly.csv roll-ups (repeatable)")
@@ -52,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files without simulating",
                                    description="Check each SCENARIO; report every problem with its location.")
     validate.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files")
-    validate.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
-                          help="override one field before validating (repeatable)")
+    _set_option(validate, "override one field before validating (repeatable)")
 
     report = commands.add_parser(
         "report", help="write one self-contained HTML report: summary, charts, assumptions, tables",
@@ -63,8 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     report.add_argument("-o", "--output", metavar="FILE",
                         help="report file (default out/<scenario name>.html), replaced atomically")
-    report.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
-                        help="override one field, as for run (repeatable)")
+    _set_option(report, "override one field, as for run (repeatable)")
     report.add_argument("--draws", type=int, metavar="N",
                         help="also run N Monte Carlo draws of the scenario's distributions and add their "
                              "P10/P50/P90 and fan charts (local process pool)")
@@ -90,8 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="KEY=a,b,c (values read as YAML) or KEY=start:stop:n; repeat to cross several keys")
     sweep.add_argument("--draws", type=int, metavar="N", help="also run N Monte Carlo draws per case")
     sweep.add_argument("-o", "--output", metavar="DIR", help="output folder (default out/<scenario name>-sweep/)")
-    sweep.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
-                       help="override one field first (repeatable)")
+    _set_option(sweep, "override one field first (repeatable)")
     sweep.add_argument("--quiet", action="store_true", help="print nothing on success")
     _executor_options(sweep)
 
@@ -106,13 +102,16 @@ def _parser() -> argparse.ArgumentParser:
                              help="Sobol base samples (runs = N × (inputs + 2); 0 skips Sobol; default 64)")
     sensitivity.add_argument("-o", "--output", metavar="DIR",
                              help="output folder (default out/<scenario name>-sensitivity/)")
-    sensitivity.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
-                             help="override one field first (repeatable)")
+    _set_option(sensitivity, "override one field first (repeatable)")
     sensitivity.add_argument("--plots", action="store_true", help="also write the tornado chart as tornado.png")
     sensitivity.add_argument("--quiet", action="store_true", help="print nothing on success")
     _executor_options(sensitivity)
     parser.set_defaults(_commands=commands.choices)
     return parser
+
+
+def _set_option(command: argparse.ArgumentParser, help_text: str) -> None:
+    command.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[], help=help_text)
 
 
 def _executor_options(command: argparse.ArgumentParser) -> None:
