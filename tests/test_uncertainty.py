@@ -264,3 +264,30 @@ def test_draw_with_plots_and_ensemble_with_plots(scenario, tmp_path, capsys):
     assert main(["run", str(scenario.path), "--draws", "4", "--workers", "1", "--plots", "-o",
                  str(tmp_path / "e")]) == 0
     assert "fan_cash_burn_usd.png" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_interrupt_stops_cleanly_without_output(scenario, tmp_path, workers):
+    seen = []
+
+    def interrupt(done):  # Ctrl-C arrives while draws are coming in
+        seen.append(done)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    target = tmp_path / "draws.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        run_many(scenario, 40, workers=workers, path=target, progress=interrupt)
+    assert not target.exists()
+
+
+def test_cli_interrupt_writes_nothing(scenario, tmp_path, monkeypatch, capsys):
+    import fleetsim.uncertainty.montecarlo as montecarlo
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(montecarlo, "run_many", interrupted)
+    out = tmp_path / "ens"
+    assert main(["run", str(scenario.path), "--draws", "5", "-o", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err and not out.exists()
