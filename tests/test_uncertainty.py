@@ -151,20 +151,23 @@ def test_unreachable_scheduler_fails_fast(scenario):
     assert time.monotonic() - start < 30
 
 
-def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("workers", "failing", "error"), [(1, 3, RuntimeError("disk on fire")),
+                                                        (2, 5, ValueError("bad luck"))])
+def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypatch, workers, failing, error):
+    """In this process (1 worker) or in a forked worker process (2), which inherits the patch."""
     import fleetsim.uncertainty.executors as executors
 
     real = executors.run_job
 
     def broken(scenario, job):
-        if job[0] == 3:
-            raise RuntimeError("disk on fire")
+        if job[0] == failing:
+            raise error
         return real(scenario, job)
 
     monkeypatch.setattr(executors, "run_job", broken)
     target = tmp_path / "draws.parquet"
-    with pytest.raises(DrawError, match="draw 3 failed: RuntimeError: disk on fire"):
-        run_many(scenario, 6, workers=1, path=target)
+    with pytest.raises(DrawError, match=f"draw {failing} failed: {type(error).__name__}: {error}"):
+        run_many(scenario, 12, workers=workers, path=target)
     assert not target.exists()
 
 
@@ -237,23 +240,6 @@ def test_sensitivity_needs_distributions(tmp_path, capsys):
 def test_hash_changes_with_distributions(scenario):
     other = scenario.override({"orders.0.count": {"triangular": [10000, 50000, 95000]}})
     assert other.hash() != scenario.hash() and other.spec.orders[0].count == 50000
-
-
-def test_a_failing_draw_in_a_worker_process_is_named(scenario, tmp_path, monkeypatch):
-    import fleetsim.uncertainty.executors as executors
-
-    real = executors.run_job
-
-    def broken(scenario, job):  # forked workers inherit the patched module
-        if job[0] == 5:
-            raise ValueError("bad luck")
-        return real(scenario, job)
-
-    monkeypatch.setattr(executors, "run_job", broken)
-    target = tmp_path / "draws.parquet"
-    with pytest.raises(DrawError, match="draw 5 failed: ValueError: bad luck"):
-        run_many(scenario, 12, workers=2, path=target)
-    assert not target.exists()
 
 
 def test_draw_with_plots_and_ensemble_with_plots(scenario, tmp_path, capsys):

@@ -53,6 +53,10 @@ class Usage:
     tokens: np.ndarray
     unserved_tokens: np.ndarray
 
+    def draw(self, plan: Plan) -> np.ndarray:
+        """Mean fraction of full-load IT power drawn by available accelerators each month."""
+        return self.utilization * plan.busy_draw + (1.0 - self.utilization) * plan.idle_draw
+
 
 def usage(plan: Plan, h100e_hours: np.ndarray) -> Usage:
     """Busy and training shares after token demand: inference capacity that demand leaves
@@ -88,8 +92,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     avail = trace.available_hours
     h100e_hours = avail @ (indicator * c.h100e[:, None])
     use = usage(plan, h100e_hours.sum(axis=1))
-    draw = use.utilization * plan.busy_draw + (1.0 - use.utilization) * plan.idle_draw
-    it_energy = (avail @ (indicator * c.unit_it_mw[:, None])) * draw[:, None]
+    it_energy = (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None]
     facility_energy = it_energy * pue[:, group_site]
     busy_hours = h100e_hours * use.utilization[:, None]
     training_hours = busy_hours * use.training_share[:, None]

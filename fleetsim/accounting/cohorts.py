@@ -29,8 +29,7 @@ def cohort_table(plan: Plan, trace: Trace, use, site_cost_usd: np.ndarray, pue: 
     by_order = _summer(index, len(orders))
     order_site = np.zeros(len(orders), dtype=np.int64)
     order_site[index] = c.site
-    draw = use.utilization * plan.busy_draw + (1.0 - use.utilization) * plan.idle_draw
-    energy = by_order(trace.available_hours * c.unit_it_mw) * draw[:, None] * pue[:, order_site]
+    energy = by_order(trace.available_hours * c.unit_it_mw) * use.draw(plan)[:, None] * pue[:, order_site]
     site_energy = np.zeros_like(site_cost_usd)
     np.add.at(site_energy.T, order_site, energy.T)
     h100e_hours = by_order(trace.available_hours * c.h100e)
