@@ -7,15 +7,12 @@ units of every column, the ledger's account mapping and the run's provenance.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from fleetsim.errors import OutputError, ResultFormatError
+from fleetsim.errors import ResultFormatError
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts")
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
@@ -23,41 +20,17 @@ TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", 
 """Columns read back as text (an empty cell is an empty string, not NaN)."""
 
 
-def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
-    """Fill a temporary sibling folder with ``write``, then rename it over ``target``.
+def write_atomically(target: str | Path, write: Callable[[Path], None], *, overwrite: bool = False,
+                     protect: Iterable[Path] = ()) -> Path:
+    """Fill a temporary sibling folder with ``write``, then swap it in for ``target``.
 
-    A failure at any point leaves no partial folder and the previous ``target`` untouched.
+    The rules of :mod:`fleetsim.output` apply: an existing folder fleetsim did not write is
+    refused unless ``overwrite``; inputs (``protect``) and the current folder never are replaced;
+    a failure at any point leaves no partial folder and the previous ``target`` untouched.
     """
-    target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    blocker = next((p for p in (target, *target.parents) if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise OutputError(f"cannot write to output folder {target}: {blocker} is a file, not a folder; "
-                          "choose a folder with -o, for example -o out/run1")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write to output folder {target}: {exc.strerror or exc}; "
-                          "choose a writable folder with -o, for example -o out/run1") from None
-    try:
-        write(temporary)
-        if target.exists() and not target.is_dir():
-            raise OutputError(f"output path {target} exists and is a file, not a folder; choose another with -o")
-        backup = None
-        if target.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
-            os.replace(target, backup / target.name)
-        os.replace(temporary, target)
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
-    except OSError as exc:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise OutputError(f"cannot write results to {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-    return target
+    from fleetsim.output import write_folder
+
+    return write_folder(target, write, overwrite=overwrite, protect=protect)
 
 
 def _month_text(frame: pd.DataFrame) -> pd.DataFrame:

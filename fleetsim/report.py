@@ -11,16 +11,13 @@ atomically (a temporary file, then a rename), so a failed run leaves any previou
 from __future__ import annotations
 
 import base64
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fleetsim import display
-from fleetsim.errors import OutputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,6 +189,7 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
         "comments written in the scenario file.</p></footer>",
     ])
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'{GENERATOR}\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>fleetsim report: {escape(scenario.name)}</title>\n<style>{STYLE}</style>\n</head>\n"
@@ -205,39 +203,26 @@ def render(scenario: Scenario, result: Result, on_step: Callable[[str], None] | 
     return build(scenario, result, render_all(result, on_step))
 
 
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+GENERATOR = '<meta name="generator" content="fleetsim">'
+"""Marks a report as fleetsim's own: only such a file is replaced without --overwrite."""
 
 
-def check_target(target: str | Path) -> Path:
-    """The report's path, refused at once (before any work) when it names a folder."""
-    target = Path(target)
-    if target.is_dir():
-        raise OutputError(f"cannot write the report to {target}: it is a folder; "
-                          f"give a file name, for example -o {target / 'report.html'}")
-    return target
+def is_report(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is a report fleetsim wrote."""
+    return GENERATOR.encode() in head
 
 
-def write(target: str | Path, page: str) -> Path:
-    """Write ``page`` to ``target`` atomically: a temporary file beside it, then a rename."""
-    target = check_target(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write the report to {target}: {exc.strerror or exc}; "
-                          "choose a writable place with -o, for example -o out/report.html") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(page)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
-        raise
-    return target
+def check_target(target: str | Path, *, overwrite: bool = False, protect=()) -> Path:
+    """The report's path, refused at once (before any work) when :func:`write` would refuse it."""
+    from fleetsim.output import check_file
+
+    return check_file(target, is_ours=is_report, overwrite=overwrite, protect=protect, what="report")
+
+
+def write(target: str | Path, page: str, *, overwrite: bool = False, protect=()) -> Path:
+    """Write ``page`` to ``target`` atomically (a temporary file beside it, then a rename); an
+    existing file is replaced only if fleetsim wrote it, or with ``overwrite``; inputs never."""
+    from fleetsim.output import write_file
+
+    return write_file(target, page.encode("utf-8"), is_ours=is_report, overwrite=overwrite, protect=protect,
+                      what="report")

@@ -144,21 +144,26 @@ class Result:
                 "warnings": self.warnings}
 
     def to_csv(self, folder: str | Path, periods: tuple[str, ...] = (), *,
-               extra_files: Mapping[str, bytes] | None = None) -> Path:
+               extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
+               protect: tuple[Path, ...] = ()) -> Path:
         """Write ``monthly.csv``, ``ledger.csv``, ``training.csv`` and ``meta.json`` atomically.
 
         ``periods`` (``"quarter"``, ``"year"``) adds ``quarterly.csv`` / ``yearly.csv`` roll-ups;
         ``extra_files`` (file name → bytes, such as PNG charts) are written into the same folder.
+        An existing ``folder`` is replaced only if fleetsim wrote it (or with ``overwrite=True``);
+        never when it holds the scenario file or ``protect`` (see :mod:`fleetsim.output`).
         """
-        return self._write(folder, "csv", periods, extra_files)
+        return self._write(folder, "csv", periods, extra_files, overwrite, protect)
 
     def to_parquet(self, folder: str | Path, periods: tuple[str, ...] = (), *,
-                   extra_files: Mapping[str, bytes] | None = None) -> Path:
+                   extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
+                   protect: tuple[Path, ...] = ()) -> Path:
         """As :meth:`to_csv`, in Parquet."""
-        return self._write(folder, "parquet", periods, extra_files)
+        return self._write(folder, "parquet", periods, extra_files, overwrite, protect)
 
     def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = (),
-               extra_files: Mapping[str, bytes] | None = None) -> Path:
+               extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
+               protect: tuple[Path, ...] = ()) -> Path:
         tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
                   "cohorts": self.cohorts}
         for period in periods:
@@ -170,7 +175,9 @@ class Result:
             for name, data in (extra_files or {}).items():
                 (tmp / Path(name).name).write_bytes(data)
 
-        return io.write_atomically(folder, write)
+        scenario_file = self.meta.get("scenario_file")
+        inputs = (*protect, *([Path(scenario_file)] if scenario_file else []))
+        return io.write_atomically(folder, write, overwrite=overwrite, protect=inputs)
 
     def __repr__(self) -> str:
         m = self.monthly

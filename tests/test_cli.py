@@ -10,6 +10,7 @@ import pytest
 
 from fleetsim.cli.main import main
 from fleetsim.io import TABLES
+from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -25,7 +26,7 @@ def test_every_scenario_runs_through_the_cli(scenario, tmp_path, capsys):
     assert main(["run", str(scenario), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Peak facility power" in printed and "Cost per H100e-hour" not in printed.lower()
-    assert {p.name for p in out.iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json"}
+    assert {p.name for p in out.iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json", MARKER}
     monthly = pd.read_csv(out / "monthly.csv")
     assert len(monthly) > 0 and monthly.month.str.fullmatch(r"\d{4}-\d{2}").all()
     assert main(["validate", str(scenario)]) == 0

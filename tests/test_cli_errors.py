@@ -18,6 +18,7 @@ import pytest
 
 from fleetsim.cli.main import main
 from fleetsim.io import TABLES
+from fleetsim.output import MARKER
 
 BASE = """\
 name: base
@@ -346,7 +347,7 @@ def test_base_scenario_is_valid(workdir, capsys):
     _write(workdir, SCENARIO, BASE)
     code, _, err = _run_in_process((*RUN, "--quiet"), capsys)
     assert code == 0, err
-    assert {p.name for p in (workdir / OUT).iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json"}
+    assert {p.name for p in (workdir / OUT).iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json", MARKER}
 
 
 def test_there_are_enough_cases():
@@ -372,7 +373,7 @@ def test_mistake_leaves_previous_output_untouched(name, workdir, capsys):
     assert code == 0, err
     _setup(workdir, case)
     before = _snapshot(workdir)
-    assert len([p for p in before if p.startswith(OUT + "/")]) == len(TABLES) + 1
+    assert len([p for p in before if p.startswith(OUT + "/")]) == len(TABLES) + 2  # tables, meta.json, marker
     code, out, err = _run_in_process(case.argv, capsys)
     _check_message(case, code, out, err)
     _check_nothing_written(case, workdir, before)

@@ -17,6 +17,7 @@ import fleetsim
 from fleetsim import display, plots
 from fleetsim.cli.commands import Steps
 from fleetsim.cli.main import main
+from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
@@ -383,7 +384,7 @@ def test_sensitivity_plots_writes_the_tornado(tmp_path):
     out = tmp_path / "sens"
     assert main(["sensitivity", str(UNCERTAIN), "--metric", "cumulative_cash_usd", "--samples", "0",
                  "--workers", "1", "-o", str(out), "--plots", "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["tornado.csv", "tornado.png"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "tornado.csv", "tornado.png"]
     assert (out / "tornado.png").read_bytes().startswith(PNG)
 
 

@@ -145,16 +145,18 @@ def test_failed_write_keeps_the_previous_report(tmp_path, monkeypatch):
     from fleetsim import report
     from fleetsim.errors import OutputError
 
+    from fleetsim import output
+
     target = tmp_path / "r.html"
-    target.write_text("previous report")
+    target.write_text(f"{report.GENERATOR} previous report")
 
     def broken(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report.os, "replace", broken)
+    monkeypatch.setattr(output.os, "replace", broken)
     with pytest.raises(OutputError, match="No space left"):
         report.write(target, "<html></html>")
-    assert target.read_text() == "previous report"
+    assert target.read_text() == f"{report.GENERATOR} previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import fleetsim
 from fleetsim.io import TABLES
+from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
@@ -72,7 +73,7 @@ def test_accumulated_depreciation_never_exceeds_capex(flagship):
 
 def test_csv_roundtrip_is_equal(flagship, tmp_path):
     folder = flagship.to_csv(tmp_path / "out")
-    assert {p.name for p in folder.iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json"}
+    assert {p.name for p in folder.iterdir()} == {f"{table}.csv" for table in TABLES} | {"meta.json", MARKER}
     assert (folder / "monthly.csv").read_text().splitlines()[1].startswith("2024-07,")
     back = fleetsim.read_result(folder)
     pd.testing.assert_frame_equal(back.monthly, flagship.monthly)
@@ -91,11 +92,16 @@ def test_parquet_roundtrip_is_equal(flagship, tmp_path):
     assert month.iloc[0] == "2024-07"
 
 
-def test_overwrite_replaces_folder_whole(flagship, tmp_path):
+def test_a_foreign_folder_is_replaced_whole_only_with_overwrite(flagship, tmp_path):
+    from fleetsim.errors import OutputError
+
     target = tmp_path / "out"
     target.mkdir()
     (target / "stale.txt").write_text("old")
-    flagship.to_csv(target)
+    with pytest.raises(OutputError, match="stale.txt"):
+        flagship.to_csv(target)
+    assert (target / "stale.txt").read_text() == "old"
+    flagship.to_csv(target, overwrite=True)
     assert not (target / "stale.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 

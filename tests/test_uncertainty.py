@@ -9,6 +9,7 @@ import pytest
 import fleetsim
 from fleetsim.cli.main import main
 from fleetsim.errors import FleetsimError, ScenarioError
+from fleetsim.output import MARKER
 from fleetsim.uncertainty import distributions
 from fleetsim.uncertainty.executors import DrawError
 from fleetsim.uncertainty.montecarlo import QUANTILES, run_many, simulate_draw
@@ -174,7 +175,8 @@ def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypa
 def test_cli_draws_and_draw(scenario, tmp_path, capsys):
     out = tmp_path / "ens"
     assert main(["run", str(scenario.path), "--draws", "8", "--workers", "1", "-o", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"monthly_quantiles.csv", "summary.csv", "draws.parquet", "meta.json"}
+    assert {p.name for p in out.iterdir()} == {"monthly_quantiles.csv", "summary.csv", "draws.parquet", "meta.json",
+                                               MARKER}
     quantiles = pd.read_csv(out / "monthly_quantiles.csv")
     assert quantiles.month.iloc[0] == "2024-07" and set(quantiles.stat) == {*QUANTILES, "mean"}
     assert main(["run", str(scenario.path), "--draw", "3", "-o", str(tmp_path / "d3"), "--quiet"]) == 0
@@ -226,7 +228,7 @@ def test_sensitivity_tornado_and_sobol(scenario, tmp_path, capsys):
     out = tmp_path / "sens"
     assert main(["sensitivity", str(scenario.path), "--metric", "energy_mwh", "--samples", "8", "--workers", "1",
                  "-o", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"tornado.csv", "sobol.csv"}
+    assert {p.name for p in out.iterdir()} == {"tornado.csv", "sobol.csv", MARKER}
     assert main(["sensitivity", str(scenario.path), "--metric", "energy", "-o", str(tmp_path / "x")]) == 1
     assert "did you mean" in capsys.readouterr().err and not (tmp_path / "x").exists()
 

@@ -37,6 +37,18 @@ def _load(path: str, overrides: list[tuple[str, str]]):
     return scenario.override(changes, origin="--set")
 
 
+def _folder(scenarios, output: str | None, suffix: str, overwrite: bool) -> tuple[Path, tuple[Path, ...]]:
+    """The output folder (``-o`` or ``out/<name><suffix>``) and the inputs it must never replace,
+    checked before any work so that a refused folder costs nothing."""
+    from fleetsim.output import check_folder, default_folder
+
+    scenarios = scenarios if isinstance(scenarios, list) else [scenarios]
+    target = Path(output) if output is not None else default_folder(scenarios[0].name, suffix)
+    protect = tuple(p for scenario in scenarios for p in scenario.input_files())
+    check_folder(target, overwrite=overwrite, protect=protect)
+    return target, protect
+
+
 SUMMARY_ROWS = [
     ("peak_facility_power_mw", "Peak facility power (full load)", "MW", "{:,.0f}"),
     ("mean_facility_power_mw", "Mean facility power", "MW", "{:,.0f}"),
@@ -69,7 +81,8 @@ def summary_table(result, title: str):
 
 
 def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool,
-        periods: tuple[str, ...] = (), plots: bool = False, as_json: bool = False, draw: int | None = None) -> int:
+        periods: tuple[str, ...] = (), plots: bool = False, as_json: bool = False, draw: int | None = None,
+        overwrite: bool = False) -> int:
     """Simulate (or, with ``draw``, re-run one Monte Carlo draw), print the summary, write outputs."""
     import warnings
 
@@ -77,6 +90,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
     from fleetsim.simulation import simulate
 
     scenario = _load(path, overrides)
+    target, protect = _folder(scenario, output, "" if draw is None else f"-draw-{draw}", overwrite)
     images: dict[str, bytes] = {}
     with Steps(plots and not (quiet or as_json), 2, "simulating") as steps:
         with warnings.catch_warnings():
@@ -91,13 +105,9 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
             images = _draw_charts(result, steps, then="writing")
         else:
             steps.advance("writing")
-        default = scenario.name if draw is None else f"{scenario.name}-draw-{draw}"
-        target = Path(output) if output else Path("out") / default
         charts = {f"{name}.png": png for name, png in images.items()}
-        if fmt == "parquet":
-            result.to_parquet(target, periods, extra_files=charts)
-        else:
-            result.to_csv(target, periods, extra_files=charts)
+        write = result.to_parquet if fmt == "parquet" else result.to_csv
+        write(target, periods, extra_files=charts, overwrite=overwrite, protect=protect)
     if as_json:
         print(json.dumps(run_summary(scenario, result, target), indent=2))
     elif not quiet:
@@ -187,17 +197,20 @@ def run_summary(scenario, result, target: Path) -> dict:
 
 
 def report(path: str, output: str | None, overrides: list[tuple[str, str]], quiet: bool, draws: int | None = None,
-           workers: int | None = None) -> int:
+           workers: int | None = None, overwrite: bool = False) -> int:
     """Simulate, draw every chart and write one self-contained HTML report; with ``draws``, also run
     that many Monte Carlo draws (local process pool of ``workers``) and add their ranges and fan charts."""
     import warnings
 
     from fleetsim.errors import FleetsimWarning
+    from fleetsim.output import default_folder
     from fleetsim.report import build, check_target, uncertainty_section, write
     from fleetsim.simulation import simulate
 
     scenario = _load(path, overrides)
-    target = check_target(Path(output) if output else Path("out") / f"{scenario.name}.html")
+    protect = scenario.input_files()
+    target = check_target(Path(output) if output is not None else default_folder(scenario.name, ".html"),
+                          overwrite=overwrite, protect=protect)
     uncertainty = None
     fans: dict[str, bytes] = {}
     with Steps(not quiet, 2, "simulating") as steps:
@@ -220,7 +233,7 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
             fans = render_fans(ensemble, on_chart=lambda name: steps.advance(
                 "writing the report" if name == f"fan_{FAN_COLUMNS[-1]}" else "drawing fan charts"))
             uncertainty = uncertainty_section(scenario, ensemble, fans)
-        write(target, build(scenario, result, images, uncertainty))
+        write(target, build(scenario, result, images, uncertainty), overwrite=overwrite, protect=protect)
         steps.advance("done")
     if not quiet:
         size = target.stat().st_size / 1024
@@ -243,7 +256,7 @@ def _print_warnings(messages: list[str]) -> None:
             console.print(f"[yellow]warning:[/] {message}", markup=True, soft_wrap=True)
 
 
-def compare(paths: list[str], output: str | None) -> int:
+def compare(paths: list[str], output: str | None, overwrite: bool = False) -> int:
     """Print the comparison table; with ``output``, write ``compare.csv`` there atomically."""
     import math
 
@@ -252,11 +265,15 @@ def compare(paths: list[str], output: str | None) -> int:
     from fleetsim.compare import compare as compare_scenarios
     from fleetsim.scenario.load import load
 
-    table = compare_scenarios([load(path) for path in paths])
-    if output:
+    scenarios = [load(path) for path in paths]
+    if output is not None:
+        target, protect = _folder(scenarios, output, "", overwrite)
+    table = compare_scenarios(scenarios)
+    if output is not None:
         from fleetsim.io import write_atomically
 
-        write_atomically(output, lambda folder: table.to_csv(folder / "compare.csv"))
+        write_atomically(target, lambda folder: table.to_csv(folder / "compare.csv"), overwrite=overwrite,
+                         protect=protect)
     shown = Table(title="Comparison (differences and ratios to the first scenario; money in MUSD)",
                   title_justify="left")
     shown.add_column("figure", no_wrap=True)

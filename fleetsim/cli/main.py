@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
-EPILOG = """exit codes: 0 success, 1 invalid input (message on stderr, nothing written), 2 usage error.
+EPILOG = """exit codes: 0 success, 1 invalid input (message on stderr, nothing written), 2 usage error,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM); interrupted commands write nothing.
+outputs: fleetsim replaces only folders and files it wrote (--overwrite replaces others), never
+the scenario or a file it reads.
 docs: README.md; docs/ (scenario reference, CLI reference, model, validation)"""
 
 
@@ -31,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("-o", "--output", metavar="OUTDIR",
                      help="output folder (default out/<scenario name>/), replaced atomically")
+    _overwrite_option(run, "folder")
     _set_option(run, "override one field, e.g. --set sites.colossus-1.pue=1.3 or orders.0.count=1000 "
                      "(VALUE is read as YAML; repeatable)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output format (default csv)")
@@ -61,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     report.add_argument("-o", "--output", metavar="FILE",
                         help="report file (default out/<scenario name>.html), replaced atomically")
+    _overwrite_option(report, "file")
     _set_option(report, "override one field, as for run (repeatable)")
     report.add_argument("--draws", type=int, metavar="N",
                         help="also run N Monte Carlo draws of the scenario's distributions and add their "
@@ -79,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                                               "with differences and ratios to the first.")
     compare.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="two or more scenario files")
     compare.add_argument("-o", "--output", metavar="DIR", help="also write DIR/compare.csv")
+    _overwrite_option(compare, "folder")
     sweep = commands.add_parser("sweep", help="a grid of what-ifs: one row of headline figures per case",
                                 description="Simulate every combination of the --vary values; writes sweep.csv "
                                             "(one row per case) and sweep_monthly.parquet (every case's series).")
@@ -87,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="KEY=a,b,c (values read as YAML) or KEY=start:stop:n; repeat to cross several keys")
     sweep.add_argument("--draws", type=int, metavar="N", help="also run N Monte Carlo draws per case")
     sweep.add_argument("-o", "--output", metavar="DIR", help="output folder (default out/<scenario name>-sweep/)")
+    _overwrite_option(sweep, "folder")
     _set_option(sweep, "override one field first (repeatable)")
     sweep.add_argument("--quiet", action="store_true", help="print nothing on success")
     _executor_options(sweep)
@@ -102,12 +109,19 @@ def _parser() -> argparse.ArgumentParser:
                              help="Sobol base samples (runs = N × (inputs + 2); 0 skips Sobol; default 64)")
     sensitivity.add_argument("-o", "--output", metavar="DIR",
                              help="output folder (default out/<scenario name>-sensitivity/)")
+    _overwrite_option(sensitivity, "folder")
     _set_option(sensitivity, "override one field first (repeatable)")
     sensitivity.add_argument("--plots", action="store_true", help="also write the tornado chart as tornado.png")
     sensitivity.add_argument("--quiet", action="store_true", help="print nothing on success")
     _executor_options(sensitivity)
     parser.set_defaults(_commands=commands.choices)
     return parser
+
+
+def _overwrite_option(command: argparse.ArgumentParser, kind: str) -> None:
+    command.add_argument("--overwrite", action="store_true",
+                         help=f"replace the output {kind} even if fleetsim did not write it (never an input "
+                              "of the run nor the current folder)")
 
 
 def _set_option(command: argparse.ArgumentParser, help_text: str) -> None:
@@ -152,6 +166,18 @@ def _split_override(text: str, parser: argparse.ArgumentParser) -> tuple[str, st
 
 
 def main(argv: list[str] | None = None) -> int:
+    from fleetsim import interrupts
+
+    previous = interrupts.install()
+    try:
+        return _main(argv)
+    finally:
+        interrupts.restore(previous)
+
+
+def _main(argv: list[str] | None) -> int:
+    from fleetsim import interrupts
+
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
@@ -178,11 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             from fleetsim.cli.commands import run
 
             return run(args.scenario, args.output, overrides, args.format, args.quiet, tuple(args.period),
-                       args.plots, args.as_json, args.draw)
+                       args.plots, args.as_json, args.draw, args.overwrite)
         if args.command == "report":
             from fleetsim.cli.commands import report
 
-            return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers)
+            return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers,
+                          args.overwrite)
         if args.command == "validate":
             from fleetsim.cli.commands import validate
 
@@ -192,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
 
             if len(args.scenarios) < 2:
                 parser.error("compare needs at least two scenarios")
-            return compare(args.scenarios, args.output)
+            return compare(args.scenarios, args.output, args.overwrite)
         if args.command == "catalog":
             from fleetsim.cli.commands import catalog
 
@@ -203,13 +230,36 @@ def main(argv: list[str] | None = None) -> int:
     except FleetsimError as exc:
         print(f"fleetsim: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("fleetsim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, interrupts.written())
+    except OSError as exc:  # a disk full or vanished folder outside the writers' own checks
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"fleetsim: error: {exc.strerror or exc}{where}; nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    except MemoryError:
+        print("fleetsim: error: out of memory; try fewer draws, a shorter horizon or fewer orders", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _interrupted(exc: KeyboardInterrupt, written: list) -> int:
+    from fleetsim.interrupts import Terminated
+
+    what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    if written:
+        print(f"fleetsim: {what} after writing {', '.join(map(str, written))}", file=sys.stderr)
+    else:
+        print(f"fleetsim: {what}; nothing was written", file=sys.stderr)
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 def entry() -> None:  # pragma: no cover - thin wrapper for the console script
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # an interrupt while argparse runs, before main's own guard
+        from fleetsim import interrupts
+
+        code = _interrupted(exc, interrupts.written())
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _load, _print_warnings
+from fleetsim.cli.commands import _console, _folder, _load, _print_warnings
 
 
 @contextmanager
@@ -34,7 +34,7 @@ def run_draws(args, overrides) -> int:
     from fleetsim.uncertainty.montecarlo import run_many
 
     scenario = _load(args.scenario, overrides)
-    target = Path(args.output) if args.output else Path("out") / f"{scenario.name}-draws"
+    target, protect = _folder(scenario, args.output, "-draws", args.overwrite)
     with progress_bar(args.draws, f"{args.draws} draws", not (args.quiet or args.as_json)) as advance:
         ensemble = run_many(scenario, args.draws, _executor(args), args.workers, progress=advance)
 
@@ -53,7 +53,7 @@ def run_draws(args, overrides) -> int:
             for column in FAN_COLUMNS:
                 (folder / f"fan_{column}.png").write_bytes(png(fan(ensemble, column, table)))
 
-    write_atomically(target, write)
+    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
     ranges = ensemble.summary()
     if args.as_json:
         print(json.dumps({"scenario": scenario.name, "draws": args.draws, "output": str(target),
@@ -94,7 +94,7 @@ def sweep(args, overrides) -> int:
     scenario = _load(args.scenario, overrides)
     varies = [parse_vary(text) for text in args.vary]
     grid = cases(varies)
-    target = Path(args.output) if args.output else Path("out") / f"{scenario.name}-sweep"
+    target, protect = _folder(scenario, args.output, "-sweep", args.overwrite)
     enabled = not args.quiet
     if args.draws:
         variants = [scenario.override(case, origin="--vary") for case in grid]
@@ -117,7 +117,7 @@ def sweep(args, overrides) -> int:
         table.to_csv(folder / "sweep.csv", index=False)
         monthly.to_parquet(folder / "sweep_monthly.parquet", index=False)
 
-    write_atomically(target, write)
+    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
     if not args.quiet:
         _print_frame(table, f"{scenario.name}: {len(grid)} cases" + (f", P50 of {args.draws} draws" if args.draws
                                                                        else ""))
@@ -133,10 +133,10 @@ def sensitivity(args, overrides) -> int:
 
     scenario = _load(args.scenario, overrides)
     inputs = _check(scenario, args.metric)
+    target, protect = _folder(scenario, args.output, "-sensitivity", args.overwrite)
     runs = 1 + 2 * len(inputs) + (args.samples * (len(inputs) + 2) if args.samples else 0)
     with progress_bar(runs, f"{runs} runs", not args.quiet) as advance:
         result = analyse(scenario, args.metric, args.samples, _executor(args), args.workers, progress=advance)
-    target = Path(args.output) if args.output else Path("out") / f"{scenario.name}-sensitivity"
 
     def write(folder: Path) -> None:
         result.tornado.to_csv(folder / "tornado.csv", index=False)
@@ -147,7 +147,7 @@ def sensitivity(args, overrides) -> int:
 
             (folder / "tornado.png").write_bytes(png(result.plot.tornado()))
 
-    write_atomically(target, write)
+    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
     if not args.quiet:
         shown, unit = result.tornado.copy(), ""
         if args.metric.endswith("_usd"):  # money in MUSD keeps the table readable

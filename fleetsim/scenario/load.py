@@ -106,6 +106,33 @@ class Scenario:
                               [(list(k), repr(d)) for k, d in self.uncertain.items()]], sort_keys=True, default=repr)
         return hashlib.sha256(payload.encode()).hexdigest()
 
+    def input_files(self) -> tuple[Path, ...]:
+        """The files this scenario was read from: itself, every file it ``extends``, every schedule
+        file (``{file: ...}``); absolute. Outputs never replace these."""
+        files: list[Path] = []
+        path = self.path.resolve() if self.path is not None else None
+        while path is not None and path not in files and path.is_file():
+            files.append(path)
+            try:
+                data = read_file(path).data
+            except ScenarioError:
+                break
+            target = data.get("extends") if isinstance(data, dict) else None
+            path = (path.parent / target).resolve() if isinstance(target, str) and target.strip() else None
+
+        def schedules(node: Any) -> None:
+            if isinstance(node, dict):
+                if set(node) == {"file"} and isinstance(node["file"], str):
+                    files.append(Path(node["file"]))
+                for value in node.values():
+                    schedules(value)
+            elif isinstance(node, list):
+                for item in node:
+                    schedules(item)
+
+        schedules(self._tree)
+        return tuple(dict.fromkeys(files))
+
     def _repr_html_(self) -> str:
         from fleetsim.display import scenario_html
 

@@ -149,8 +149,25 @@ def _in_order(finished: dict[int, list[Outcome]], position: list[int]) -> Iterat
         position[0] += 1
 
 
+def _orphan_watch(parent: int) -> None:
+    """In a pool worker: exit when the parent process is gone (even after ``kill -9``), so that no
+    worker outlives the command; SIGTERM ends a worker at once (the default action)."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fleetsim-orphan-watch", daemon=True).start()
+
+
 def _pool(func, arguments, sizes, workers, progress) -> Iterator[list[Outcome]]:
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_orphan_watch, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(func, *args): n for n, args in enumerate(arguments)}
         finished: dict[int, list[Outcome]] = {}
