@@ -142,10 +142,8 @@ def test_invalid_input_writes_nothing(tmp_path, capsys):
 
 
 def test_failed_write_keeps_the_previous_report(tmp_path, monkeypatch):
-    from fleetsim import report
+    from fleetsim import output, report
     from fleetsim.errors import OutputError
-
-    from fleetsim import output
 
     target = tmp_path / "r.html"
     target.write_text(f"{report.GENERATOR} previous report")

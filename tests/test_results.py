@@ -98,7 +98,7 @@ def test_a_foreign_folder_is_replaced_whole_only_with_overwrite(flagship, tmp_pa
     target = tmp_path / "out"
     target.mkdir()
     (target / "stale.txt").write_text("old")
-    with pytest.raises(OutputError, match="stale.txt"):
+    with pytest.raises(OutputError, match=r"stale\.txt"):
         flagship.to_csv(target)
     assert (target / "stale.txt").read_text() == "old"
     flagship.to_csv(target, overwrite=True)

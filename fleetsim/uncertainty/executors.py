@@ -199,12 +199,48 @@ def _client(executor, workers):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
     if isinstance(executor, str):
+        client = _connect(Client, executor, CONNECT_SECONDS)
         try:
-            return Client(executor, timeout="5s"), None
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SchedulerError(f"cannot reach the Dask scheduler at {executor} within 5 s ({exc}); start one "
-                                 "with 'dask scheduler' or check the address, e.g. tcp://127.0.0.1:8786") from None
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            client.close()
+            raise SchedulerError(f"the Dask scheduler at {executor} has no workers (none joined within "
+                                 f"{CONNECT_SECONDS:g} s); start some with 'dask worker {executor}'") from exc
+        return client, None
     return executor, None
+
+
+CONNECT_SECONDS = 5.0
+"""How long a scheduler address has to answer, and to offer a worker, before fleetsim gives up."""
+
+
+def _connect(client_class, address: str, seconds: float):
+    """A Client of the scheduler at ``address``, or a SchedulerError within about ``seconds``.
+
+    The attempt runs in a daemon thread with a hard deadline: an address that accepts TCP but
+    never speaks Dask would otherwise hang in the handshake whatever ``timeout`` says.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue()
+
+    def attempt() -> None:
+        try:
+            box.put((True, client_class(address, timeout=f"{seconds}s")))
+        except BaseException as exc:  # handed to the caller below
+            box.put((False, exc))
+
+    threading.Thread(target=attempt, name="fleetsim-dask-connect", daemon=True).start()
+    advice = "start one with 'dask scheduler' or check the address, e.g. tcp://127.0.0.1:8786"
+    try:
+        ok, value = box.get(timeout=seconds + 1.0)
+    except queue.Empty:
+        raise SchedulerError(f"{address} did not answer as a Dask scheduler within {seconds:g} s; {advice}") from None
+    if not ok:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address} within {seconds:g} s "
+                             f"({type(value).__name__}: {value}); {advice}") from None
+    return value
 
 
 def _dask(func, arguments, sizes, executor, workers, progress, shared) -> Iterator[list[Outcome]]:
