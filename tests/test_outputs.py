@@ -417,3 +417,17 @@ def test_a_full_disk_is_a_message_not_a_traceback(study, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "No space left on device" in err and "runs/full" in err
     assert not (study / "runs" / "full").exists() and hidden_leftovers(study / "runs") == []
+
+
+def test_a_full_temporary_disk_during_draws_is_a_message(study, monkeypatch, capsys):
+    import pyarrow.parquet as pq
+
+    class Full(pq.ParquetWriter):
+        def write_table(self, *args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "ParquetWriter", Full)
+    assert main(["run", str(UNCERTAIN), "--draws", "2", "--workers", "1", "-o", "d", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "TMPDIR" in err and "Traceback" not in err
+    assert not (study / "d").exists() and hidden_leftovers(study) == []

@@ -233,8 +233,15 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt as exc:
         return _interrupted(exc, interrupts.written())
     except OSError as exc:  # a disk full or vanished folder outside the writers' own checks
+        import errno
+        import tempfile
+
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"fleetsim: error: {exc.strerror or exc}{where}; nothing was written", file=sys.stderr)
+        hint = ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            hint = (f"; free some space, or set TMPDIR to a folder with room (draws are kept in "
+                    f"{tempfile.gettempdir()} until written)")
+        print(f"fleetsim: error: {exc.strerror or exc}{where}; nothing was written{hint}", file=sys.stderr)
         return EXIT_INVALID
     except MemoryError:
         print("fleetsim: error: out of memory; try fewer draws, a shorter horizon or fewer orders", file=sys.stderr)
