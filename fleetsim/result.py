@@ -12,7 +12,7 @@ import pandas as pd
 from fleetsim import io
 from fleetsim.accounting.books import add_ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
-from fleetsim.accounting.columns import ACCOUNTS, ENERGY_COLUMNS, KINDS, UNITS
+from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, ENERGY_COLUMNS, KINDS, UNITS
 
 if TYPE_CHECKING:
     from fleetsim.plots import PlotAccessor
@@ -79,9 +79,11 @@ class Result:
             raise ValueError("by must be 'site', 'hardware' or 'account'")
         ledger = self.ledger
         if column is not None:
-            accounts = [a for a, c in self.accounts.items() if c == column]
+            parts = COMPOSITES.get(column, (column,))
+            accounts = [a for a, c in self.accounts.items() if c in parts]
             if not accounts:
-                raise KeyError(f"{column!r} is not a money column; choose one of {sorted(set(self.accounts.values()))}")
+                raise KeyError(f"{column!r} is not a money column; choose one of "
+                               f"{sorted({*self.accounts.values(), *COMPOSITES})}")
             ledger = ledger[ledger.account.isin(accounts)]
         table = ledger.pivot_table(index="month", columns=by, values="amount_usd", aggfunc="sum", fill_value=0.0)
         return table.reindex(self.monthly.index, fill_value=0.0)
@@ -117,6 +119,7 @@ class Result:
             "energy_mwh_total": float(m.energy_mwh.sum()),
             "unserved_energy_mwh_total": float(m.unserved_energy_mwh.sum()),
             "emissions_tco2_total": float(m.emissions_tco2.sum()),
+            "energy_cost_usd_total": float(m.energy_cost_usd.sum()),
             "capex_usd_total": float((m.hardware_capex_usd + m.facility_capex_usd).sum()),
             "cash_burn_usd_mean_monthly": float(m.cash_burn_usd.mean()),
             "cumulative_cash_usd_end": float(m.cumulative_cash_usd.iloc[-1]),

@@ -51,7 +51,7 @@ EXPECTED = {
                                                   "full-load facility power of installed hardware",
                                                   "mean facility power drawn", "stranded accelerators (right axis)"}),
     "energy": ("energy by source and emissions", {"grid", "gas turbine", "CO2 emissions (right axis)"}),
-    "costs": ("monthly cost", {"fuel", "depreciation (accrual)", "opex (fixed + maintenance)"}),
+    "costs": ("monthly cost", {"energy: purchased", "energy: fuel", "depreciation (accrual)", "opex (fixed + maintenance)"}),
     "cash": ("cash burn, revenue and cash", {"cash burn (spending − revenue)", "revenue",
                                              "cumulative cash, −Σ burn (right axis)",
                                              "cash balance after raises (right axis)"}),

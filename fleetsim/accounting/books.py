@@ -16,7 +16,7 @@ import pandas as pd
 
 from fleetsim.accounting import economics, rules
 from fleetsim.accounting.cohorts import cohort_table
-from fleetsim.accounting.columns import ACCOUNTS, COLUMNS
+from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS
 from fleetsim.accounting.power import power_books
 from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
@@ -165,10 +165,11 @@ def build_books(plan: Plan, trace: Trace) -> Books:
 def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarray | None = None) -> None:
     """Operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts.
 
-    Energy costs are purchased energy, fuel and demand charges together.
+    The total energy cost, ``energy_cost_usd``, is purchased energy, fuel and demand charges.
     """
     m = monthly
-    energy = m.energy_cost_usd + m.fuel_cost_usd + m.demand_charge_usd
+    m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)
+    energy = m.energy_cost_usd
     m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + m.lease_usd
     m["ebitda_usd"] = m.revenue_usd - (energy + m.opex_usd + m.lease_usd)
     m["operating_income_usd"] = m.revenue_usd - m.operating_cost_usd

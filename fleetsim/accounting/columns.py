@@ -23,9 +23,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "inference_h100e_hours": ("hour", "total"),
     "tokens": ("tok", "total"),
     "unserved_tokens": ("tok", "total"),
-    "energy_cost_usd": ("USD", "total"),
+    "purchased_energy_cost_usd": ("USD", "total"),
     "fuel_cost_usd": ("USD", "total"),
     "demand_charge_usd": ("USD", "total"),
+    "energy_cost_usd": ("USD", "total"),
     "hardware_capex_usd": ("USD", "total"),
     "facility_capex_usd": ("USD", "total"),
     "depreciation_usd": ("USD", "total"),
@@ -58,8 +59,8 @@ UNITS: dict[str, str] = {column: unit for column, (unit, _) in COLUMNS.items()}
 KINDS: dict[str, str] = {column: kind for column, (_, kind) in COLUMNS.items() if kind != "total"}
 
 ACCOUNTS: dict[str, str] = {
-    "energy": "energy_cost_usd",
-    "battery_losses": "energy_cost_usd",
+    "energy": "purchased_energy_cost_usd",
+    "battery_losses": "purchased_energy_cost_usd",
     "fuel": "fuel_cost_usd",
     "demand_charge": "demand_charge_usd",
     "hardware_capex": "hardware_capex_usd",
@@ -81,6 +82,13 @@ ACCOUNTS: dict[str, str] = {
     "debt_drawn": "debt_drawn_usd",
 }
 """Ledger account → the monthly money column it sums into."""
+
+ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd")
+"""The money columns that make up ``energy_cost_usd``, the total energy cost: energy bought from
+grid and PPA sources (with battery losses), turbine fuel, and grid demand charges."""
+
+COMPOSITES: dict[str, tuple[str, ...]] = {"energy_cost_usd": ENERGY_COST_PARTS}
+"""Monthly money columns that are sums of other money columns (and so of their ledger accounts)."""
 
 ENERGY_COLUMNS = ["month", "site", "source", "kind", "energy_mwh", "cost_usd", "emissions_tco2"]
 """Columns of ``Result.energy``: energy served by each source (and unserved), its cost and CO2."""

@@ -30,7 +30,8 @@ class PowerBooks:
     energy: pd.DataFrame | None = None
     series: dict[str, np.ndarray] = field(default_factory=dict)
     site_cost_usd: np.ndarray | None = None
-    """Months × sites: energy, fuel, generation O&M, demand charges and battery losses."""
+    """Months × sites: the total energy cost (purchased energy with battery losses, fuel, demand
+    charges; generation O&M is opex)."""
 
 
 def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_energy: np.ndarray,
@@ -67,7 +68,8 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
                                 ("demand_charge", result.demand_usd.sum(axis=1)),
                                 ("battery_losses", result.battery_losses_usd)):
             _allocate(books.rows, account, site.name, values, group_energy, names)
-            books.site_cost_usd[:, s] += values
+            if account != "generation_om":  # O&M is opex, not energy cost
+                books.site_cost_usd[:, s] += values
         capex = np.sum([source.capex_usd for source in site.sources], axis=0)
         depreciation = np.sum([rules.facility_depreciation(source.capex_usd, source.life_months)
                                for source in site.sources], axis=0)
