@@ -50,6 +50,8 @@ EXPECTED = {
     "power": ("facility power against capacity", {"capacity (usable facility power)",
                                                   "full-load facility power of installed hardware",
                                                   "mean facility power drawn", "stranded accelerators (right axis)"}),
+    "sites": ("power by site", {"capacity", "full-load power installed", "mean power drawn",
+                                "waiting for power (right axis)", "waiting for install rate (right axis)"}),
     "energy": ("energy by source and emissions", {"grid", "gas turbine", "CO2 emissions (right axis)"}),
     "costs": ("monthly cost", {"energy: purchased", "energy: fuel", "depreciation (accrual)",
                                "opex (fixed + maintenance)"}),

@@ -116,3 +116,23 @@ def power_story(sites: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
     names = list(dict.fromkeys(sites.site))
     rows = [story(sites[sites.site == name].set_index("month")) for name in names] + [story(monthly)]
     return pd.DataFrame(rows, index=pd.Index([*names, "fleet"], name="site"), columns=STORY_COLUMNS)
+
+
+def story_text(name: str, row) -> tuple[str, str]:
+    """A :func:`power_story` row in words: a headline and a detail line, such as
+    ``colossus-2: short of power from 2025-11; peak 176,673 waiting in 2026-02; cause: power (100 %)``
+    and ``waited 7 months (2025-11 to 2026-08), 531,753 accelerator-months; 397 MW headroom at the end``."""
+    headroom = f"{row['headroom_end_mw']:,.0f} MW headroom at the end"
+    if not row["months_waiting"]:
+        return f"{name}: never short of power; no hardware waited", headroom
+    total = row["accelerator_months_waiting"]
+    power_share = row["accelerator_months_waiting_power"] / total if total else 0.0
+    share = power_share if row["cause"] == "power" else 1.0 - power_share
+    short = f"short of power from {row['first_month_short']}" if row["first_month_short"] else "never short of power"
+    months = row["months_waiting"]
+    spell = (f"{row['first_month_waiting']} to {row['last_month_waiting']}" if months > 1
+             else row["first_month_waiting"])
+    return (f"{name}: {short}; peak {row['peak_waiting']:,.0f} waiting in {row['peak_month']}; "
+            f"cause: {row['cause']} ({share:.0%})",
+            f"waited {months} month{'' if months == 1 else 's'} ({spell}), {total:,.0f} accelerator-months; "
+            f"{headroom}")
