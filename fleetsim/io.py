@@ -14,7 +14,7 @@ import pandas as pd
 
 from fleetsim.errors import ResultFormatError
 
-TABLES = ("monthly", "ledger", "training", "energy", "cohorts")
+TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
                 "payback_month"}
 """Columns read back as text (an empty cell is an empty string, not NaN)."""

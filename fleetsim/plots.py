@@ -238,13 +238,66 @@ def power(result: Result) -> Figure:
     return figure
 
 
-COST_PARTS = {"energy_cost_usd": "purchased energy", "fuel_cost_usd": "fuel", "demand_charge_usd": "demand charges",
+WAITING = {"waiting_power": ("waiting for power", "#e7298a"),
+           "waiting_install": ("waiting for install rate", "#7570b3")}
+"""The two causes of waiting hardware in the site panels: legend label and colour."""
+
+
+def site_power(result: Result, site: str | None = None) -> Figure:
+    """Power site by site, one panel per site: capacity, full-load facility power of the installed
+    hardware and mean power drawn, with the accelerators waiting shaded on a second axis by cause
+    (for power, for the install rate). Sites are gated separately, so one can be short while
+    another has headroom; the fleet chart's sums hide that."""
+    table = result.sites
+    names = list(dict.fromkeys(table.site)) if site is None else [site]
+    if site is not None and site not in set(table.site):
+        raise ValueError(f"no site {site!r}; sites: {', '.join(dict.fromkeys(table.site))}")
+    title = "power by site" if site is None else f"power at {site}"
+    figure, _ = _new(result, title, rows=max(len(names), 1))
+    panels = list(figure.axes)
+    t = _months(result)
+    frames = {name: table[table.site == name].set_index("month").reindex(result.monthly.index, fill_value=0.0)
+              for name in names}
+    factor, unit = power_scale(max((_peak(f.capacity_mw, f.peak_facility_power_mw) for f in frames.values()),
+                                   default=0.0))
+    counts, word = count_scale(max((_peak(f.stranded) for f in frames.values()), default=0.0))
+    for ax, name in zip(panels, names, strict=False):
+        frame = frames[name]
+        waiting_ax = ax.twinx()
+        below = np.zeros(len(frame))
+        for column, (label, color) in WAITING.items():
+            values = frame[column].to_numpy(dtype=float) * counts
+            waiting_ax.fill_between(t, below, below + values, step="post", color=color, alpha=0.25, linewidth=0,
+                                    label=f"{label} (right axis)")
+            below = below + values
+        waiting_ax.set_ylim(bottom=0, top=max(float(frame.stranded.max()) * counts * 1.15, 1.0))
+        waiting_ax.grid(False)
+        _value_axis(waiting_ax, f"accelerators waiting{f' [{word}]' if word else ''}")
+        ax.set_zorder(waiting_ax.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        ax.step(t, frame.capacity_mw * factor, where="post", color=COLORS["capacity"], linewidth=2,
+                label="capacity")
+        ax.step(t, frame.peak_facility_power_mw * factor, where="post", color=COLORS["peak"], linewidth=2,
+                label="full-load power installed")
+        ax.step(t, frame.facility_power_mw * factor, where="post", color=COLORS["drawn"], linewidth=1.5,
+                linestyle="--", label="mean power drawn")
+        ax.set_ylim(bottom=0)
+        _value_axis(ax, f"facility power [{unit}]")
+        ax.text(0.01, 0.95, name, transform=ax.transAxes, va="top", fontsize=10, fontweight="bold")
+    if names:
+        _legend(panels[0], panels[0].figure.axes[len(panels)])
+    return figure
+
+
+COST_PARTS = {"purchased_energy_cost_usd": "energy: purchased", "fuel_cost_usd": "energy: fuel",
+              "demand_charge_usd": "energy: demand charges",
               "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
               "lease_usd": "leases"}
-"""The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels."""
+"""The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels; the first
+three make up the total energy cost, ``energy_cost_usd``."""
 FINANCING = {"interest_usd": "interest (financing)"}
 """Costs outside operating cost that the cost chart stacks on top of it."""
-COST_COLORS = {"energy_cost_usd": "#e6ab02", "fuel_cost_usd": "#a6761d", "demand_charge_usd": "#e7298a",
+COST_COLORS = {"purchased_energy_cost_usd": "#e6ab02", "fuel_cost_usd": "#a6761d", "demand_charge_usd": "#e7298a",
                "depreciation_usd": "#7570b3", "opex_usd": "#999999", "lease_usd": "#66a61e",
                "interest_usd": "#d95f02"}
 
@@ -373,7 +426,8 @@ def energy(result: Result) -> Figure:
 
 
 CHARTS: dict[str, Callable[[Result], Figure]] = {
-    "fleet": fleet, "power": power, "energy": energy, "costs": costs, "cash": cash, "unit_costs": unit_costs,
+    "fleet": fleet, "power": power, "sites": site_power, "energy": energy, "costs": costs, "cash": cash,
+    "unit_costs": unit_costs,
 }
 """Every chart of a Result, by name, in the order of the report."""
 
@@ -409,6 +463,15 @@ class PlotAccessor:
     def power(self) -> Figure:
         """Capacity, full-load and mean facility power, stranded accelerators (:func:`fleetsim.plots.power`)."""
         return power(self._result)
+
+    def sites(self) -> Figure:
+        """One power panel per site (:func:`fleetsim.plots.site_power`)."""
+        return site_power(self._result)
+
+    def site_power(self, site: str | None = None) -> Figure:
+        """Capacity, full-load and mean power and waiting accelerators by cause, one panel per site
+        (or only ``site``) (:func:`fleetsim.plots.site_power`)."""
+        return site_power(self._result, site)
 
     def energy(self) -> Figure:
         """Energy by kind of source and CO2 emissions (:func:`fleetsim.plots.energy`)."""

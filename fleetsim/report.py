@@ -82,6 +82,24 @@ def training_table(result: Result) -> str:
     return display.table(headers, rows, numeric=range(4, 10))
 
 
+def power_story_table(result: Result) -> str:
+    """Per site and for the fleet: when power runs out, how much hardware waits, how long, why."""
+    from fleetsim.accounting.sites import story_text
+
+    story = result.power_story()
+    rows = [[name, r.first_month_short or "never", display.number(r.months_waiting),
+             display.number(r.accelerator_months_waiting), display.number(r.peak_waiting),
+             r.peak_month or "—", r.cause, display.number(r.accelerator_months_waiting_power),
+             display.number(r.accelerator_months_waiting_install), display.number(r.headroom_end_mw, 1)]
+            for name, r in story.iterrows()]
+    headers = ["site", "first month short of power", "months with hardware waiting", "accelerator-months waiting",
+               "peak waiting", "peak month", "main cause", "accelerator-months waiting for power",
+               "accelerator-months waiting for install rate", "headroom at the end [MW]"]
+    sentences = "".join(f"<li>{escape(' — '.join(story_text(name, row)))}</li>" for name, row in story.iterrows())
+    return (f"<h3>Power by site</h3>\n{_scroll(display.table(headers, rows, numeric=[2, 3, 4, 7, 8, 9]))}\n"
+            f"<ul>{sentences}</ul>")
+
+
 def ranges_table(ranges: pd.DataFrame) -> str:
     """P10, P50 and P90 of each headline figure (``Ensemble.summary()``), in display units."""
     rows = []
@@ -179,7 +197,7 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
     warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in result.warnings)
     body = "\n".join([
         _header(scenario, result, uncertainty is not None),
-        _section("summary", "Summary", display.summary_table(result) + warnings),
+        _section("summary", "Summary", display.summary_table(result) + power_story_table(result) + warnings),
         _section("charts", "Charts", charts),
         *([_section("uncertainty", "Uncertainty", uncertainty)] if uncertainty is not None else []),
         _section("assumptions", "Assumptions", _assumptions(scenario)),

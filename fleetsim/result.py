@@ -12,7 +12,8 @@ import pandas as pd
 from fleetsim import io
 from fleetsim.accounting.books import add_ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
-from fleetsim.accounting.columns import ACCOUNTS, ENERGY_COLUMNS, KINDS, UNITS
+from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, ENERGY_COLUMNS, KINDS, SITE_COLUMNS, UNITS
+from fleetsim.accounting.sites import power_story
 
 if TYPE_CHECKING:
     from fleetsim.plots import PlotAccessor
@@ -40,6 +41,11 @@ class Result:
     cohorts : DataFrame
         One row per order: delivered, energised, capex or lease, depreciation, maintenance,
         energy cost, attributed revenue, net cash, payback month and NPV.
+    sites : DataFrame
+        The physical columns site by site, in long form: ``month, site`` and the columns of
+        :data:`~fleetsim.accounting.columns.SITE_COLUMNS` (capacity, full-load and mean power,
+        installed accelerators and H100e, waiting hardware by cause, energy); summed over sites
+        they give the monthly table's.
     units : dict
         Column → pint unit string ("" for counts).
     meta : dict
@@ -50,12 +56,13 @@ class Result:
 
     def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
                  warnings: list[str] | None = None, energy: pd.DataFrame | None = None,
-                 cohorts: pd.DataFrame | None = None):
+                 cohorts: pd.DataFrame | None = None, sites: pd.DataFrame | None = None):
         self.monthly = monthly
         self.ledger = ledger
         self.training = training
         self.energy = energy if energy is not None else pd.DataFrame(columns=ENERGY_COLUMNS)
         self.cohorts = cohorts if cohorts is not None else pd.DataFrame(columns=COHORT_COLUMNS)
+        self.sites = sites if sites is not None else pd.DataFrame(columns=["month", "site", *SITE_COLUMNS])
         self.meta = meta
         self.units = dict(UNITS)
         self.accounts = dict(ACCOUNTS)
@@ -70,18 +77,30 @@ class Result:
         return ureg.Quantity(self.monthly[column].to_numpy(), self.units[column] or "dimensionless")
 
     def breakdown(self, by: str = "site", column: str | None = None) -> pd.DataFrame:
-        """Money by ``site``, ``hardware`` or ``account`` per month, from the ledger.
+        """Money by ``site``, ``hardware`` or ``account`` per month, from the ledger; or a physical
+        column by site, from :attr:`sites`.
 
-        With ``column`` (e.g. ``"energy_cost_usd"``) only the accounts summing into it are kept;
-        the result has one column per site/hardware/account.
+        With a money ``column`` (e.g. ``"energy_cost_usd"``) only the accounts summing into it are
+        kept; with a physical one (e.g. ``"stranded"``, ``"peak_facility_power_mw"``, any of
+        :data:`~fleetsim.accounting.columns.SITE_COLUMNS`) ``by`` must be ``"site"``. The result
+        has one column per site/hardware/account.
         """
         if by not in ("site", "hardware", "account"):
             raise ValueError("by must be 'site', 'hardware' or 'account'")
+        if column in SITE_COLUMNS:
+            if by != "site":
+                raise ValueError(f"{column!r} is a physical column, kept by site only: use by='site'")
+            table = self.sites.pivot(index="month", columns="site", values=column)
+            table = table[list(dict.fromkeys(self.sites.site))]
+            table.columns.name = "site"
+            return table.reindex(self.monthly.index, fill_value=0.0)
         ledger = self.ledger
         if column is not None:
-            accounts = [a for a, c in self.accounts.items() if c == column]
+            parts = COMPOSITES.get(column, (column,))
+            accounts = [a for a, c in self.accounts.items() if c in parts]
             if not accounts:
-                raise KeyError(f"{column!r} is not a money column; choose one of {sorted(set(self.accounts.values()))}")
+                raise KeyError(f"{column!r} is neither a money column nor a physical one; choose one of "
+                               f"{sorted({*self.accounts.values(), *COMPOSITES})} or {SITE_COLUMNS}")
             ledger = ledger[ledger.account.isin(accounts)]
         table = ledger.pivot_table(index="month", columns=by, values="amount_usd", aggfunc="sum", fill_value=0.0)
         return table.reindex(self.monthly.index, fill_value=0.0)
@@ -89,9 +108,10 @@ class Result:
     def rollup(self, period: str = "Y") -> pd.DataFrame:
         """The monthly table aggregated to quarters (``"Q"``) or years (``"Y"``).
 
-        Totals are summed, means weighted by hours, month-end values (counts, balances, runway)
-        taken at the period's last month, peaks as maxima, and unit costs and margins recomputed
-        from their parts.
+        Each column by its kind (:data:`~fleetsim.accounting.columns.KINDS`): flows summed,
+        levels weighted by hours, stocks (counts, balances, runway) at the period's last month,
+        peaks as maxima (waiting hardware too: ``stranded_accelerator_months`` is its flow), and
+        unit costs and margins recomputed from summed numerators and denominators.
         """
         freq = _PERIODS.get(period)
         if freq is None:
@@ -104,6 +124,13 @@ class Result:
         """Every column over the whole horizon, aggregated by its kind (as a roll-up would)."""
         return horizon(self.monthly)
 
+    def power_story(self) -> pd.DataFrame:
+        """When power runs out, per site and for the fleet (the last row, ``"fleet"``): the first
+        month short of power, the months and accelerator-months with hardware waiting (split by
+        cause), the peak waiting and its month, the main cause (``"power"`` or ``"install
+        rate"``) and the headroom left at the end (see :func:`fleetsim.accounting.sites.story`)."""
+        return power_story(self.sites, self.monthly)
+
     def summary(self) -> dict[str, float]:
         """Headline figures of the run (the table ``fleetsim run`` prints)."""
         m = self.monthly
@@ -114,9 +141,11 @@ class Result:
             "accelerators_end": float(m.accelerators.iloc[-1]),
             "h100e_end": float(m.h100e.iloc[-1]),
             "stranded_peak": float(m.stranded.max()),
+            "stranded_accelerator_months_total": float(m.stranded_accelerator_months.sum()),
             "energy_mwh_total": float(m.energy_mwh.sum()),
             "unserved_energy_mwh_total": float(m.unserved_energy_mwh.sum()),
             "emissions_tco2_total": float(m.emissions_tco2.sum()),
+            "energy_cost_usd_total": float(m.energy_cost_usd.sum()),
             "capex_usd_total": float((m.hardware_capex_usd + m.facility_capex_usd).sum()),
             "cash_burn_usd_mean_monthly": float(m.cash_burn_usd.mean()),
             "cumulative_cash_usd_end": float(m.cumulative_cash_usd.iloc[-1]),
@@ -165,7 +194,7 @@ class Result:
                extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
                protect: tuple[Path, ...] = ()) -> Path:
         tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
-                  "cohorts": self.cohorts}
+                  "cohorts": self.cohorts, "sites": self.sites}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
@@ -186,14 +215,16 @@ class Result:
 
 
 def aggregate(monthly: pd.DataFrame, key) -> pd.DataFrame:
-    """Aggregate monthly rows grouped by ``key``: totals summed, means weighted by hours,
-    month-end values last, peaks as maxima, ratios recomputed from their parts."""
+    """Aggregate monthly rows grouped by ``key``, each column by its kind: flows (``total``) summed,
+    levels (``mean``) weighted by hours, stocks (``end``) at the group's last month, ``peak`` as
+    the maximum, and ``ratio`` columns recomputed from their summed numerators and denominators.
+    A column without a kind is an error, never silently summed."""
     m = monthly
     hours = pd.Series(m.index.days_in_month.to_numpy() * 24.0, index=m.index)
     grouped = m.groupby(key)
     out = pd.DataFrame(index=grouped.size().index)
     for column in m.columns:
-        kind = KINDS.get(column, "total")
+        kind = KINDS.get(column)
         if kind == "total":
             out[column] = grouped[column].sum()
         elif kind == "mean":
@@ -202,6 +233,8 @@ def aggregate(monthly: pd.DataFrame, key) -> pd.DataFrame:
             out[column] = grouped[column].last()
         elif kind == "peak":
             out[column] = grouped[column].max()
+        elif kind != "ratio":  # ratios are recomputed below by add_ratios
+            raise KeyError(f"column {column!r} has no roll-up kind; declare it in fleetsim.accounting.columns")
     add_ratios(out, hours.groupby(key).sum().to_numpy())
     return out[list(m.columns)]
 
@@ -221,4 +254,4 @@ def read_result(folder: str | Path) -> Result:
     if len(training):
         training["completed"] = training["completed"].astype(str).str.lower().isin(["true", "1"])
     return Result(tables["monthly"], tables["ledger"], training, meta, warnings, tables["energy"],
-                  tables["cohorts"])
+                  tables["cohorts"], tables["sites"])

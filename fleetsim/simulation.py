@@ -36,4 +36,5 @@ def simulate(scenario: Scenario | str | Path, *, seed=None) -> Result:
     found = [*scenario_warnings(scenario), *check_stranding(plan, trace)]
     for message in found:
         warnings.warn(message, FleetsimWarning, stacklevel=2)
-    return Result(books.monthly, books.ledger, books.training, meta, found, books.energy, books.cohorts)
+    return Result(books.monthly, books.ledger, books.training, meta, found, books.energy, books.cohorts,
+                  books.sites)

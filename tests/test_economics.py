@@ -61,7 +61,7 @@ def test_debt_financing_in_a_scenario(make_scenario):
     payment = economics.annuity_payment(drawn, 0.0075, 60)
     np.testing.assert_allclose((m.interest_usd + m.principal_usd).iloc[1:], payment, rtol=1e-12)
     assert m.debt_balance_usd.iloc[0] == drawn
-    energy = m.energy_cost_usd + m.fuel_cost_usd + m.demand_charge_usd
+    energy = m.energy_cost_usd
     burn = (energy + m.hardware_capex_usd + m.facility_capex_usd + m.opex_usd + m.lease_usd + m.interest_usd
             + m.principal_usd - m.debt_drawn_usd - m.revenue_usd)
     np.testing.assert_allclose(m.cash_burn_usd, burn, rtol=1e-12)

@@ -124,7 +124,7 @@ def test_supply_scenario_by_hand(make_scenario):
     np.testing.assert_allclose(m.grid_energy_mwh, energy - gas, rtol=1e-12)
     np.testing.assert_allclose(m.fuel_cost_usd, gas * 9.5 * 3.5, rtol=1e-12)
     losses = 0.2 * 4.0 * hours / 24.0 * (1 / 0.9 - 1) * (9.5 * 3.5 + 5.0)   # shifted × loss × cheapest price
-    np.testing.assert_allclose(m.energy_cost_usd, (energy - gas) * 80.0 + losses, rtol=1e-9)
+    np.testing.assert_allclose(m.purchased_energy_cost_usd, (energy - gas) * 80.0 + losses, rtol=1e-9)
     np.testing.assert_allclose(m.emissions_tco2, (energy - gas) * 0.42 + gas * 9.5 * GAS_T_PER_MMBTU, rtol=1e-12)
     np.testing.assert_allclose(m.water_m3, energy / 1.25 * 1.8, rtol=1e-12)
     # peak: 1000 × 1.274 kW × busy 0.75 × 1.25 = 1.194 MW; gas covers 0.9, battery shaves 0.2 → 0.094 MW billed
@@ -137,8 +137,16 @@ def test_supply_scenario_by_hand(make_scenario):
     assert set(table.source) == {"grid", "gas"}
     by_month = table.groupby("month").energy_mwh.sum().to_numpy()
     np.testing.assert_allclose(by_month, m.energy_mwh + 0, rtol=1e-12)
-    np.testing.assert_allclose(m.operating_cost_usd, m.energy_cost_usd + m.fuel_cost_usd + m.demand_charge_usd
-                               + m.depreciation_usd + m.opex_usd, rtol=1e-12)
+    # the total energy cost is all of it: purchased energy (with battery losses), fuel, demand charges
+    np.testing.assert_allclose(m.energy_cost_usd, (energy - gas) * 80.0 + losses + gas * 9.5 * 3.5
+                               + billed * 12000.0, rtol=1e-6)
+    np.testing.assert_allclose(m.energy_cost_usd, m.purchased_energy_cost_usd + m.fuel_cost_usd
+                               + m.demand_charge_usd, rtol=1e-12)
+    np.testing.assert_allclose(m.operating_cost_usd, m.energy_cost_usd + m.depreciation_usd + m.opex_usd,
+                               rtol=1e-12)
+    by_site = res.breakdown("site", "energy_cost_usd")
+    np.testing.assert_allclose(by_site["s1"], m.energy_cost_usd, rtol=1e-12)
+    assert res.cohorts.energy_cost_usd.sum() == pytest.approx(m.energy_cost_usd.sum(), rel=1e-9)
 
 
 def test_unserved_energy_is_reported(make_scenario):

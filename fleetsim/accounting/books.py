@@ -16,8 +16,9 @@ import pandas as pd
 
 from fleetsim.accounting import economics, rules
 from fleetsim.accounting.cohorts import cohort_table
-from fleetsim.accounting.columns import ACCOUNTS, COLUMNS
+from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS
 from fleetsim.accounting.power import power_books
+from fleetsim.accounting.sites import site_arrays, site_table
 from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
@@ -30,6 +31,7 @@ class Books:
     training: pd.DataFrame
     energy: pd.DataFrame
     cohorts: pd.DataFrame | None = None
+    sites: pd.DataFrame | None = None
 
 
 def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
@@ -133,11 +135,13 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     interest, principal, debt_balance = economics.loan_schedule(drawn, f.debt_rate, f.debt_term)
     rows += [("debt_drawn", "", "", drawn), ("interest", "", "", interest), ("principal", "", "", principal)]
 
+    per_site = site_arrays(plan, trace, it_energy, facility_energy, h100e_hours, group_site, power.site_series)
     series = {
         "accelerators": trace.installed.sum(axis=1).astype(float),
         "h100e": trace.installed @ c.h100e,
         "h100e_available": h100e_hours.sum(axis=1) / plan.hours,
-        "stranded": trace.stranded.sum(axis=1).astype(float),
+        **{column: per_site[column].sum(axis=1) for column in
+           ("stranded", "waiting_power", "waiting_install", "stranded_accelerator_months")},
         "capacity_mw": np.sum([s.capacity_mw for s in plan.sites], axis=0),
         "it_power_mw": it_energy.sum(axis=1) / plan.hours,
         "facility_power_mw": facility_energy.sum(axis=1) / plan.hours,
@@ -159,16 +163,18 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     monthly = monthly[list(COLUMNS)]
     books = Books(monthly, _ledger(rows, months), training_runs(plan, monthly), power.energy)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
+    books.sites = site_table(per_site, site_names, months)
     return books
 
 
 def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarray | None = None) -> None:
     """Operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts.
 
-    Energy costs are purchased energy, fuel and demand charges together.
+    The total energy cost, ``energy_cost_usd``, is purchased energy, fuel and demand charges.
     """
     m = monthly
-    energy = m.energy_cost_usd + m.fuel_cost_usd + m.demand_charge_usd
+    m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)
+    energy = m.energy_cost_usd
     m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + m.lease_usd
     m["ebitda_usd"] = m.revenue_usd - (energy + m.opex_usd + m.lease_usd)
     m["operating_income_usd"] = m.revenue_usd - m.operating_cost_usd

@@ -1,10 +1,10 @@
 """The cohort table: each order's own economics — capex or lease, energy, revenue, payback, NPV.
 
-An order's energy cost is its facility energy at its site's average energy cost that month
-(energy, fuel, O&M, demand charges); its revenue is its share of tokens by inference
-H100e-hours. Fleet-wide costs (fixed opex, facility capex) are not charged to orders. NPV
-discounts monthly cash flows at ``finance.discount_rate`` and adds the residual book value (or
-salvage) at the horizon.
+An order's energy cost is its facility energy at its site's average total energy cost that
+month (purchased energy, fuel, demand charges: the parts of ``energy_cost_usd``); its revenue
+is its share of tokens by inference H100e-hours. Fleet-wide costs (fixed opex, facility capex)
+are not charged to orders. NPV discounts monthly cash flows at ``finance.discount_rate`` and
+adds the residual book value (or salvage) at the horizon.
 """
 
 from __future__ import annotations

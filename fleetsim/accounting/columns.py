@@ -7,7 +7,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "accelerators": ("", "end"),
     "h100e": ("", "end"),
     "h100e_available": ("", "mean"),
-    "stranded": ("", "end"),
+    "stranded": ("", "peak"),
+    "waiting_power": ("", "peak"),
+    "waiting_install": ("", "peak"),
+    "stranded_accelerator_months": ("month", "total"),
     "capacity_mw": ("MW", "mean"),
     "capacity_shortfall_mw": ("MW", "peak"),
     "it_power_mw": ("MW", "mean"),
@@ -23,9 +26,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "inference_h100e_hours": ("hour", "total"),
     "tokens": ("tok", "total"),
     "unserved_tokens": ("tok", "total"),
-    "energy_cost_usd": ("USD", "total"),
+    "purchased_energy_cost_usd": ("USD", "total"),
     "fuel_cost_usd": ("USD", "total"),
     "demand_charge_usd": ("USD", "total"),
+    "energy_cost_usd": ("USD", "total"),
     "hardware_capex_usd": ("USD", "total"),
     "facility_capex_usd": ("USD", "total"),
     "depreciation_usd": ("USD", "total"),
@@ -50,16 +54,30 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "breakeven_price_per_mtok_usd": ("USD/Mtok", "ratio"),
     "gross_margin": ("", "ratio"),
 }
-"""Monthly columns in order. Units are pint strings ("" for counts; H100e-hours are hours of one
-H100 equivalent). Kinds: "end" (month-end), "mean" (hour-weighted), "peak", "total",
-"ratio" (recomputed from its parts)."""
+"""Monthly columns in order, each with its unit and kind (every column states both). Units are
+pint strings ("" for counts; H100e-hours are hours of one H100 equivalent; accelerator-months are
+months of one accelerator). Kinds say how a column rolls up over a quarter, a year or the horizon
+(:data:`ROLLUP`): "end" (a stock: the period's last month), "mean" (a level: hour-weighted),
+"peak" (the period's maximum), "total" (a flow: summed), "ratio" (recomputed from its summed
+numerator and denominator). Waiting hardware (``stranded`` and its two causes) is a month-end
+count whose period value is its peak; ``stranded_accelerator_months`` is its flow."""
+
+ROLLUP = {"end": "the period's last month", "mean": "hour-weighted mean", "peak": "the period's maximum",
+          "total": "sum over the period", "ratio": "recomputed from summed numerator and denominator"}
+"""Every kind and how a roll-up takes it."""
 
 UNITS: dict[str, str] = {column: unit for column, (unit, _) in COLUMNS.items()}
-KINDS: dict[str, str] = {column: kind for column, (_, kind) in COLUMNS.items() if kind != "total"}
+KINDS: dict[str, str] = {column: kind for column, (_, kind) in COLUMNS.items()}
+
+SITE_COLUMNS = ["capacity_mw", "peak_facility_power_mw", "facility_power_mw", "it_power_mw", "capacity_shortfall_mw",
+                "accelerators", "h100e", "h100e_available", "stranded", "waiting_power", "waiting_install",
+                "stranded_accelerator_months", "energy_mwh", "unserved_energy_mwh"]
+"""Columns of ``Result.sites`` after ``month, site``: the physical columns of the monthly table,
+site by site (units and kinds as in :data:`COLUMNS`; summed over sites they give the fleet's)."""
 
 ACCOUNTS: dict[str, str] = {
-    "energy": "energy_cost_usd",
-    "battery_losses": "energy_cost_usd",
+    "energy": "purchased_energy_cost_usd",
+    "battery_losses": "purchased_energy_cost_usd",
     "fuel": "fuel_cost_usd",
     "demand_charge": "demand_charge_usd",
     "hardware_capex": "hardware_capex_usd",
@@ -81,6 +99,13 @@ ACCOUNTS: dict[str, str] = {
     "debt_drawn": "debt_drawn_usd",
 }
 """Ledger account → the monthly money column it sums into."""
+
+ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd")
+"""The money columns that make up ``energy_cost_usd``, the total energy cost: energy bought from
+grid and PPA sources (with battery losses), turbine fuel, and grid demand charges."""
+
+COMPOSITES: dict[str, tuple[str, ...]] = {"energy_cost_usd": ENERGY_COST_PARTS}
+"""Monthly money columns that are sums of other money columns (and so of their ledger accounts)."""
 
 ENERGY_COLUMNS = ["month", "site", "source", "kind", "energy_mwh", "cost_usd", "emissions_tco2"]
 """Columns of ``Result.energy``: energy served by each source (and unserved), its cost and CO2."""

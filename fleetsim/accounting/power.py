@@ -29,8 +29,11 @@ class PowerBooks:
     rows: list = field(default_factory=list)
     energy: pd.DataFrame | None = None
     series: dict[str, np.ndarray] = field(default_factory=dict)
+    site_series: dict[str, np.ndarray] = field(default_factory=dict)
+    """Months × sites: peak (full-load) facility power, capacity shortfall, unserved energy."""
     site_cost_usd: np.ndarray | None = None
-    """Months × sites: energy, fuel, generation O&M, demand charges and battery losses."""
+    """Months × sites: the total energy cost (purchased energy with battery losses, fuel, demand
+    charges; generation O&M is opex)."""
 
 
 def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_energy: np.ndarray,
@@ -52,6 +55,8 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         "grid_energy_mwh", "onsite_energy_mwh", "unserved_energy_mwh", "emissions_tco2", "water_m3",
         "capacity_shortfall_mw", "peak_facility_power_mw")})
     frames = []
+    books.site_series = {name: np.zeros((n_months, len(plan.sites))) for name in (
+        "peak_facility_power_mw", "capacity_shortfall_mw", "unserved_energy_mwh")}
     books.site_cost_usd = np.zeros((n_months, len(plan.sites)))
     for s, site in enumerate(plan.sites):
         in_site = group_site == s
@@ -67,7 +72,8 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
                                 ("demand_charge", result.demand_usd.sum(axis=1)),
                                 ("battery_losses", result.battery_losses_usd)):
             _allocate(books.rows, account, site.name, values, group_energy, names)
-            books.site_cost_usd[:, s] += values
+            if account != "generation_om":  # O&M is opex, not energy cost
+                books.site_cost_usd[:, s] += values
         capex = np.sum([source.capex_usd for source in site.sources], axis=0)
         depreciation = np.sum([rules.facility_depreciation(source.capex_usd, source.life_months)
                                for source in site.sources], axis=0)
@@ -79,12 +85,16 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         series["grid_energy_mwh"] += result.energy_mwh[:, np.isin(kinds, IMPORTED)].sum(axis=1)
         series["onsite_energy_mwh"] += result.energy_mwh[:, np.isin(kinds, ONSITE)].sum(axis=1)
         series["unserved_energy_mwh"] += result.unserved_mwh
+        books.site_series["unserved_energy_mwh"][:, s] = result.unserved_mwh
         series["emissions_tco2"] += result.emissions_t.sum(axis=1)
         series["water_m3"] += it_energy[:, in_site].sum(axis=1) * site.water_l_per_kwh
         full_load = trace.installed[:, sl] @ unit_it * site.pue
         series["peak_facility_power_mw"] += full_load
         waiting = trace.stranded[:, sl] @ unit_it * site.pue
-        series["capacity_shortfall_mw"] += np.maximum(full_load + waiting - site.capacity_mw, 0.0)
+        shortfall = np.maximum(full_load + waiting - site.capacity_mw, 0.0)
+        series["capacity_shortfall_mw"] += shortfall
+        books.site_series["peak_facility_power_mw"][:, s] = full_load
+        books.site_series["capacity_shortfall_mw"][:, s] = shortfall
         frames.append(_energy_table(site.name, site.sources, result, months))
     books.energy = (pd.concat(frames, ignore_index=True) if frames
                     else pd.DataFrame({column: [] for column in ENERGY_COLUMNS}))

@@ -20,7 +20,7 @@ def training_runs(plan: Plan, monthly: pd.DataFrame) -> pd.DataFrame:
     from inference is its H100e-hours × tokens per H100e-hour, at that month's token price."""
     pool = monthly.training_h100e_hours.to_numpy().copy()
     available = monthly.h100e_available.to_numpy() * plan.hours
-    energy_costs = (monthly.energy_cost_usd + monthly.fuel_cost_usd + monthly.demand_charge_usd).to_numpy()
+    energy_costs = monthly.energy_cost_usd.to_numpy()  # purchased energy, fuel and demand charges
     start_text = [f"{(plan.start + run.start) // 12}-{(plan.start + run.start) % 12 + 1:02d}" for run in plan.training]
     records = []
     for run, start in zip(plan.training, start_text, strict=True):

@@ -58,6 +58,7 @@ SUMMARY_ROWS = [
     ("energy_mwh_total", "Energy, total", "GWh", "{:,.0f}"),
     ("unserved_energy_mwh_total", "Unserved energy, total", "MWh", "{:,.0f}"),
     ("emissions_tco2_total", "Emissions, total", "ktCO2", "{:,.0f}"),
+    ("energy_cost_usd_total", "Energy cost, total (purchased + fuel + demand)", "MUSD", "{:,.0f}"),
     ("capex_usd_total", "Capex, total (hardware + facility)", "MUSD", "{:,.0f}"),
     ("cash_burn_usd_mean_monthly", "Cash burn, mean per month", "MUSD", "{:,.1f}"),
     ("cumulative_cash_usd_end", "Cumulative cash at the end", "MUSD", "{:,.0f}"),
@@ -78,6 +79,26 @@ def summary_table(result, title: str):
         value = figures[key] * _SCALE.get(unit, 1.0)
         table.add_row(label, fmt.format(value), unit)
     return table
+
+
+def power_story_text(result) -> str:
+    """The lines after the summary table: when each site (and the fleet) runs short of power, how
+    much hardware waits, for how long, and why."""
+    from fleetsim.accounting.sites import story_text
+
+    story = result.power_story()
+    lines = ["Power by site (waiting: delivered accelerators not energised, for lack of power or of "
+             "install rate):"]
+    for name, row in story.iterrows():
+        headline, detail = story_text(name, row)
+        lines += [f"  {headline}", f"    {detail}"]
+    return "\n".join(lines)
+
+
+def _story_json(row) -> dict:
+    """A power-story row as JSON values: numbers as Python numbers, no month as null."""
+    return {key: None if value == "" else value.item() if hasattr(value, "item") else value
+            for key, value in row.items()}
 
 
 def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool,
@@ -116,6 +137,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         which = f"seed {scenario.spec.seed}" if draw is None else f"draw {draw} of seed {scenario.spec.seed}"
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
                                             f"({len(m)} months, {which})"))
+        console.print(power_story_text(result), markup=False)
         rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
         from fleetsim.io import TABLES
 
@@ -189,10 +211,13 @@ def run_summary(scenario, result, target: Path) -> dict:
 
     m = result.monthly
     figures = {key: (None if math.isnan(value) else value) for key, value in result.summary().items()}
+    story = result.power_story()
     return {"scenario": scenario.name, "file": str(scenario.path) if scenario.path else None,
             "start": str(m.index[0]), "end": str(m.index[-1]), "months": len(m), "seed": scenario.spec.seed,
             "overrides": result.meta.get("overrides", {}), "output": str(target),
             "files": sorted(p.name for p in Path(target).iterdir()), "summary": figures,
+            "power": {"sites": {name: _story_json(row) for name, row in story.iloc[:-1].iterrows()},
+                      "fleet": _story_json(story.iloc[-1])},
             "warnings": list(result.warnings)}
 
 

@@ -42,18 +42,26 @@ class At(Event):
 class Trace:
     """What the engine observed, one row per month and one column per cohort.
 
-    ``installed`` and ``stranded`` are counts at the end of the month; ``available_hours`` are
-    accelerator-hours of working (not failed) installed hardware over the month.
+    ``installed`` and ``stranded`` are counts at the end of the month; ``waiting_install`` is the
+    part of ``stranded`` that the site's capacity could have energised that month but its install
+    rate did not (the rest waits for power); ``available_hours`` are accelerator-hours of working
+    (not failed) installed hardware over the month.
     """
 
     installed: np.ndarray
     stranded: np.ndarray
     available_hours: np.ndarray
+    waiting_install: np.ndarray
 
     @classmethod
     def empty(cls, months: int, cohorts: int) -> Trace:
         return cls(np.zeros((months, cohorts), np.int64), np.zeros((months, cohorts), np.int64),
-                   np.zeros((months, cohorts), float))
+                   np.zeros((months, cohorts), float), np.zeros((months, cohorts), np.int64))
+
+    @property
+    def waiting_power(self) -> np.ndarray:
+        """Waiting accelerators that the site's capacity could not energise, install rate aside."""
+        return self.stranded - self.waiting_install
 
 
 class SiteModel:
@@ -71,6 +79,7 @@ class SiteModel:
         self.installed = np.zeros(size, np.int64)
         self.in_repair = np.zeros(size, np.int64)
         self.waiting = np.zeros(size, np.int64)
+        self.waiting_install = np.zeros(size, np.int64)
         self.queue: deque[int] = deque()
         self.returns: dict[int, np.ndarray] = {}
         self.lost_hours: dict[int, np.ndarray] = {}
@@ -138,6 +147,21 @@ class SiteModel:
             if self.waiting[local] > 0:
                 break
             self.queue.popleft()
+        self.waiting_install = self._fit(headroom, pue)
+
+    def _fit(self, headroom: float, pue: float) -> np.ndarray:
+        """Per cohort, how many waiting accelerators ``headroom`` would still energise first come,
+        first served with no install-rate limit: those wait for the install rate, not for power."""
+        fit = np.zeros_like(self.waiting)
+        for local in self.queue:
+            unit = self.unit_it_mw[local] * pue
+            fits = math.floor(headroom / unit + 1e-9) if unit > 0 else self.waiting[local]
+            count = int(min(self.waiting[local], max(fits, 0)))
+            fit[local] = count
+            headroom -= count * unit
+            if count < self.waiting[local]:
+                break
+        return fit
 
     def fail(self, month: int) -> None:
         """Draw failures among working accelerators; each is out for the repair time."""
@@ -164,6 +188,7 @@ class SiteModel:
         sl = self.site.cohorts
         self.trace.installed[month, sl] = self.installed
         self.trace.stranded[month, sl] = self.waiting
+        self.trace.waiting_install[month, sl] = np.minimum(self.waiting_install, self.waiting)
         available = self.installed * self.plan.hours[month]
         lost = self.lost_hours.pop(month, None)
         if lost is not None:
