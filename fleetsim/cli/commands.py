@@ -350,10 +350,7 @@ def catalog(name: str | None) -> int:
 
 
 def schema() -> int:
-    from fleetsim.scenario.schema import ScenarioSpec
+    from fleetsim.scenario.editor_schema import json_schema
 
-    document = ScenarioSpec.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "fleetsim scenario"
-    print(json.dumps(document, indent=2))
+    print(json.dumps(json_schema(), indent=2))
     return 0
