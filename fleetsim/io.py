@@ -19,7 +19,7 @@ from fleetsim.errors import OutputError, ResultFormatError
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts")
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
-                "payback_month"}
+                "payback_month", "direction", "basis"}
 """Columns read back as text (an empty cell is an empty string, not NaN)."""
 
 

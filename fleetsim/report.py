@@ -182,7 +182,8 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
     warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in result.warnings)
     cash = scenario.spec.finance.cash
     if cash.start or cash.raises:  # the balance is only meaningful with starting cash or raises
-        warnings = f"<p>{escape(display.cash_story(result.monthly).capitalize())}.</p>" + warnings
+        story = display.cash_story(result.monthly)
+        warnings = f"<p>{escape(story[:1].upper() + story[1:])}.</p>" + warnings
     body = "\n".join([
         _header(scenario, result, uncertainty is not None),
         _section("summary", "Summary", display.summary_table(result) + warnings),
