@@ -35,6 +35,9 @@ UNIT_DISPLAY: dict[str, tuple[float, str, int]] = {
 }
 """Internal unit → (scale, unit shown, decimals) for tables; other units are shown as they are."""
 
+PERCENT_COLUMNS = {"gross_margin"}
+"""Ratios shown as percentages (gross margin 0.54 is shown as 54.0 %)."""
+
 _SUFFIXES = ("_usd", "_mwh", "_mw", "_tco2", "_m3", "_mmbtu", "_hours")
 
 
@@ -83,8 +86,12 @@ def column_label(column: str, unit: str) -> tuple[str, float, str, int]:
     ('H100e available', 1.0, '', 0)
     >>> column_label("it_power_mw", "MW")[0]
     'IT power'
+    >>> column_label("gross_margin", "")
+    ('gross margin', 100.0, '%', 1)
     """
     scale, shown, decimals = UNIT_DISPLAY.get(unit, (1.0, unit, 2))
+    if column in PERCENT_COLUMNS:
+        scale, shown, decimals = 100.0, "%", 1
     name = column
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
@@ -158,6 +165,45 @@ def _auto_summary_label(key: str) -> tuple[str, str]:
         words = [*words[:-1], ",", words[-1]]
     text = " ".join(words).replace(" ,", ",")
     return text[:1].upper() + text[1:], unit
+
+
+def money_text(usd: float) -> str:
+    """US dollars in MUSD with thousands separators and a true minus sign.
+
+    >>> money_text(-54_210_400_000.0), money_text(1.5e6)
+    ('−54,210 MUSD', '2 MUSD')
+    """
+    return f"{number(usd / 1e6, 0).replace('-', '−')} MUSD"
+
+
+def cash_shortfall(monthly: pd.DataFrame) -> dict[str, Any]:
+    """When the cash balance (``cash_balance_usd``) runs out, for how long it stays below zero,
+    and its lowest point: ``{"runs_out", "months_below_zero", "months", "lowest_usd", "lowest_month",
+    "end_usd"}`` (``runs_out`` is None when the balance never goes below zero)."""
+    balance = monthly["cash_balance_usd"]
+    below = balance.index[balance.to_numpy() < 0]
+    lowest = balance.idxmin()
+    return {"runs_out": str(below[0]) if len(below) else None, "months_below_zero": len(below),
+            "months": len(balance), "lowest_usd": float(balance.min()), "lowest_month": str(lowest),
+            "end_usd": float(balance.iloc[-1])}
+
+
+def cash_story(monthly: pd.DataFrame) -> str:
+    """One line on the cash balance: when it runs out, for how long and how low it goes.
+
+    >>> import pandas as pd
+    >>> months = pd.period_range("2024-07", periods=4, freq="M", name="month")
+    >>> cash_story(pd.DataFrame({"cash_balance_usd": [5e8, -1e9, -3e9, -2e9]}, index=months))
+    'cash runs out in 2024-08: balance below zero for 3 of 4 months, lowest −3,000 MUSD in 2024-09'
+    >>> cash_story(pd.DataFrame({"cash_balance_usd": [5e8, 1e8, 2e8, 9e8]}, index=months))
+    'cash lasts the horizon: lowest 100 MUSD in 2024-08, 900 MUSD at the end'
+    """
+    facts = cash_shortfall(monthly)
+    lowest = f"lowest {money_text(facts['lowest_usd'])} in {facts['lowest_month']}"
+    if facts["runs_out"] is None:
+        return f"cash lasts the horizon: {lowest}, {money_text(facts['end_usd'])} at the end"
+    return (f"cash runs out in {facts['runs_out']}: balance below zero for {facts['months_below_zero']} of "
+            f"{facts['months']} months, {lowest}")
 
 
 # --------------------------------------------------------------------------- HTML tables

@@ -16,7 +16,7 @@ from fleetsim.errors import ResultFormatError
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
-                "payback_month"}
+                "payback_month", "direction", "basis"}
 """Columns read back as text (an empty cell is an empty string, not NaN)."""
 
 
@@ -45,14 +45,21 @@ def _month_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict, fmt: str) -> None:
-    """Write ``tables`` and ``meta`` into an existing ``folder`` as csv or parquet."""
+    """Write ``tables`` and ``meta`` into an existing ``folder`` as csv or parquet; ``meta.json``
+    lists each file's columns with their units (``columns``) and Parquet fields carry theirs."""
+    from fleetsim.tables import column_units
+    from fleetsim.tables import to_parquet as parquet_with_units
+
+    columns = {}
     for name, frame in tables.items():
         plain = _month_text(frame)
         if fmt == "parquet":
-            plain.to_parquet(folder / f"{name}.parquet", index=False)
+            columns[f"{name}.parquet"] = parquet_with_units(plain, folder / f"{name}.parquet", meta.get("units"))
         else:
             plain.to_csv(folder / f"{name}.csv", index=False)
-    (folder / "meta.json").write_text(json.dumps({**meta, "format": fmt}, indent=2, default=str) + "\n")
+            columns[f"{name}.csv"] = column_units(plain, meta.get("units"))
+    (folder / "meta.json").write_text(json.dumps({**meta, "format": fmt, "columns": columns}, indent=2,
+                                                 default=str) + "\n")
 
 
 def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -62,6 +69,7 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
     if not meta_file.is_file():
         raise ResultFormatError(f"{folder} is not a fleetsim result folder: meta.json is missing")
     meta = json.loads(meta_file.read_text())
+    meta.pop("columns", None)  # the files' column units: written for other tools, derived again on writing
     fmt = meta.get("format", "csv")
     tables = {}
     for name in TABLES:

@@ -326,11 +326,13 @@ def costs(result: Result) -> Figure:
 
 
 def cash(result: Result) -> Figure:
-    """Monthly cash burn (energy + capex + opex + debt service − revenue − debt drawn) and revenue,
-    with cumulative cash, and the cash balance after raises when the scenario has one, on a second
-    axis."""
+    """Monthly cash burn (energy + capex + opex + debt service − revenue − debt drawn) and revenue
+    above; below, on an axis of its own with its zero drawn, cumulative cash and the cash balance
+    after raises when the scenario has one, with the month the balance first falls below zero
+    marked."""
     m = result.monthly
-    figure, ax = _new(result, "cash burn, revenue and cash")
+    figure, ax = _new(result, "cash burn, revenue and cash", rows=2)
+    below = figure.axes[1]
     factor, unit = money_scale(_peak(m.cash_burn_usd, m.revenue_usd))
     t = _months(result)
     ax.bar(t, m.cash_burn_usd * factor, width=25, align="edge", color=COLORS["burn"], alpha=0.7,
@@ -338,16 +340,20 @@ def cash(result: Result) -> Figure:
     ax.step(t, m.revenue_usd * factor, where="post", color=COLORS["revenue"], linewidth=2, label="revenue")
     ax.axhline(0.0, color="black", linewidth=0.8)
     _value_axis(ax, f"{unit} per month")
-    right = ax.twinx()
     balance = "cash_balance_usd" in m.columns and not np.allclose(m.cash_balance_usd, m.cumulative_cash_usd)
     cash_factor, cash_unit = money_scale(_peak(m.cumulative_cash_usd, *([m.cash_balance_usd] if balance else [])))
-    right.plot(t, m.cumulative_cash_usd * cash_factor, color=COLORS["cash"], linewidth=2,
-               label="cumulative cash, −Σ burn (right axis)")
+    below.plot(t, m.cumulative_cash_usd * cash_factor, color=COLORS["cash"], linewidth=2,
+               label="cumulative cash, −Σ burn")
     if balance:
-        right.plot(t, m.cash_balance_usd * cash_factor, color=COLORS["cash"], linewidth=1.5, linestyle="--",
-                   label="cash balance after raises (right axis)")
-    _value_axis(right, f"cash [{cash_unit}]")
-    _legend(ax, right)
+        below.plot(t, m.cash_balance_usd * cash_factor, color=COLORS["cash"], linewidth=1.5, linestyle="--",
+                   label="cash balance after raises")
+        out = display.cash_shortfall(m)["runs_out"]
+        if out is not None:
+            below.axvline(pd.Period(out, freq="M").to_timestamp(), color=COLORS["burn"], linewidth=1.5,
+                          linestyle=":", label=f"cash runs out ({out})")
+    below.axhline(0.0, color="black", linewidth=0.8)
+    _value_axis(below, f"cash [{cash_unit}]")
+    _legend(ax, below)
     return figure
 
 
@@ -623,15 +629,22 @@ def _metric_label(metric: str, peak: float) -> tuple[float, str]:
 
 
 def _wrap_key(key: str, width: int = 26) -> str:
-    """A dotted input key broken at dots onto lines of about ``width`` characters."""
+    """An input's name broken after dots or spaces onto lines of about ``width`` characters.
+
+    >>> print(_wrap_key("orders[4] (GB200 → colossus-2, 2025-09 to 2026-06).lead_time"))
+    orders[4] (GB200 →
+    colossus-2, 2025-09 to
+    2026-06).lead_time
+    """
+    import re
+
     lines, line = [], ""
-    for part in key.split("."):
-        candidate = f"{line}.{part}" if line else part
-        if line and len(candidate) > width:
-            lines.append(line + ".")
+    for part in re.split(r"(?<=[. ])", key):
+        if line and len(line + part) > width:
+            lines.append(line.rstrip())
             line = part
         else:
-            line = candidate
+            line += part
     return "\n".join([*lines, line])
 
 
@@ -666,7 +679,8 @@ def tornado(sensitivity: Sensitivity) -> Figure:
                label="central value (every input central)")
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda n: not labels[n].startswith("input"))  # bars first
-    ax.set_yticks(rows, [_wrap_key(key) for key in table["input"]], fontsize=9)
+    names = table["label"] if "label" in table.columns else table["input"]  # readable names, key paths kept
+    ax.set_yticks(rows, [_wrap_key(key) for key in names], fontsize=9)
     ax.set_ylim(-0.7, count - 0.3 if count else 0.7)
     ax.set_xlabel(axis_label)
     ax.xaxis.set_major_formatter(formatter)

@@ -195,6 +195,10 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
     charts = "\n".join(image(name, png, caption(CHARTS[name]) if name in CHARTS else name)
                        for name, png in images.items())
     warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in result.warnings)
+    cash = scenario.spec.finance.cash
+    if cash.start or cash.raises:  # the balance is only meaningful with starting cash or raises
+        story = display.cash_story(result.monthly)
+        warnings = f"<p>{escape(story[:1].upper() + story[1:])}.</p>" + warnings
     body = "\n".join([
         _header(scenario, result, uncertainty is not None),
         _section("summary", "Summary", display.summary_table(result) + power_story_table(result) + warnings),

@@ -57,8 +57,8 @@ EXPECTED = {
     "costs": ("monthly cost", {"energy: purchased", "energy: fuel", "depreciation (accrual)",
                                "opex (fixed + maintenance)"}),
     "cash": ("cash burn, revenue and cash", {"cash burn (spending − revenue)", "revenue",
-                                             "cumulative cash, −Σ burn (right axis)",
-                                             "cash balance after raises (right axis)"}),
+                                             "cumulative cash, −Σ burn", "cash balance after raises",
+                                             "cash runs out (2024-07)"}),
     "unit_costs": ("unit costs", {"depreciation (accrual)", "revenue per H100e-hour", "inference cost per Mtok",
                                   "break-even price per Mtok", "price realised per Mtok"}),
 }
@@ -86,7 +86,7 @@ def test_chart_has_title_axes_and_series(result, name):
 def test_units_on_the_axes(result):
     assert y_labels(result.plot.power()) == ["power [GW]", "stranded accelerators [thousands]"]
     assert y_labels(result.plot.costs()) == ["cost [million USD per month]"]
-    assert y_labels(result.plot.cash()) == ["billion USD per month", "cash [billion USD]"]
+    assert y_labels(result.plot.cash()) == ["billion USD per month", "cash [billion USD]"]  # two panels
     assert y_labels(result.plot.unit_costs()) == ["USD per available H100e-hour", "USD per million tokens"]
     assert y_labels(result.plot.energy()) == ["energy [GWh per month]", "CO2 emissions [thousand t per month]"]
     assert y_labels(result.plot.fleet()) == ["H100 equivalents [thousands]"]
@@ -95,7 +95,7 @@ def test_units_on_the_axes(result):
 def test_small_fleet_in_megawatts_without_revenue_or_emissions(small):
     assert y_labels(small.plot.power())[0] == "power [MW]"
     assert y_labels(small.plot.unit_costs()) == ["USD per available H100e-hour"], "no token panel without tokens"
-    assert "cash balance after raises (right axis)" not in labels(small.plot.cash())
+    assert "cash balance after raises" not in labels(small.plot.cash())
     energy = small.plot.energy()
     assert len(energy.axes) == 1, "no emissions axis when nothing is emitted"
     assert "CO2 emissions (right axis)" not in labels(energy)
@@ -331,9 +331,11 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(sens):
     assert ax.get_xlabel() == "cumulative cash at the end [billion USD]"
     assert [len(c) for c in ax.containers] == [count, count], "one P10 and one P90 bar per input"
     assert labels(figure) == {"input at its P10", "input at its P90", "central value (every input central)"}
-    names = [t.get_text().replace("\n", "") for t in ax.get_yticklabels()]
+    names = [t.get_text() for t in ax.get_yticklabels()]
     ticks = sorted(zip(ax.get_yticks(), names, strict=True), reverse=True)
-    assert [text for _, text in ticks] == list(table.sort_values("swing", ascending=False, kind="stable").input)
+    ordered = table.sort_values("swing", ascending=False, kind="stable")
+    assert [text for _, text in ticks] == [plots._wrap_key(label) for label in ordered.label]
+    assert "orders[4] (GB200 → colossus-2, 2025-09 to 2026-06).lead_time" in list(ordered.label)
     p10, p90 = ax.containers
     for n, row in table.iterrows():  # bars run from the central value to the metric at P10 / P90
         assert p10[n].get_x() == pytest.approx(row.central * 1e-9)
@@ -387,7 +389,7 @@ def test_sensitivity_plots_writes_the_tornado(tmp_path):
     out = tmp_path / "sens"
     assert main(["sensitivity", str(UNCERTAIN), "--metric", "cumulative_cash_usd", "--samples", "0",
                  "--workers", "1", "-o", str(out), "--plots", "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "tornado.csv", "tornado.png"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "meta.json", "tornado.csv", "tornado.png"]
     assert (out / "tornado.png").read_bytes().startswith(PNG)
 
 

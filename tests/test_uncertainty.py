@@ -127,7 +127,7 @@ def test_ensemble_quantiles_are_monotone_and_draws_reproducible(scenario):
     assert len(draws) == 24 * 18 and sorted(draws.draw.unique()) == list(range(24))
     assert draws.groupby("draw").accelerators.max().nunique() > 1          # the draws do differ
     again = simulate_draw(scenario, 9).monthly
-    np.testing.assert_array_equal(again.to_numpy(), draws[draws.draw == 9].drop(columns=["draw", "month"]).to_numpy())
+    np.testing.assert_array_equal(again.to_numpy(), draws[draws.draw == 9][list(again.columns)].to_numpy())
 
 
 def test_worker_counts_give_identical_draws(scenario):
@@ -228,7 +228,7 @@ def test_sensitivity_tornado_and_sobol(scenario, tmp_path, capsys):
     out = tmp_path / "sens"
     assert main(["sensitivity", str(scenario.path), "--metric", "energy_mwh", "--samples", "8", "--workers", "1",
                  "-o", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"tornado.csv", "sobol.csv", MARKER}
+    assert {p.name for p in out.iterdir()} == {"tornado.csv", "sobol.csv", "meta.json", MARKER}
     assert main(["sensitivity", str(scenario.path), "--metric", "energy", "-o", str(tmp_path / "x")]) == 1
     assert "did you mean" in capsys.readouterr().err and not (tmp_path / "x").exists()
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from fleetsim.accounting import economics, rules
 from fleetsim.accounting.cohorts import cohort_table
-from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS
+from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
 from fleetsim.accounting.sites import site_arrays, site_table
 from fleetsim.accounting.training import training_runs
@@ -161,7 +161,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     monthly = pd.DataFrame(series, index=months)
     add_derived(monthly, f.cash_start_usd, f.raises_usd)
     monthly = monthly[list(COLUMNS)]
-    books = Books(monthly, _ledger(rows, months), training_runs(plan, monthly), power.energy)
+    books = Books(monthly, label_ledger(_ledger(rows, months)), training_runs(plan, monthly), power.energy)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
     books.sites = site_table(per_site, site_names, months)
     return books

@@ -75,30 +75,52 @@ SITE_COLUMNS = ["capacity_mw", "peak_facility_power_mw", "facility_power_mw", "i
 """Columns of ``Result.sites`` after ``month, site``: the physical columns of the monthly table,
 site by site (units and kinds as in :data:`COLUMNS`; summed over sites they give the fleet's)."""
 
-ACCOUNTS: dict[str, str] = {
-    "energy": "purchased_energy_cost_usd",
-    "battery_losses": "purchased_energy_cost_usd",
-    "fuel": "fuel_cost_usd",
-    "demand_charge": "demand_charge_usd",
-    "hardware_capex": "hardware_capex_usd",
-    "facility_capex": "facility_capex_usd",
-    "generation_capex": "facility_capex_usd",
-    "hardware_depreciation": "depreciation_usd",
-    "facility_depreciation": "depreciation_usd",
-    "generation_depreciation": "depreciation_usd",
-    "fixed_opex": "opex_usd",
-    "maintenance": "opex_usd",
-    "generation_om": "opex_usd",
-    "inference_revenue": "revenue_usd",
-    "subscriptions": "revenue_usd",
-    "other_revenue": "revenue_usd",
-    "lease": "lease_usd",
-    "colocation": "opex_usd",
-    "interest": "interest_usd",
-    "principal": "principal_usd",
-    "debt_drawn": "debt_drawn_usd",
+ACCOUNT_TABLE: dict[str, tuple[str, str, str]] = {
+    # account: (monthly money column it sums into, direction, basis)
+    "energy": ("purchased_energy_cost_usd", "cost", "both"),
+    "battery_losses": ("purchased_energy_cost_usd", "cost", "both"),
+    "fuel": ("fuel_cost_usd", "cost", "both"),
+    "demand_charge": ("demand_charge_usd", "cost", "both"),
+    "hardware_capex": ("hardware_capex_usd", "cost", "cash"),
+    "facility_capex": ("facility_capex_usd", "cost", "cash"),
+    "generation_capex": ("facility_capex_usd", "cost", "cash"),
+    "hardware_depreciation": ("depreciation_usd", "cost", "accrual"),
+    "facility_depreciation": ("depreciation_usd", "cost", "accrual"),
+    "generation_depreciation": ("depreciation_usd", "cost", "accrual"),
+    "fixed_opex": ("opex_usd", "cost", "both"),
+    "maintenance": ("opex_usd", "cost", "both"),
+    "generation_om": ("opex_usd", "cost", "both"),
+    "colocation": ("opex_usd", "cost", "both"),
+    "lease": ("lease_usd", "cost", "both"),
+    "inference_revenue": ("revenue_usd", "revenue", "both"),
+    "subscriptions": ("revenue_usd", "revenue", "both"),
+    "other_revenue": ("revenue_usd", "revenue", "both"),
+    "interest": ("interest_usd", "cost", "both"),
+    "principal": ("principal_usd", "cost", "cash"),
+    "debt_drawn": ("debt_drawn_usd", "funding", "cash"),
 }
+"""Every ledger account, once: the monthly column it sums into, its ``direction`` (``cost``: money
+paid or an expense; ``revenue``; ``funding``: cash received that is not revenue) and its
+``basis`` (``cash``: a cash flow only, such as capex or principal; ``accrual``: an expense that
+is no cash flow, depreciation; ``both``: a cash flow that is also an expense or income). Cash
+burn sums the ``cash`` and ``both`` rows (costs positive, revenue and funding negative); the
+expenses of the period are the ``accrual`` and ``both`` costs (operating cost without interest)."""
+
+ACCOUNTS: dict[str, str] = {account: column for account, (column, _, _) in ACCOUNT_TABLE.items()}
 """Ledger account → the monthly money column it sums into."""
+DIRECTIONS: dict[str, str] = {account: direction for account, (_, direction, _) in ACCOUNT_TABLE.items()}
+BASES: dict[str, str] = {account: basis for account, (_, _, basis) in ACCOUNT_TABLE.items()}
+LEDGER_COLUMNS = ["month", "site", "hardware", "account", "direction", "basis", "amount_usd"]
+"""Columns of ``Result.ledger``."""
+
+
+def label_ledger(ledger):
+    """``ledger`` with each row's ``direction`` and ``basis`` from :data:`ACCOUNT_TABLE`, in
+    :data:`LEDGER_COLUMNS` order."""
+    ledger = ledger.assign(direction=ledger["account"].map(DIRECTIONS).astype(str),
+                           basis=ledger["account"].map(BASES).astype(str))
+    return ledger[LEDGER_COLUMNS]
+
 
 ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd")
 """The money columns that make up ``energy_cost_usd``, the total energy cost: energy bought from

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,8 +14,8 @@ def _console(stderr: bool = False):
     from rich.console import Console
 
     console = Console(stderr=stderr, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 120)  # files and pipes: no truncated columns
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        console.width = max(console.width, 120)  # files and pipes: no truncated columns (unless COLUMNS says)
     return console
 
 
@@ -62,7 +63,7 @@ SUMMARY_ROWS = [
     ("capex_usd_total", "Capex, total (hardware + facility)", "MUSD", "{:,.0f}"),
     ("cash_burn_usd_mean_monthly", "Cash burn, mean per month", "MUSD", "{:,.1f}"),
     ("cumulative_cash_usd_end", "Cumulative cash at the end", "MUSD", "{:,.0f}"),
-    ("cost_per_h100e_hour_usd", "Operating cost per H100e-hour", "USD", "{:,.3f}"),
+    ("cost_per_h100e_hour_usd", "Operating cost per H100e-hour", "USD/h", "{:,.3f}"),
 ]
 _SCALE = {"GWh": 1e-3, "MUSD": 1e-6, "ktCO2": 1e-3}
 
@@ -130,7 +131,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         write = result.to_parquet if fmt == "parquet" else result.to_csv
         write(target, periods, extra_files=charts, overwrite=overwrite, protect=protect)
     if as_json:
-        print(json.dumps(run_summary(scenario, result, target), indent=2))
+        _print_json(run_summary(scenario, result, target))
     elif not quiet:
         console = _console()
         m = result.monthly
@@ -147,9 +148,9 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
             console.print(f"charts: {', '.join(charts)}")
         cash = scenario.spec.finance.cash
         if cash.start or cash.raises:
-            broke = m.index[m.cash_balance_usd < 0]
-            console.print(f"cash runs out in {broke[0]}" if len(broke) else
-                          f"cash lasts the horizon: {m.cash_balance_usd.iloc[-1] / 1e6:,.0f} MUSD at the end")
+            from fleetsim.display import cash_story
+
+            console.print(cash_story(m))
     _print_warnings(result.warnings)
     return 0
 
@@ -221,8 +222,15 @@ def run_summary(scenario, result, target: Path) -> dict:
             "warnings": list(result.warnings)}
 
 
+def _print_json(document: dict) -> None:
+    """A machine-readable summary on stdout: NaN and infinities as null, never invalid JSON."""
+    from fleetsim.tables import json_ready
+
+    print(json.dumps(json_ready(document), indent=2, allow_nan=False, default=str))
+
+
 def report(path: str, output: str | None, overrides: list[tuple[str, str]], quiet: bool, draws: int | None = None,
-           workers: int | None = None, overwrite: bool = False) -> int:
+           workers: int | None = None, as_json: bool = False, overwrite: bool = False) -> int:
     """Simulate, draw every chart and write one self-contained HTML report; with ``draws``, also run
     that many Monte Carlo draws (local process pool of ``workers``) and add their ranges and fan charts."""
     import warnings
@@ -238,7 +246,7 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
                           overwrite=overwrite, protect=protect)
     uncertainty = None
     fans: dict[str, bytes] = {}
-    with Steps(not quiet, 2, "simulating") as steps:
+    with Steps(not (quiet or as_json), 2, "simulating") as steps:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
             result = simulate(scenario)
@@ -260,7 +268,12 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
             uncertainty = uncertainty_section(scenario, ensemble, fans)
         write(target, build(scenario, result, images, uncertainty), overwrite=overwrite, protect=protect)
         steps.advance("done")
-    if not quiet:
+    if as_json:
+        summary = run_summary(scenario, result, target.parent)
+        del summary["files"]
+        _print_json({**summary, "output": str(target), "bytes": target.stat().st_size, "charts": sorted(images),
+                     "draws": draws, "ranges": ensemble.summary().to_dict(orient="index") if draws else None})
+    elif not quiet:
         size = target.stat().st_size / 1024
         extra = f", {draws:,} draws with {_plural(len(fans), 'fan chart')}" if draws else ""
         _console().print(f"wrote {target} ({size:,.0f} KB): summary, {_plural(len(images), 'chart')}{extra}, "
@@ -281,7 +294,7 @@ def _print_warnings(messages: list[str]) -> None:
             console.print(f"[yellow]warning:[/] {message}", markup=True, soft_wrap=True)
 
 
-def compare(paths: list[str], output: str | None, overwrite: bool = False) -> int:
+def compare(paths: list[str], output: str | None, as_json: bool = False, overwrite: bool = False) -> int:
     """Print the comparison table; with ``output``, write ``compare.csv`` there atomically."""
     import math
 
@@ -294,11 +307,24 @@ def compare(paths: list[str], output: str | None, overwrite: bool = False) -> in
     if output is not None:
         target, protect = _folder(scenarios, output, "", overwrite)
     table = compare_scenarios(scenarios)
+    units = {"figure": None, "unit": None, **{str(c): "row's unit" for c in table.columns if c != "unit"}}
+    units.update({str(c): "" for c in table.columns if " / " in str(c)})
     if output is not None:
         from fleetsim.io import write_atomically
 
-        write_atomically(target, lambda folder: table.to_csv(folder / "compare.csv"), overwrite=overwrite,
-                         protect=protect)
+        def write(folder: Path) -> None:
+            from fleetsim.tables import json_ready
+
+            table.to_csv(folder / "compare.csv")
+            meta = {"scenarios": {s.name: str(s.path) for s in scenarios}, "fleetsim_command": "compare",
+                    "row_units": table["unit"].to_dict(), "columns": {"compare.csv": units}}
+            (folder / "meta.json").write_text(json.dumps(json_ready(meta), indent=2, allow_nan=False) + "\n")
+
+        write_atomically(target, write, overwrite=overwrite, protect=protect)
+    if as_json:
+        _print_json({"output": output, "units": table["unit"].to_dict(),
+                     "figures": table.drop(columns="unit").to_dict(orient="index")})
+        return 0
     shown = Table(title="Comparison (differences and ratios to the first scenario; money in MUSD)",
                   title_justify="left")
     shown.add_column("figure", no_wrap=True)
@@ -328,27 +354,39 @@ def _compact(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
 
 
-def validate(paths: list[str], overrides: list[tuple[str, str]]) -> int:
-    failures = []
+def validate(paths: list[str], overrides: list[tuple[str, str]], as_json: bool = False) -> int:
+    failures, records = [], []
     for path in paths:
         try:
             scenario = _load(path, overrides)
         except FleetsimError as exc:
             failures.append(str(exc))
+            problems = getattr(exc, "problems", None) or []
+            records.append({"file": path, "valid": False, "error": str(exc),
+                            "problems": [{"message": p.message, "key": ".".join(map(str, p.path)),
+                                          "location": str(p.location) if p.location else None} for p in problems]})
             continue
         from fleetsim.consistency import scenario_warnings
 
         spec = scenario.spec
+        if as_json:
+            records.append({"file": path, "valid": True, "name": scenario.name, "sites": len(spec.sites),
+                            "orders": len(spec.orders), "months": spec.months,
+                            "uncertain": [".".join(map(str, k)) for k in scenario.uncertain],
+                            "warnings": scenario_warnings(scenario)})
+            continue
         print(f"{path}: valid ({_plural(len(spec.sites), 'site')}, {_plural(len(spec.orders), 'order')}, "
               f"{_plural(spec.months, 'month')})")
         _print_warnings([f"{path}: {message}" for message in scenario_warnings(scenario)])
+    if as_json:
+        _print_json({"valid": not failures, "files": records})
     if failures:
         print("fleetsim: error: " + "\n".join(failures), file=sys.stderr)
         return 1
     return 0
 
 
-def catalog(name: str | None) -> int:
+def catalog(name: str | None, as_json: bool = False) -> int:
     from rich.table import Table
 
     from fleetsim.catalog import catalog_sources, catalog_values
@@ -358,9 +396,17 @@ def catalog(name: str | None) -> int:
 
     values, sources = catalog_values(), catalog_sources()
     console = _console()
+    if name is not None and name not in values:
+        raise Error(f"no catalog entry {name!r}{did_you_mean(name, values)} (entries: {', '.join(values)})")
+    if as_json:
+        entries = _catalog()
+        units = {"power": "W", "system_overhead": "", "flops": "FLOP/s", "h100e": "", "price": "USD",
+                 "life": "month", "failure_rate": "1/year"}
+        _print_json({"internal_units": units, "entries": {
+            entry: {"values": values[entry], "internal": vars(entries[entry]), "sources": sources[entry]}
+            for entry in ([name] if name else values)}})
+        return 0
     if name is not None:
-        if name not in values:
-            raise Error(f"no catalog entry {name!r}{did_you_mean(name, values)} (entries: {', '.join(values)})")
         table = Table(title=f"{name}: {values[name].get('description', '')}", show_lines=True)
         for column in ("field", "value", "source", "date"):
             table.add_column(column, overflow="fold")
@@ -392,10 +438,7 @@ def catalog(name: str | None) -> int:
 
 
 def schema() -> int:
-    from fleetsim.scenario.schema import ScenarioSpec
+    from fleetsim.scenario.editor_schema import json_schema
 
-    document = ScenarioSpec.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "fleetsim scenario"
-    print(json.dumps(document, indent=2))
+    print(json.dumps(json_schema(), indent=2))
     return 0

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                                    description="Check each SCENARIO; report every problem with its location.")
     validate.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario YAML files")
     _set_option(validate, "override one field before validating (repeatable)")
+    _json_option(validate, "print a machine-readable JSON summary of each file instead")
 
     report = commands.add_parser(
         "report", help="write one self-contained HTML report: summary, charts, assumptions, tables",
@@ -73,9 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--workers", type=int, metavar="N",
                         help="worker processes for --draws (default: all cores; 1 runs in this process)")
     report.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _json_option(report, "print a machine-readable JSON summary (the file, headline figures, warnings) instead")
 
     catalog = commands.add_parser("catalog", help="print the built-in hardware catalog with sources")
     catalog.add_argument("name", metavar="NAME", nargs="?", help="one entry, with every source (e.g. H100)")
+    _json_option(catalog, "print the entries (values in internal units, with sources) as JSON instead")
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario language")
 
@@ -83,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Simulate each SCENARIO and print headline figures side by side, "
                                               "with differences and ratios to the first.")
     compare.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="two or more scenario files")
-    compare.add_argument("-o", "--output", metavar="DIR", help="also write DIR/compare.csv")
+    compare.add_argument("-o", "--output", metavar="DIR", help="also write DIR/compare.csv and meta.json")
+    _json_option(compare, "print the comparison as JSON instead of the table")
     _overwrite_option(compare, "folder")
     sweep = commands.add_parser("sweep", help="a grid of what-ifs: one row of headline figures per case",
                                 description="Simulate every combination of the --vary values; writes sweep.csv "
@@ -96,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     _overwrite_option(sweep, "folder")
     _set_option(sweep, "override one field first (repeatable)")
     sweep.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _json_option(sweep, "print a machine-readable JSON summary (one record per case) instead of the table")
     _executor_options(sweep)
 
     sensitivity = commands.add_parser(
@@ -113,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     _set_option(sensitivity, "override one field first (repeatable)")
     sensitivity.add_argument("--plots", action="store_true", help="also write the tornado chart as tornado.png")
     sensitivity.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _json_option(sensitivity, "print the tornado and Sobol tables as JSON instead")
     _executor_options(sensitivity)
     parser.set_defaults(_commands=commands.choices)
     return parser
@@ -126,6 +132,10 @@ def _overwrite_option(command: argparse.ArgumentParser, kind: str) -> None:
 
 def _set_option(command: argparse.ArgumentParser, help_text: str) -> None:
     command.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[], help=help_text)
+
+
+def _json_option(command: argparse.ArgumentParser, help_text: str) -> None:
+    command.add_argument("--json", dest="as_json", action="store_true", help=help_text)
 
 
 def _executor_options(command: argparse.ArgumentParser) -> None:
@@ -208,22 +218,22 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "report":
             from fleetsim.cli.commands import report
 
-            return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers,
+            return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers, args.as_json,
                           args.overwrite)
         if args.command == "validate":
             from fleetsim.cli.commands import validate
 
-            return validate(args.scenarios, overrides)
+            return validate(args.scenarios, overrides, args.as_json)
         if args.command == "compare":
             from fleetsim.cli.commands import compare
 
             if len(args.scenarios) < 2:
                 parser.error("compare needs at least two scenarios")
-            return compare(args.scenarios, args.output, args.overwrite)
+            return compare(args.scenarios, args.output, args.as_json, args.overwrite)
         if args.command == "catalog":
             from fleetsim.cli.commands import catalog
 
-            return catalog(args.name)
+            return catalog(args.name, args.as_json)
         from fleetsim.cli.commands import schema
 
         return schema()

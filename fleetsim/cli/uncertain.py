@@ -43,10 +43,9 @@ def run_draws(args, overrides) -> int:
         quantiles = table.reset_index()
         quantiles["month"] = quantiles["month"].astype(str)
         quantiles.to_csv(folder / "monthly_quantiles.csv", index=False)
-        ensemble.summaries.rename_axis("draw").to_csv(folder / "summary.csv")
+        ensemble.table().to_csv(folder / "summary.csv")
         ensemble.to_parquet(folder / "draws.parquet")
-        (folder / "meta.json").write_text(json.dumps({**ensemble.meta, "fleetsim_command": "run --draws"},
-                                                     indent=2) + "\n")
+        _write_meta(folder, {**ensemble.meta, "fleetsim_command": "run --draws"}, ensemble.column_units())
         if args.plots:  # fan charts of plots.FAN_COLUMNS: fan_<column>.png
             from fleetsim.plots import FAN_COLUMNS, fan, png
 
@@ -56,8 +55,10 @@ def run_draws(args, overrides) -> int:
     write_atomically(target, write, overwrite=args.overwrite, protect=protect)
     ranges = ensemble.summary()
     if args.as_json:
-        print(json.dumps({"scenario": scenario.name, "draws": args.draws, "output": str(target),
-                          "summary": json.loads(ranges.to_json(orient="index"))}, indent=2))
+        _print_json({"scenario": scenario.name, "draws": args.draws, "output": str(target),
+                     "files": _files(target), "inputs": ensemble.meta["inputs"],
+                     "units": {k: ensemble.units.get(k) for k in ranges.index},
+                     "summary": ranges.to_dict(orient="index")})
     elif not args.quiet:
         _print_ranges(ranges, f"{scenario.name}: {args.draws} draws ({len(scenario.uncertain)} uncertain inputs)")
         _console().print(f"wrote monthly_quantiles.csv, summary.csv, draws.parquet and meta.json to {target}/")
@@ -70,16 +71,42 @@ def run_draws(args, overrides) -> int:
 def _print_ranges(ranges, title: str) -> None:
     from rich.table import Table
 
+    from fleetsim.display import figure_format
+
     table = Table(title=title, title_justify="left")
     for column in ("figure", "P10", "P50", "P90"):
         table.add_column(column, justify="left" if column == "figure" else "right")
     for figure, row in ranges.iterrows():
-        scale, unit = (1e-6, "MUSD") if figure.endswith("_usd") or "_usd_" in figure else (1.0, "")
-        if figure.startswith("cost_per"):
-            scale, unit = 1.0, "USD"
-        cells = [f"{v * scale:,.3f}" if abs(v * scale) < 100 else f"{v * scale:,.0f}" for v in row]
-        table.add_row(f"{figure} {f'({unit})' if unit else ''}".strip(), *cells)
+        label, unit, scale, _ = figure_format(str(figure))
+        table.add_row(f"{label} ({unit})" if unit else label, *(_compact(v * scale) for v in row))
     _console().print(table)
+
+
+def _compact(value: float) -> str:
+    """As ``compare`` shows numbers: thousands separated from 100 up, else three decimals."""
+    from fleetsim.cli.commands import _compact as compact
+
+    return "—" if value != value else compact(value)
+
+
+def _write_meta(folder: Path, meta: dict, columns: dict) -> None:
+    """meta.json: the run's provenance and, under ``columns``, each file's columns with their units
+    (pint strings; "" for plain numbers, null for text)."""
+    from fleetsim.tables import json_ready
+
+    (folder / "meta.json").write_text(json.dumps(json_ready({**meta, "columns": columns}), indent=2,
+                                                 allow_nan=False) + "\n")
+
+
+def _print_json(document: dict) -> None:
+    """A machine-readable summary on stdout: NaN and infinities as null, never invalid JSON."""
+    from fleetsim.tables import json_ready
+
+    print(json.dumps(json_ready(document), indent=2, allow_nan=False))
+
+
+def _files(target: Path) -> list[str]:
+    return sorted(p.name for p in Path(target).iterdir())
 
 
 def sweep(args, overrides) -> int:
@@ -87,22 +114,25 @@ def sweep(args, overrides) -> int:
     import pandas as pd
 
     from fleetsim.io import write_atomically
+    from fleetsim.tables import column_units, schema_with_units
+    from fleetsim.uncertainty.executors import SUMMARY_KEYS
     from fleetsim.uncertainty.montecarlo import run_many
-    from fleetsim.uncertainty.sweep import cases, parse_vary
+    from fleetsim.uncertainty.sweep import case_columns, cases, parse_vary
     from fleetsim.uncertainty.sweep import sweep as run_sweep
 
     scenario = _load(args.scenario, overrides)
     varies = [parse_vary(text) for text in args.vary]
     grid = cases(varies)
     target, protect = _folder(scenario, args.output, "-sweep", args.overwrite)
-    enabled = not args.quiet
+    enabled = not (args.quiet or args.as_json)
+    values, units = case_columns(grid)
     if args.draws:
         variants = [scenario.override(case, origin="--vary") for case in grid]
         rows, frames = [], []
         with progress_bar(len(grid) * args.draws, f"{len(grid)} cases × {args.draws} draws", enabled) as advance:
-            for n, (case, variant) in enumerate(zip(grid, variants, strict=True)):
+            for n, variant in enumerate(variants):
                 ensemble = run_many(variant, args.draws, _executor(args), args.workers, progress=advance)
-                rows.append({"case": n, **case, **ensemble.summary()["p50"].to_dict()})
+                rows.append({"case": n, **values.iloc[n].to_dict(), **ensemble.summary()["p50"].to_dict()})
                 quantiles = ensemble.quantiles().reset_index()
                 quantiles.insert(0, "case", n)
                 frames.append(quantiles)
@@ -112,17 +142,63 @@ def sweep(args, overrides) -> int:
             result = run_sweep(scenario, varies, _executor(args), args.workers, progress=advance)
         table, monthly = result.table, result.monthly
     monthly["month"] = monthly["month"].astype(str)
+    files = {"sweep.csv": column_units(table, units), "sweep_monthly.parquet": column_units(monthly, units)}
 
     def write(folder: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         table.to_csv(folder / "sweep.csv", index=False)
-        monthly.to_parquet(folder / "sweep_monthly.parquet", index=False)
+        arrow = pa.Table.from_pandas(monthly, preserve_index=False)
+        pq.write_table(arrow.cast(schema_with_units(arrow.schema, files["sweep_monthly.parquet"])),
+                       folder / "sweep_monthly.parquet")
+        _write_meta(folder, {"scenario": scenario.name, "scenario_hash": scenario.hash(), "seed": scenario.spec.seed,
+                             "vary": dict(varies), "draws": args.draws, "fleetsim_command": "sweep"}, files)
 
     write_atomically(target, write, overwrite=args.overwrite, protect=protect)
-    if not args.quiet:
-        _print_frame(table, f"{scenario.name}: {len(grid)} cases" + (f", P50 of {args.draws} draws" if args.draws
-                                                                       else ""))
-        _console().print(f"wrote sweep.csv and sweep_monthly.parquet to {target}/")
+    what = f", P50 of {args.draws} draws" if args.draws else ""
+    if args.as_json:
+        _print_json({"scenario": scenario.name, "cases": len(grid), "draws": args.draws, "output": str(target),
+                     "files": _files(target), "units": files["sweep.csv"],
+                     "rows": table.to_dict(orient="records")})
+    elif not args.quiet:
+        _print_cases(table, list(values.columns), [k for k in SUMMARY_KEYS if k in table.columns],
+                     f"{scenario.name}: {len(grid)} cases{what}")
+        _console().print(f"wrote sweep.csv, sweep_monthly.parquet and meta.json to {target}/")
     return 0
+
+
+def _print_cases(table, varied: list[str], figures: list[str], title: str) -> None:
+    """The sweep as figures down and cases across (as ``compare`` prints), money in MUSD, in as
+    many tables as it takes to fit the terminal's width."""
+    from rich.table import Table
+
+    from fleetsim.display import figure_format, short_value
+
+    rows = [(column, [short_value(v) for v in table[column]]) for column in varied]
+    for key in figures:
+        label, unit, scale, _ = figure_format(key)
+        rows.append((f"{label} ({unit})" if unit else label, [_compact(v * scale) for v in table[key]]))
+    console = _console()
+    label_width = min(max(len(label) for label, _ in rows), 36)  # longer labels fold
+    widths = [max(len(f"case {n}"), *(len(cells[n]) for _, cells in rows)) for n in range(len(table))]
+    groups, group, used = [], [], label_width + 4
+    for n, width in enumerate(widths):
+        if group and used + width + 3 > console.width:
+            groups.append(group)
+            group, used = [], label_width + 4
+        group.append(n)
+        used += width + 3
+    groups.append(group)
+    for number, cases in enumerate(groups):
+        part = f" ({number + 1}/{len(groups)})" if len(groups) > 1 else ""
+        shown = Table(title=title + part, title_justify="left")
+        shown.add_column("figure" if number == 0 else "", overflow="fold")
+        for n in cases:
+            shown.add_column(f"case {n}", justify="right", no_wrap=True)
+        for label, cells in rows:
+            shown.add_row(label, *(cells[n] for n in cases))
+        console.print(shown)
 
 
 def sensitivity(args, overrides) -> int:
@@ -135,8 +211,14 @@ def sensitivity(args, overrides) -> int:
     inputs = _check(scenario, args.metric)
     target, protect = _folder(scenario, args.output, "-sensitivity", args.overwrite)
     runs = 1 + 2 * len(inputs) + (args.samples * (len(inputs) + 2) if args.samples else 0)
-    with progress_bar(runs, f"{runs} runs", not args.quiet) as advance:
+    from fleetsim.tables import column_units, unit_of
+
+    with progress_bar(runs, f"{runs} runs", not (args.quiet or args.as_json)) as advance:
         result = analyse(scenario, args.metric, args.samples, _executor(args), args.workers, progress=advance)
+    metric_unit = unit_of(args.metric)
+    files = {"tornado.csv": column_units(result.tornado, {"central": metric_unit, "swing": metric_unit})}
+    if result.sobol is not None:
+        files["sobol.csv"] = column_units(result.sobol)
 
     def write(folder: Path) -> None:
         result.tornado.to_csv(folder / "tornado.csv", index=False)
@@ -146,10 +228,17 @@ def sensitivity(args, overrides) -> int:
             from fleetsim.plots import png
 
             (folder / "tornado.png").write_bytes(png(result.plot.tornado()))
+        _write_meta(folder, {"scenario": scenario.name, "scenario_hash": scenario.hash(), "seed": scenario.spec.seed,
+                             "metric": args.metric, "metric_unit": metric_unit, "samples": args.samples,
+                             "fleetsim_command": "sensitivity"}, files)
 
     write_atomically(target, write, overwrite=args.overwrite, protect=protect)
-    if not args.quiet:
-        shown, unit = result.tornado.copy(), ""
+    if args.as_json:
+        _print_json({"scenario": scenario.name, "metric": args.metric, "unit": metric_unit, "output": str(target),
+                     "files": _files(target), "units": files, "tornado": result.tornado.to_dict(orient="records"),
+                     "sobol": None if result.sobol is None else result.sobol.to_dict(orient="records")})
+    elif not args.quiet:
+        shown, unit = result.tornado.drop(columns=["input"]).rename(columns={"label": "input"}), ""
         if args.metric.endswith("_usd"):  # money in MUSD keeps the table readable
             numeric = [c for c in shown.columns if shown[c].dtype.kind == "f"]
             shown[numeric] = shown[numeric] / 1e6
@@ -157,8 +246,10 @@ def sensitivity(args, overrides) -> int:
             unit = " (MUSD)"
         _print_frame(shown, f"Tornado: {args.metric}{unit} with each input at its P10 and P90")
         if result.sobol is not None:
-            _print_frame(result.sobol, f"Sobol indices of {args.metric} ({args.samples} base samples)")
-        _console().print(f"wrote tornado.csv{' and sobol.csv' if result.sobol is not None else ''} to {target}/")
+            _print_frame(result.sobol.drop(columns=["input"]).rename(columns={"label": "input"}),
+                         f"Sobol indices of {args.metric} ({args.samples} base samples)")
+        _console().print(f"wrote tornado.csv{', sobol.csv' if result.sobol is not None else ''} and meta.json "
+                         f"to {target}/")
     _print_warnings([])
     return 0
 

@@ -128,6 +128,24 @@ class Distribution:
         lo, hi = ((bound - mean) / sd for bound in self.truncate)
         return float(stats.truncnorm.ppf(u, lo, hi, loc=mean, scale=sd))
 
+    def number(self, magnitude: Any) -> Any:
+        """``magnitude`` as the number recorded for a draw: in :attr:`unit`, whole for counts (a
+        choice as it is)."""
+        if self.name == "choice":
+            return magnitude
+        return int(np.rint(magnitude)) if self.integer else float(magnitude)
+
+    def column(self, key: tuple) -> tuple[str, str | None]:
+        """The column recording this input's draws and its unit: the key path, with the unit in the
+        name when there is one (``hardware.GB200.price_usd``: ``USD``); a choice of text has no unit."""
+        from fleetsim.tables import unit_slug
+
+        path = ".".join(map(str, key))
+        if self.name == "choice":
+            numeric = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in self.choices)
+            return path, "" if numeric else None
+        return (f"{path}_{unit_slug(self.unit)}", self.unit) if self.unit else (path, "")
+
     def value(self, magnitude: Any) -> Any:
         """``magnitude`` written for the scenario tree: a quantity string, an int or a float."""
         if self.name == "choice":

@@ -36,18 +36,25 @@ class Outcome:
     index: int
     monthly: np.ndarray
     summary: np.ndarray
+    inputs: tuple | None = None
+    """The draw's sampled inputs as numbers in their units (or the choice made), in the order of
+    ``scenario.uncertain``; None when the job set its values itself."""
 
 
-def draw_values(scenario, index: int) -> dict:
-    """The values of the scenario's distributions in draw ``index``.
+def draw_magnitudes(scenario, index: int) -> dict:
+    """The magnitudes (in each distribution's unit) of the scenario's distributions in draw ``index``.
 
     Parameters come from ``SeedSequence(seed, spawn_key=(2, index))``: one uniform number per
     distribution, in document order, mapped through its quantile function.
     """
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.spec.seed, spawn_key=(2, index))))
     u = rng.random(len(scenario.uncertain))
-    return {key: dist.value(dist.ppf(float(x))) for (key, dist), x in zip(scenario.uncertain.items(), u,
-                                                                          strict=True)}
+    return {key: dist.ppf(float(x)) for (key, dist), x in zip(scenario.uncertain.items(), u, strict=True)}
+
+
+def draw_values(scenario, index: int) -> dict:
+    """The values of the scenario's distributions in draw ``index``, written as the scenario would."""
+    return {key: scenario.uncertain[key].value(m) for key, m in draw_magnitudes(scenario, index).items()}
 
 
 def engine_seed(scenario, key: tuple | None) -> np.random.SeedSequence | None:
@@ -77,12 +84,18 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
     """Run ``jobs`` in order; a failure names its job's index."""
     out = []
     for job in jobs:
+        inputs = None
+        if job[1] is None and scenario.uncertain:  # draw the values here, to record them with the outcome
+            magnitudes = draw_magnitudes(scenario, job[0])
+            inputs = tuple(scenario.uncertain[key].number(m) for key, m in magnitudes.items())
+            job = (job[0], {key: scenario.uncertain[key].value(m) for key, m in magnitudes.items()}, job[2])
         try:
             result = run_job(scenario, job)
         except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
             raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
         summary = result.summary()
-        out.append(Outcome(job[0], result.monthly.to_numpy(), np.array([summary[k] for k in SUMMARY_KEYS])))
+        out.append(Outcome(job[0], result.monthly.to_numpy(), np.array([summary[k] for k in SUMMARY_KEYS]),
+                           inputs))
     return out
 
 

@@ -24,6 +24,8 @@ from fleetsim.uncertainty.executors import SUMMARY_KEYS, map_chunks
 
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 """Statistics of ``Ensemble.quantiles`` besides the mean."""
+ROW_GROUP_DRAWS = 64
+"""Draws per Parquet row group: fixed, so the file's bytes do not depend on workers or chunks."""
 
 
 class Ensemble:
@@ -33,16 +35,29 @@ class Ensemble:
     ----------
     summaries : DataFrame
         One row per draw: its headline figures.
+    inputs : DataFrame
+        One row per draw: its sampled inputs, one column per uncertain input named by its key
+        path and unit (``hardware.GB200.price_usd``; see ``units``).
+    units : dict
+        The unit of every column of the draws file and of :meth:`table` (None for text).
     """
 
     def __init__(self, path: Path, draws: int, months: pd.PeriodIndex, summaries: pd.DataFrame, meta: dict,
-                 owner: tempfile.TemporaryDirectory | None = None):
+                 owner: tempfile.TemporaryDirectory | None = None, inputs: pd.DataFrame | None = None,
+                 units: dict | None = None):
         self.path = Path(path)
         self.count = draws
         self.months = months
         self.summaries = summaries
+        self.inputs = inputs if inputs is not None else pd.DataFrame(index=summaries.index)
         self.meta = meta
+        self.units = dict(units or {})
         self._owner = owner
+
+    def table(self) -> pd.DataFrame:
+        """One row per draw (index ``draw``): its sampled inputs, then its headline figures
+        (``summary.csv``): regress the figures on the inputs in any tool."""
+        return self.inputs.join(self.summaries).rename_axis("draw")
 
     @property
     def draws(self) -> pd.DataFrame:
@@ -70,6 +85,14 @@ class Ensemble:
     def summary(self) -> pd.DataFrame:
         """P10, P50 and P90 over draws of each headline figure."""
         return self.summaries.quantile([0.1, 0.5, 0.9]).T.set_axis(["p10", "p50", "p90"], axis=1)
+
+    def column_units(self) -> dict[str, dict]:
+        """The unit of every column of each file ``run --draws`` writes (None for text)."""
+        from fleetsim.tables import column_units, parquet_units
+
+        quantiles = {"month": None, "stat": None, **{c: self.units.get(c, "") for c in COLUMNS}}
+        return {"summary.csv": column_units(self.table(), self.units), "draws.parquet": parquet_units(self.path),
+                "monthly_quantiles.csv": quantiles}
 
     def to_parquet(self, path: str | Path) -> Path:
         """Copy the draws to ``path``."""
@@ -113,29 +136,65 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
         owner = tempfile.TemporaryDirectory(prefix="fleetsim-draws-")
         path = Path(owner.name) / "draws.parquet"
     path = Path(path)
+    from fleetsim.tables import schema_with_units, unit_of
+
     columns = list(COLUMNS)
-    schema = pa.schema([("draw", pa.int32()), ("month", pa.string()), *[(c, pa.float64()) for c in columns]])
+    inputs = {key: dist.column(key) for key, dist in scenario.uncertain.items()}
+    input_types = [pa.float64() if unit is not None else pa.string() for _, unit in inputs.values()]
+    schema = pa.schema([("draw", pa.int32()), ("month", pa.string()),
+                        *[(name, kind) for (name, _), kind in zip(inputs.values(), input_types, strict=True)],
+                        *[(c, pa.float64()) for c in columns]])
+    units = {"draw": "", "month": None, **dict(inputs.values()), **{c: unit_of(c) for c in columns},
+             **{k: unit_of(k) for k in SUMMARY_KEYS}}
+    schema = schema_with_units(schema, units)
     month_text = [str(m) for m in months]
     summaries = np.zeros((draws, len(SUMMARY_KEYS)))
+    sampled: list[list] = [[None] * draws for _ in inputs]
     jobs = [(i, None, (3, i)) for i in range(draws)]
+    buffered: list[pa.Table] = []
     try:
         with pq.ParquetWriter(path, schema) as writer:
             for chunk in map_chunks(scenario, jobs, executor, workers, progress):
                 arrays = {"draw": np.repeat([o.index for o in chunk], len(months)).astype(np.int32),
                           "month": month_text * len(chunk)}
+                for n, (name, _) in enumerate(inputs.values()):
+                    arrays[name] = np.repeat(np.array([o.inputs[n] for o in chunk], dtype=object), len(months))
                 stacked = np.concatenate([o.monthly for o in chunk])
                 arrays.update({c: stacked[:, k] for k, c in enumerate(columns)})
-                writer.write_table(pa.table(arrays, schema=schema))
+                buffered.append(pa.table(arrays, schema=schema))
+                buffered = _flush(writer, buffered, ROW_GROUP_DRAWS * len(months), final=False)
                 for o in chunk:
                     summaries[o.index] = o.summary
+                    for n in range(len(inputs)):
+                        sampled[n][o.index] = o.inputs[n]
+            _flush(writer, buffered, ROW_GROUP_DRAWS * len(months), final=True)
     except BaseException:
         path.unlink(missing_ok=True)
         if owner is not None:
             owner.cleanup()
         raise
     meta = {"scenario": scenario.name, "scenario_hash": scenario.hash(), "seed": spec.seed, "draws": draws,
-            "uncertain": [".".join(map(str, key)) for key in scenario.uncertain]}
-    return Ensemble(path, draws, months, pd.DataFrame(summaries, columns=list(SUMMARY_KEYS)), meta, owner)
+            "uncertain": [".".join(map(str, key)) for key in scenario.uncertain],
+            "inputs": {".".join(map(str, key)): name for key, (name, _) in inputs.items()}}
+    table = pd.DataFrame({name: values for (name, _), values in zip(inputs.values(), sampled, strict=True)},
+                         index=pd.RangeIndex(draws, name="draw"))
+    return Ensemble(path, draws, months, pd.DataFrame(summaries, columns=list(SUMMARY_KEYS)), meta, owner,
+                    table, units)
+
+
+def _flush(writer, buffered: list, rows: int, final: bool) -> list:
+    """Write whole row groups of ``rows`` rows from the buffered tables (and, when ``final``, the
+    rest); return what is left buffered."""
+    import pyarrow as pa
+
+    if not buffered:
+        return []
+    table = pa.concat_tables(buffered) if len(buffered) > 1 else buffered[0]
+    start = 0
+    while table.num_rows - start >= rows or (final and start < table.num_rows):
+        writer.write_table(table.slice(start, rows), row_group_size=rows)
+        start += rows
+    return [table.slice(start)] if start < table.num_rows else []
 
 
 def simulate_draw(scenario, index: int):

@@ -49,6 +49,28 @@ def _check(scenario, metric: str) -> list:
     return list(scenario.uncertain.items())
 
 
+def input_label(scenario, key: tuple) -> str:
+    """An uncertain input named for a reader, its key path kept: a list item is named by its
+    ``name``, or an order by its hardware, site and delivery.
+
+    ``orders.4.lead_time`` → ``orders[4] (GB200 → colossus-2, 2025-09 to 2026-06).lead_time``;
+    ``training.0.share`` → ``training[0] (grok-5).share``; other keys stay as they are.
+    """
+    from fleetsim.months import to_text
+
+    parts = [str(p) for p in key]
+    if len(key) < 2 or key[0] not in ("orders", "training") or not isinstance(key[1], int):
+        return ".".join(parts)
+    item = getattr(scenario.spec, key[0])[key[1]]
+    if getattr(item, "name", None):
+        what = item.name
+    else:
+        first, last = item.delivery
+        when = to_text(first) if first == last else f"{to_text(first)} to {to_text(last)}"
+        what = f"{item.hardware} → {item.site}, {when}"
+    return ".".join([f"{key[0]}[{key[1]}] ({what})", *parts[2:]])
+
+
 def tornado(scenario, metric: str, executor: Any = "local", workers: int | None = None,
             progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     """One row per input: its P10 and P90 values, the metric at each, and the swing; largest first."""
@@ -62,7 +84,8 @@ def tornado(scenario, metric: str, executor: Any = "local", workers: int | None 
     rows = []
     for n, (key, dist) in enumerate(inputs):
         low, high = values[1 + 2 * n], values[2 + 2 * n]
-        rows.append({"input": ".".join(map(str, key)), "p10_value": str(dist.value(dist.ppf(0.1))),
+        rows.append({"input": ".".join(map(str, key)), "label": input_label(scenario, key),
+                     "p10_value": str(dist.value(dist.ppf(0.1))),
                      "p90_value": str(dist.value(dist.ppf(0.9))), f"{metric}_at_p10": low,
                      f"{metric}_at_p90": high, "central": values[0], "swing": abs(high - low)})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
@@ -90,7 +113,8 @@ def sobol(scenario, metric: str, samples: int = 64, executor: Any = "local", wor
                    "ST_conf": np.zeros(len(inputs))}
     else:
         indices = analyze.analyze(problem, y, calc_second_order=False, seed=scenario.spec.seed)
-    return pd.DataFrame({"input": problem["names"], "S1": indices["S1"], "S1_conf": indices["S1_conf"],
+    return pd.DataFrame({"input": problem["names"], "label": [input_label(scenario, k) for k, _ in inputs],
+                         "S1": indices["S1"], "S1_conf": indices["S1_conf"],
                          "ST": indices["ST"], "ST_conf": indices["ST_conf"]}
                         ).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
 

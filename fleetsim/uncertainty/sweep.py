@@ -13,6 +13,7 @@ import pandas as pd
 from fleetsim.errors import Location, Problem, ScenarioError
 from fleetsim.uncertainty.executors import SUMMARY_KEYS, map_variants
 
+_QUANTITY = re.compile(r"^\s*(?P<n>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<u>[^\s\d.].*?)\s*$")
 _RANGE = re.compile(r"^\s*(?P<a>[-+\d.eE]+)\s*(?P<ua>[^:]*?)\s*:\s*(?P<b>[-+\d.eE]+)\s*(?P<ub>[^:]*?)\s*:\s*"
                     r"(?P<n>\d+)\s*$")
 
@@ -61,13 +62,55 @@ def cases(varies: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*[values for _, values in varies])]
 
 
-class Sweep:
-    """Results of a sweep: ``table`` (one row per case: its values and headline figures) and
-    ``monthly`` (every case's monthly table in long form: ``case, month, <columns>``)."""
+def value_column(key: str, values: Sequence[Any]) -> tuple[str, str | None, list[Any]]:
+    """(column name, unit, values) of one varied key in the sweep table: quantities as numbers in
+    the first value's unit, the unit in the column's name; numbers as they are (unit ``""``);
+    anything else as text (unit None).
 
-    def __init__(self, table: pd.DataFrame, monthly: pd.DataFrame):
+    >>> value_column("orders.0.price", ["40000.0 USD", "50 kUSD"])
+    ('orders.0.price_usd', 'USD', [40000.0, 50000.0])
+    >>> value_column("sites.s1.pue", [1.1, 1.2]), value_column("orders.0.hardware", ["H100", "GB200"])
+    (('sites.s1.pue', '', [1.1, 1.2]), ('orders.0.hardware', None, ['H100', 'GB200']))
+    """
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return key, "", list(values)
+    matches = [_QUANTITY.match(v) if isinstance(v, str) else None for v in values]
+    if all(matches):
+        from fleetsim.units import ureg
+
+        unit = matches[0]["u"]
+        try:
+            numbers = [float(ureg.Quantity(float(m["n"]), m["u"]).to(unit).magnitude) if m["u"] != unit
+                       else float(m["n"]) for m in matches]
+        except Exception:  # units pint cannot convert: keep the values as written
+            numbers = None
+        if numbers is not None:
+            from fleetsim.tables import unit_slug
+
+            return f"{key}_{unit_slug(unit)}", unit, numbers
+    return key, None, [_text(v) for v in values]
+
+
+def case_columns(grid: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The varied values of each case as columns (see :func:`value_column`) and their units."""
+    columns, units = {}, {}
+    for key in (grid[0] if grid else {}):
+        name, unit, values = value_column(key, [case[key] for case in grid])
+        columns[name] = values
+        if unit is not None:
+            units[name] = unit
+    return pd.DataFrame(columns), units
+
+
+class Sweep:
+    """Results of a sweep: ``table`` (one row per case: its values and headline figures),
+    ``monthly`` (every case's monthly table in long form: ``case, month, <columns>``) and
+    ``units`` (the unit of each numeric column of ``table`` that is a varied value)."""
+
+    def __init__(self, table: pd.DataFrame, monthly: pd.DataFrame, units: dict[str, str] | None = None):
         self.table = table
         self.monthly = monthly
+        self.units = dict(units or {})
 
     def __repr__(self) -> str:
         return f"<Sweep: {len(self.table)} cases>"
@@ -83,15 +126,17 @@ def sweep(scenario, varies: Sequence[tuple[str, list[Any]]], executor: Any = "lo
     variants = [(n, scenario.override(case, origin="--vary")) for n, case in enumerate(grid)]
     months = pd.period_range(start=to_text(scenario.spec.start), periods=scenario.spec.months, freq="M",
                              name="month")
+    values, units = case_columns(grid)
     rows, frames = [], []
     for chunk in map_variants(variants, executor, workers, progress):
         for outcome in chunk:
-            rows.append({"case": outcome.index, **{k: _text(v) for k, v in grid[outcome.index].items()},
+            rows.append({"case": outcome.index, **values.iloc[outcome.index].to_dict(),
                          **dict(zip(SUMMARY_KEYS, outcome.summary, strict=True))})
             frame = pd.DataFrame(outcome.monthly, columns=list(COLUMNS), index=months).reset_index()
             frame.insert(0, "case", outcome.index)
             frames.append(frame)
-    return Sweep(pd.DataFrame(rows), pd.concat(frames, ignore_index=True))
+    return Sweep(pd.DataFrame(rows, columns=["case", *values.columns, *SUMMARY_KEYS]),
+                 pd.concat(frames, ignore_index=True), units)
 
 
 def _text(value: Any) -> Any:
