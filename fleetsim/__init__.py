@@ -11,6 +11,37 @@ The public names are imported lazily, so ``import fleetsim`` (and ``fleetsim --h
 
 from __future__ import annotations
 
+import sys as _sys
+
+
+def _leave(signum, frame):  # pragma: no cover - exercised in subprocess tests
+    import os
+
+    os.write(2, b"fleetsim: interrupted; nothing was written\n" if signum == 2 else
+             b"fleetsim: terminated; nothing was written\n")
+    os._exit(130 if signum == 2 else 143)
+
+
+def _install_early_handlers() -> None:
+    """Leave at once on Ctrl-C or SIGTERM until the command installs its own handlers.
+
+    Called first thing, for the command line only (``fleetsim ...`` or ``python -m fleetsim``,
+    which shows "-m" as ``argv[0]`` while the package loads), never for a library import: nothing
+    can have been written yet, so exit 130 (143 for SIGTERM) with one line, never a traceback from
+    the middle of an import. ``_signal`` is the built-in module: importing ``signal`` takes long
+    enough to be interrupted itself. Signals the parent ignored (``nohup``) stay ignored.
+    """
+    import _signal
+
+    for signum in (_signal.SIGINT, _signal.SIGTERM):
+        if _signal.getsignal(signum) != _signal.SIG_IGN:
+            _signal.signal(signum, _leave)
+
+
+_command = _sys.argv[0].replace("\\", "/") if _sys.argv else ""
+if _command in ("fleetsim", "-m") or _command.endswith(("/fleetsim", "fleetsim/__main__.py")):
+    _install_early_handlers()
+
 __version__ = "0.1.0"
 
 _LAZY = {

@@ -49,6 +49,14 @@ def default_folder(name: str, suffix: str = "") -> Path:
     return Path("out") / component
 
 
+def written_files(folder: str | Path) -> list[str]:
+    """The files fleetsim wrote into ``folder`` (as its marker lists them), sorted."""
+    try:
+        return sorted(json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return sorted(p.name for p in Path(folder).iterdir() if p.name != MARKER)
+
+
 def umask() -> int:
     """The process's umask (read without changing it for long)."""
     current = os.umask(0o022)

@@ -380,8 +380,8 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert fleetsim_frames(err) == [], err
-    if "Traceback" in err:  # the interpreter's own start-up was interrupted
-        assert "<frozen site>" in err or "<frozen runpy>" in err, err
+    if "Traceback" in err:  # the interpreter's own start-up (site, runpy, importing the package) was interrupted
+        assert "<frozen" in err or "Could not import runpy module" in err, err
     else:
         assert process.returncode in (0, 130, -signal.SIGINT), err
     if process.returncode == 130:

@@ -210,13 +210,15 @@ def run_summary(scenario, result, target: Path) -> dict:
     (NaN as null) and the warnings."""
     import math
 
+    from fleetsim.output import written_files
+
     m = result.monthly
     figures = {key: (None if math.isnan(value) else value) for key, value in result.summary().items()}
     story = result.power_story()
     return {"scenario": scenario.name, "file": str(scenario.path) if scenario.path else None,
             "start": str(m.index[0]), "end": str(m.index[-1]), "months": len(m), "seed": scenario.spec.seed,
             "overrides": result.meta.get("overrides", {}), "output": str(target),
-            "files": sorted(p.name for p in Path(target).iterdir()), "summary": figures,
+            "files": written_files(target), "summary": figures,
             "power": {"sites": {name: _story_json(row) for name, row in story.iloc[:-1].iterrows()},
                       "fleet": _story_json(story.iloc[-1])},
             "warnings": list(result.warnings)}

@@ -256,6 +256,12 @@ def _main(argv: list[str] | None) -> int:
     except MemoryError:
         print("fleetsim: error: out of memory; try fewer draws, a shorter horizon or fewer orders", file=sys.stderr)
         return EXIT_INVALID
+    except Exception:
+        if interrupts.interrupted() is None:
+            raise
+        # an interrupt that a C extension turned into another error (an ImportError mid-import)
+        return _interrupted(interrupts.Terminated() if interrupts.interrupted() == 15 else KeyboardInterrupt(),
+                            interrupts.written())
 
 
 def _interrupted(exc: KeyboardInterrupt, written: list) -> int:

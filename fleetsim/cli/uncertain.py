@@ -106,7 +106,9 @@ def _print_json(document: dict) -> None:
 
 
 def _files(target: Path) -> list[str]:
-    return sorted(p.name for p in Path(target).iterdir())
+    from fleetsim.output import written_files
+
+    return written_files(target)
 
 
 def sweep(args, overrides) -> int:
