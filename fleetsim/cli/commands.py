@@ -64,7 +64,7 @@ def summary_table(result, title: str):
     table.add_column("unit")
     for key, label, unit, fmt in SUMMARY_ROWS:
         value = figures[key] * _SCALE.get(unit, 1.0)
-        table.add_row(label, fmt.format(value), unit)
+        table.add_row(label, fmt.format(value) if abs(value) < float("inf") else "n/a", unit)
     return table
 
 
@@ -99,7 +99,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         else:
             result.to_csv(target, periods, extra_files=charts)
     if as_json:
-        print(json.dumps(run_summary(scenario, result, target), indent=2))
+        print(json.dumps(run_summary(scenario, result, target), indent=2, allow_nan=False))
     elif not quiet:
         console = _console()
         m = result.monthly
@@ -174,11 +174,11 @@ def _draw_charts(result, steps: Steps, then: str) -> dict[str, bytes]:
 
 def run_summary(scenario, result, target: Path) -> dict:
     """What ``run --json`` prints: the scenario, the output folder and files, the headline figures
-    (NaN as null) and the warnings."""
+    (NaN and infinity as null) and the warnings."""
     import math
 
     m = result.monthly
-    figures = {key: (None if math.isnan(value) else value) for key, value in result.summary().items()}
+    figures = {key: (value if math.isfinite(value) else None) for key, value in result.summary().items()}
     return {"scenario": scenario.name, "file": str(scenario.path) if scenario.path else None,
             "start": str(m.index[0]), "end": str(m.index[-1]), "months": len(m), "seed": scenario.spec.seed,
             "overrides": result.meta.get("overrides", {}), "output": str(target),

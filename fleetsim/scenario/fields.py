@@ -7,11 +7,9 @@ Messages always say what a valid value looks like.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -341,60 +339,14 @@ def _parse_value(value: Any, kind: str | None, low: float, high: float, example:
     return magnitude
 
 
-def _read_csv(path: str, kind: str | None, low: float, high: float, example: str) -> list[tuple[int, float]]:
-    file = Path(path)
-    sub = ("file",)
-    if not file.is_file():
-        raise fail(f"schedule file not found: {path}; give a CSV with columns month,value "
-                   "relative to the scenario file", sub)
-    try:
-        rows = list(csv.reader(file.read_text(encoding="utf-8").splitlines()))
-    except (UnicodeDecodeError, OSError) as exc:
-        raise fail(f"cannot read schedule file {path}: {exc}", sub) from None
-    if not rows:
-        raise fail(f"schedule file {path} is empty; expected a header such as 'month,value [USD/kWh]'", sub)
-    header = [h.strip() for h in rows[0]]
-    unit_in_header = None
-    if len(header) >= 2 and (m := re.fullmatch(r"value\s*\[(.+)\]", header[1])):
-        unit_in_header = m.group(1).strip()
-        header[1] = "value"
-    if header[:2] != ["month", "value"] or (len(header) == 3 and header[2] != "unit") or len(header) > 3:
-        raise fail(f"{path}:1: expected the header 'month,value [unit]' or 'month,value,unit', "
-                   f"got {','.join(rows[0])!r}", sub)
-    points = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise fail(f"{path}:{number}: expected {len(header)} columns, got {len(row)}", sub)
-        try:
-            month = _months.parse(row[0].strip())
-        except _months.MonthProblem as exc:
-            raise fail(f"{path}:{number}:1: {exc}; the file has {row[0].strip()!r}", sub) from None
-        at = f"{path}:{number}:{len(row[0]) + 2}"  # the value's column (written unquoted)
-        text = row[1].strip()
-        if kind is not None:
-            unit = row[2].strip() if len(header) == 3 else unit_in_header
-            text = f"{text} {unit}" if unit else text
-        try:
-            value: Any = text if kind is not None else float(text)
-        except ValueError:
-            raise fail(f"{at}: expected a number such as {example}, got {text!r}", sub) from None
-        try:
-            points.append((month, _parse_value(value, kind, low, high, example, ())))
-        except PydanticCustomError as exc:
-            raise fail(f"{at}: {exc.message()}; the file has {text!r}", sub) from None
-    if not points:
-        raise fail(f"schedule file {path} has no rows", sub)
-    return points
-
-
 def check_schedule(value: Any, kind: str | None, low: float = 0.0, high: float = 1.0,
                    example: str = "0.85") -> Schedule:
     if isinstance(value, Schedule):
         return value
     if isinstance(value, dict) and set(value) == {"file"}:
-        points = _read_csv(str(value["file"]), kind, low, high, example)
+        from fleetsim.scenario.csvread import read_csv
+
+        points = read_csv(str(value["file"]), kind, low, high, example)
         return _sorted_schedule(points, kind, str(value["file"]))
     if isinstance(value, dict):
         if not value:

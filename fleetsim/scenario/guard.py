@@ -174,6 +174,24 @@ def first_control(text: str) -> tuple[int, int, str] | None:
     return None
 
 
+def tree_problem(value: object) -> str | None:
+    """Why the plain value ``value`` (an override given in Python) exceeds the nesting or size
+    limits of a scenario, or None; walked without recursion and stopping at the first excess."""
+    stack, seen = [(value, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            return f"the value is nested more than {MAX_DEPTH} levels deep; a scenario needs about 8"
+        if seen > MAX_VALUES:
+            return f"the value holds more than {MAX_VALUES:,} values; a scenario needs far fewer"
+        if isinstance(node, dict):
+            stack.extend((item, depth + 1) for item in node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((item, depth + 1) for item in node)
+    return None
+
+
 def safe_resolve(path: Path) -> Path:
     """``path`` made absolute and resolved where possible (a symlink loop or a NUL byte does not raise)."""
     try:

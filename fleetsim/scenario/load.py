@@ -46,13 +46,21 @@ class Scenario:
     def __init__(self, spec: ScenarioSpec, hardware: dict[str, HardwareSpec], tree: dict,
                  locations: dict[Key, Location], path: Path | None, overrides: tuple = (),
                  uncertain: dict | None = None):
-        self.spec = spec
-        self._hardware = dict(hardware)
-        self._tree = tree
-        self._locations = locations
-        self.path = path
-        self.overrides = tuple(overrides)
-        self._uncertain = dict(uncertain or {})
+        set_ = object.__setattr__
+        set_(self, "spec", spec)
+        set_(self, "_hardware", dict(hardware))
+        set_(self, "_tree", tree)
+        set_(self, "_locations", locations)
+        set_(self, "path", path)
+        set_(self, "overrides", tuple(overrides))
+        set_(self, "_uncertain", dict(uncertain or {}))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Scenario is immutable (cannot set {name!r}); use scenario.override({{...}}) "
+                             "for a changed copy")
+
+    def __delattr__(self, name: str) -> None:
+        self.__setattr__(name, None)
 
     @property
     def hardware(self) -> Mapping[str, HardwareSpec]:
@@ -79,11 +87,23 @@ class Scenario:
         List items are addressed by index (``"orders.0.count"``). The result goes through the
         same validation as a file; problems name the key and ``origin``.
         """
+        if not isinstance(changes, Mapping):
+            raise ScenarioError([Problem(f"override takes a mapping of key paths to values, such as "
+                                         f"{{'sites.colossus-1.pue': 1.3}}; got a {type(changes).__name__}", (),
+                                         Location(origin))])
         tree = copy.deepcopy(self._tree)
         locations = dict(self._locations)
         problems = []
         for key, value in changes.items():
+            if not isinstance(key, str):
+                problems.append(Problem(f"a key path is text, such as 'sites.colossus-1.pue'; got the "
+                                        f"{type(key).__name__} {show(repr(key))[:40]}", (), Location(origin), value,
+                                        True))
+                continue
             where = Location(f"{origin} {key}")
+            if (too_big := guard.tree_problem(value)) is not None:
+                problems.append(Problem(too_big, tuple(key.split(".")), where))
+                continue
             try:
                 path = _set_path(tree, key, value)
             except KeyError as exc:
