@@ -143,17 +143,15 @@ def Ratio(description: str, low: float = 0.0, high: float = 1.0, example: str = 
 
 
 def check_count(value: Any, example: str = "100000", subpath: tuple = ()) -> int:
-    if isinstance(value, float) and _finite(value) and value.is_integer() and abs(value) < 2**53:
+    if _is_number(value) and (not _finite(value) or abs(value) > MAX_COUNT):
+        raise fail(f"{_short(value)} is beyond the largest count fleetsim accepts, 1e12; for example {example}",
+                   subpath)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
-    if _is_number(value) and not _finite(value):
-        raise fail(f"expected a whole number of accelerators up to 1e12, such as {example}", subpath)
     if not isinstance(value, int) or isinstance(value, bool):
         raise fail(f"expected a whole number of accelerators, such as {example}", subpath)
     if value < 0:
         raise fail(f"a count cannot be negative; for example {example}", subpath)
-    if value > MAX_COUNT:
-        raise fail(f"{_short(value)} is beyond the largest count fleetsim accepts, 1e12; for example {example}",
-                   subpath)
     return value
 
 

@@ -30,7 +30,8 @@ MAX_VALUES = 1_000_000
 MAX_EXTENDS = 32
 """Longest chain of ``extends`` files."""
 MAX_INT_DIGITS = 20
-"""Longest integer literal read from YAML (larger numbers are written 1e21 and refused by their field)."""
+"""Longest integer literal read as an integer; a longer one is read as a float (so its field refuses it
+with its own bounds), and one beyond any float is refused at once."""
 
 LIMITS = [
     ("scenario file size", f"{MAX_SCENARIO_BYTES // 2**20} MiB (each file of an `extends` chain)"),
@@ -38,7 +39,8 @@ LIMITS = [
     ("nesting depth", f"{MAX_DEPTH} levels of mappings and lists"),
     ("values after YAML aliases are expanded", f"{MAX_VALUES:,}"),
     ("`extends` chain", f"{MAX_EXTENDS} files"),
-    ("integer literals", f"{MAX_INT_DIGITS} digits"),
+    ("integer literals read as integers", f"{MAX_INT_DIGITS} digits (longer ones are read as numbers, "
+                                          "which every field's bound then refuses)"),
 ]
 """The limits as (what, bound) rows, for the documentation."""
 

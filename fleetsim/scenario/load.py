@@ -254,7 +254,7 @@ def _absolute_files(data: Any, base: Path) -> None:
     """Make ``{file: path}`` schedule paths absolute, relative to the file that wrote them."""
     if isinstance(data, dict):
         if set(data) == {"file"} and isinstance(data["file"], str):
-            data["file"] = str((base / data["file"]).resolve())
+            data["file"] = str(guard.safe_resolve(base / data["file"]))
             return
         for value in data.values():
             _absolute_files(value, base)

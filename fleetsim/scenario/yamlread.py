@@ -114,10 +114,12 @@ class _Builder:
             return text.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
             clean = text.replace("_", "")
-            if len(clean.lstrip("+-")) > guard.MAX_INT_DIGITS:
-                raise _Reject(f"a whole number of more than {guard.MAX_INT_DIGITS} digits is far beyond any "
-                              "field's range; write a number such as 1000000 or 1e6", path, event.start_mark,
-                              text if len(text) <= 40 else text[:36] + "...", True)
+            if len(clean.lstrip("+-")) > guard.MAX_INT_DIGITS:  # a float: its field refuses it with an example
+                number = float(clean)
+                if math.isfinite(number):
+                    return number
+                raise _Reject(f"a number of {len(clean)} digits is beyond the range of every field{_example(path)}",
+                              path, event.start_mark, text if len(text) <= 40 else text[:36] + "...", True)
             return int(clean, 0) if clean.lstrip("+-")[:2].lower() in ("0x", "0o") else int(clean)
         if tag == "tag:yaml.org,2002:float":
             clean = text.replace("_", "")
@@ -167,6 +169,16 @@ class _Builder:
             self.locations[(*path, key)] = self.loc(event.start_mark)
             result[key] = self.node(self.next(), (*path, key))
             self.path = path
+
+
+def _example(path: Path_) -> str:
+    """"; for example key: value" for the scenario key at ``path``, or a plain number's example."""
+    from fleetsim.scenario.errormap import _example as example  # the schema is loaded by then
+
+    try:
+        return example(path) or "; for example 1000 or 1e6"
+    except Exception:  # only an example: any failure gives the plain one
+        return "; for example 1000 or 1e6"
 
 
 class _DateText(str):
