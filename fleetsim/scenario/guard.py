@@ -39,8 +39,7 @@ LIMITS = [
     ("nesting depth", f"{MAX_DEPTH} levels of mappings and lists"),
     ("values after YAML aliases are expanded", f"{MAX_VALUES:,}"),
     ("`extends` chain", f"{MAX_EXTENDS} files"),
-    ("integer literals read as integers", f"{MAX_INT_DIGITS} digits (longer ones are read as numbers, "
-                                          "which every field's bound then refuses)"),
+    ("digits of a whole number read exactly", f"{MAX_INT_DIGITS} (a longer one is read as a float)"),
 ]
 """The limits as (what, bound) rows, for the documentation."""
 
