@@ -260,8 +260,8 @@ and training runs, are {NAME_RULE}. A name is never used as a path.
 **Magnitudes.** Every quantity must be finite and at most the bound of its kind in the
 [Units](#units) table (far beyond any real fleet, so that no figure derived from them can
 overflow). Counts are whole numbers from 0 to {count}. Lives (hardware, depreciation,
-facility, turbines, batteries, debt terms) lie between 1 month and 100 years; a duration counted in
-months that would round to 0 months (`1 second`, `1 week`) is refused, not rounded. The horizon
+facility, turbines, batteries, debt terms) lie between 1 month and 100 years, in whole months; a
+life that would round to 0 months (`1 second`, `1 week`) is refused, not rounded up. The horizon
 lies between 0001-01 and 9999-12. `.inf`, `.nan` and their other spellings are refused.
 
 **Units.** A quantity is a number, then its unit (at most {MAX_QUANTITY_TEXT} characters together):

@@ -308,8 +308,8 @@ MAGNITUDES = {
                            "(given: 1000000000000000.0)", "out of range"),
     "life-1e15-years": (("count: 1000", "count: 1000\n    lead_time: 1e15 years"), "13:5", "orders.0.lead_time",
                         "'1e15 years'", "1200 months (100 years)"),
-    "life-1-second": (("count: 1000", "count: 1000\n    lead_time: 1 second"), "13:5", "orders.0.lead_time",
-                      "'1 second'", "rounds to 0 whole months"),
+    "life-1-second": (("months: 12", "months: 12\nfinance: {facility_life: 1 second}"), "4:11",
+                      "finance.facility_life", "'1 second'", "rounds to 0 whole months"),
     "price-1e308": (("count: 1000", "count: 1000\n    price: 1e308 USD"), "13:5", "orders.0.price",
                     "'1e308 USD'", "largest money fleetsim accepts, 1e12 USD"),
 }

@@ -52,9 +52,6 @@ def parse_quantity(value: Any, kind: str, subpath: tuple = ()) -> float:
         bound = "1200 months (100 years)" if kind == "life" else units.bound_text(spec.maximum, kind)
         raise fail(f"{value!r} is beyond the largest {spec.name} fleetsim accepts, {bound}; "
                    f"for example {spec.example!r}", subpath)
-    if kind == "life" and 0 < magnitude < 0.5:
-        raise fail(f"{value!r} rounds to 0 whole months (fleetsim counts time in calendar months); write "
-                   "at least 1 month, for example '5 years'", subpath)
     return magnitude
 
 
@@ -70,6 +67,9 @@ def Quantity(kind: str, description: str, minimum: float | None = 0.0,  # noqa: 
             raise fail(f"must not be negative; for example {example!r}")
         if positive and magnitude <= 0:
             raise fail(f"must be more than zero (at least 1 month); for example {example!r}")
+        if positive and magnitude < 0.5:  # a life is whole months: refused, never rounded up from 0
+            raise fail(f"{value!r} rounds to 0 whole months (fleetsim counts time in calendar months); write "
+                       f"at least 1 month, for example {example!r}")
         return magnitude
 
     schema = {"type": "string", "description": f"{description} A {kind} with its unit.",
