@@ -114,7 +114,8 @@ class Scenario:
             locations[path] = where
         if problems:
             raise ScenarioError(problems)
-        return build(tree, locations, self.path, (*self.overrides, *changes.items()))
+        with _every_failure_located(origin):
+            return build(tree, locations, self.path, (*self.overrides, *changes.items()))
 
     def with_values(self, values: Mapping[Key, Any]) -> Scenario:
         """The scenario with the distributions at ``values``' paths set to those values."""
