@@ -366,14 +366,19 @@ def _no_non_finite(text: str) -> dict:
 @pytest.mark.parametrize("scenario", [
     BASE.replace("count: 1000", "count: 0"),  # nothing installed: cost per H100e-hour undefined
     edit(("capacity: 150 MW", "capacity: 1e6 MW"), ("count: 1000", "count: 1000000000000\n    price: 1e12 USD")),
+    BASE + "finance: {cash: {start: 1e9 USD}}\n"  # never burning: runway has no finite value
+           "revenue: {inference: {tokens_per_h100e_hour: 4.0e6, price: 100 USD/Mtok}}\n",
 ])
-def test_json_summary_is_valid_json_at_the_bounds(scenario, workdir, capsys):
+def test_no_output_holds_a_non_finite_figure(scenario, workdir, capsys):
     write(workdir, SCENARIO, scenario)
     code = main([*RUN, "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     summary = _no_non_finite(out)["summary"]
     assert all(v is None or math.isfinite(v) for v in summary.values())
+    for table in Path(OUT).glob("*.csv"):
+        cells = {cell.lower() for line in table.read_text().splitlines() for cell in line.split(",")}
+        assert not cells & {"inf", "-inf", "nan", "infinity", "-infinity"}, table.name
     code = main([*RUN, "-o", "out/table"])
     out, _ = capsys.readouterr()
     assert code == 0 and "nan" not in out.lower().split() and "inf" not in out.lower()
@@ -472,6 +477,7 @@ def test_every_shipped_scenario_still_validates(capsys):
     edit(("name: base", 'name: "\\e]0;pwned\\a\\e[2J"')),
     BASE + '"\\e[2Jkey": 1\n',
     edit(("delivery: 2024-07", 'delivery: "\\e[31m2024-07"')),
+    edit(("name: base", 'name: base\ndescription: "clear \\e[2J\\e[3J"')),
 ])
 def test_escape_sequences_are_never_printed_raw(text, tmp_path):
     write(tmp_path, SCENARIO, text)
