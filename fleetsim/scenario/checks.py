@@ -78,7 +78,8 @@ def check_raw_names(tree: dict) -> Iterator[Problem]:
     description = tree.get("description")
     if isinstance(description, str) and any(not ch.isprintable() and ch not in "\n\t" for ch in description):
         yield Problem("the description holds a control character (such as an escape sequence); write plain "
-                      "text", ("description",))
+                      "text, such as description: xAI Colossus 1 and 2", ("description",), value=description,
+                      has_value=True)
 
 
 def check_dates(spec: ScenarioSpec) -> Iterator[Problem]:
