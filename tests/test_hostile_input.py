@@ -189,7 +189,7 @@ def test_yaml_version_directive(workdir, capsys):
     write(workdir, SCENARIO, "%YAML 1.3\n---\n" + BASE)
     code, err = cli(RUN, capsys)
     assert code == 1
-    expect(err, SCENARIO, "version", "write %YAML 1.2 or no directive")
+    expect(err, f"{SCENARIO}:1:1", "version", "write %YAML 1.2 or no directive")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

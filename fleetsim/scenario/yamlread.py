@@ -212,7 +212,9 @@ def read_text(text: str, file: str) -> Document:
         raise ScenarioError([Problem(f"YAML syntax error: {exc}", (), Location(file))]) from None
     except AssertionError as exc:  # ruamel asserts on a %YAML directive of another version
         detail = "; a scenario is YAML 1.2: write %YAML 1.2 or no directive" if "version" in str(exc) else ""
-        raise ScenarioError([Problem(f"YAML syntax error: {exc}{detail}", builder.path, Location(file))]) from None
+        line = next((n for n, text_line in enumerate(text.splitlines(), 1) if text_line.startswith("%YAML")), None)
+        raise ScenarioError([Problem(f"YAML syntax error: {exc}{detail}", builder.path,
+                                     Location(file, line, 1 if line else None))]) from None
     return Document(data, file, builder.locations)
 
 
