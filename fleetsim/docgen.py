@@ -236,10 +236,50 @@ def sections(schema: Schema) -> list[tuple[str, str, str | None, Schema]]:
 
 def units_table() -> str:
     """Every kind of quantity: its internal unit and an example."""
-    from fleetsim.units import KINDS
+    from fleetsim.units import KINDS, bound_text
 
-    rows = [f"| {kind.name} | `{kind.example}` | {kind.internal} |" for kind in KINDS.values()]
-    return "\n".join(["| kind | written as, for example | stored and shown in |", "|---|---|---|", *rows])
+    rows = [f"| {kind.name} | `{kind.example}` | {kind.internal} | {bound_text(kind.maximum, kind.name)} |"
+            for kind in KINDS.values()]
+    return "\n".join(["| kind | written as, for example | stored and shown in | at most |", "|---|---|---|---|",
+                      *rows])
+
+
+def limits_section() -> str:
+    """Names, bounds of magnitudes and the limits of the loading guard."""
+    from fleetsim.scenario.fields import MAX_COUNT, NAME_RULE
+    from fleetsim.scenario.guard import LIMITS
+    from fleetsim.units import MAX_POWER, MAX_QUANTITY_TEXT
+
+    rows = "\n".join(f"| {what} | {bound} |" for what, bound in LIMITS)
+    count = f"{MAX_COUNT:.0e}".replace("e+", "e")
+    return f"""## Names and limits
+
+**Names.** The scenario's `name`, and the names of sites, hardware entries, power sources, orders
+and training runs, are {NAME_RULE}. A name is never used as a path.
+
+**Magnitudes.** Every quantity must be finite and at most the bound of its kind in the
+[Units](#units) table (far beyond any real fleet, so that no figure derived from them can
+overflow). Counts are whole numbers from 0 to {count}. Lives (hardware, depreciation,
+facility, turbines, batteries, debt terms) lie between 1 month and 100 years, in whole months; a
+life that would round to 0 months (`1 second`, `1 week`) is refused, not rounded up. The horizon
+lies between 0001-01 and 9999-12. `.inf`, `.nan` and their other spellings are refused.
+
+**Units.** A quantity is a number, then its unit (at most {MAX_QUANTITY_TEXT} characters together):
+unit names joined by `*`, `/` or a space, each with an optional whole power from -{MAX_POWER} to
+{MAX_POWER} (`**2`, `^-1`), in balanced parentheses. Nothing else (no numbers inside the unit, no
+other operators) reaches the unit library.
+
+**Files.** A scenario, each file it `extends` and each schedule CSV must be a regular file
+(not a folder, pipe or device), UTF-8 text (a byte-order mark is accepted: Excel's "CSV UTF-8"),
+within these limits:
+
+| what | at most |
+|---|---|
+{rows}
+
+A file `extends` names that is not a scenario, and a schedule file that is not a schedule, are
+refused without quoting their content.
+"""
 
 
 def scenario_reference() -> str:
@@ -248,7 +288,8 @@ def scenario_reference() -> str:
 
     schema = ScenarioSpec.model_json_schema(by_alias=True)
     parts = [SCENARIO_HEADER]
-    contents = [f"[{title}](#{_anchor(title)})" for title, *_ in sections(schema)] + ["[Units](#units)"]
+    contents = [f"[{title}](#{_anchor(title)})" for title, *_ in sections(schema)] + [
+        "[Units](#units)", "[Names and limits](#names-and-limits)"]
     parts.append("Sections: " + " · ".join(contents) + "\n")
     for title, path, tag, model in sections(schema):
         where = f"`{path}`" if path else "the file itself"
@@ -261,6 +302,7 @@ def scenario_reference() -> str:
                      "| key | holds | default | meaning | example |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
     parts.append("## Units\n\nEach quantity key expects one kind of quantity; any unit of that kind's dimension is "
                  "accepted and converted.\n\n" + units_table() + "\n")
+    parts.append(limits_section())
     return "\n".join(parts)
 
 

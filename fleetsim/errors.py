@@ -10,6 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def show(text: object) -> str:
+    """``text`` with control, format and line-separator characters escaped as in ``repr``
+    (``\\x1b``), so that quoting user text can never drive a terminal.
+
+    >>> show("a\\x1b]0;title\\x07b")
+    'a\\\\x1b]0;title\\\\x07b'
+    """
+    text = str(text)
+    if all(ch.isprintable() for ch in text):
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+_VALUE_SHOWN = 120
+"""Longest value quoted in a message (a longer one is cut, so that no file is echoed at length)."""
+
+
+def _given(value: object) -> str:
+    text = show(repr(value))
+    return text if len(text) <= _VALUE_SHOWN else text[:_VALUE_SHOWN - 5] + "[...]"
+
+
 class FleetsimError(Exception):
     """Base class of every error fleetsim reports to a user."""
 
@@ -44,8 +66,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        given = f" (given: {self.value!r})" if self.has_value else ""
-        return f"{where}{self.key_path}: {self.message}{given}"
+        given = f" (given: {_given(self.value)})" if self.has_value else ""
+        return show(f"{where}{self.key_path}: {self.message}") + given
 
 
 class ScenarioError(FleetsimError):

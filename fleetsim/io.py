@@ -17,7 +17,9 @@ from fleetsim.errors import ResultFormatError
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
                 "payback_month", "direction", "basis"}
-"""Columns read back as text (an empty cell is an empty string, not NaN)."""
+"""Columns read back as text (an empty cell is an empty string, not NaN; "NA" is text)."""
+_NA = ["", "nan", "NaN", "-nan", "NA", "N/A", "null", "None"]
+"""What a numeric column's cell may hold for a missing value."""
 
 
 def write_atomically(target: str | Path, write: Callable[[Path], None], *, overwrite: bool = False,
@@ -79,9 +81,10 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
         if fmt == "parquet":
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str))
-            for column in TEXT_COLUMNS.intersection(frame.columns):  # empty text stays "", numbers NaN
-                frame[column] = frame[column].fillna("")
+            # text stays text ("NA", "null" and "" are names), numbers' empty cells are NaN
+            columns = pd.read_csv(path, nrows=0).columns
+            frame = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False,
+                                na_values={c: _NA for c in columns if c not in TEXT_COLUMNS})
         if "month" in frame.columns:
             frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
         tables[name] = frame

@@ -37,11 +37,14 @@ ureg: pint.UnitRegistry = _build_registry()
 
 @dataclass(frozen=True)
 class Kind:
-    """A physical kind of field: its pint dimensionality, internal unit and an example."""
+    """A physical kind of field: its pint dimensionality, internal unit, an example, and the
+    largest magnitude accepted (in the internal unit; far beyond any real fleet, so that no
+    figure derived from it can overflow)."""
 
     name: str
     internal: str
     example: str
+    maximum: float
 
     @property
     def a(self) -> str:
@@ -56,27 +59,27 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
-        Kind("power", "MW", "150 MW"),
-        Kind("accelerator power", "W", "700 W"),
-        Kind("energy", "MWh", "600 MWh"),
-        Kind("money", "USD", "33800 USD"),
-        Kind("money per month", "USD/month", "25 MUSD/month"),
-        Kind("money per power", "USD/MW", "9 MUSD/MW"),
-        Kind("energy price", "USD/MWh", "0.08 USD/kWh"),
-        Kind("token price", "USD/tok", "2.0 USD/Mtok"),
-        Kind("duration", "hour", "5 days"),
-        Kind("life", "month", "5 years"),
-        Kind("compute", "FLOP", "6e27 FLOP"),
-        Kind("compute rate", "FLOP/s", "989 TFLOP/s"),
-        Kind("money per energy", "USD/MWh", "280 USD/kWh"),
-        Kind("fuel price", "USD/MMBtu", "3.5 USD/MMBtu"),
-        Kind("heat rate", "MMBtu/MWh", "9.5 MMBtu/MWh"),
-        Kind("carbon intensity", "t/MWh", "0.42 t/MWh"),
-        Kind("fuel carbon", "t/MMBtu", "53.06 kg/MMBtu"),
-        Kind("demand charge", "USD/MW/month", "12 USD/kW/month"),
-        Kind("water intensity", "L/kWh", "1.8 L/kWh"),
-        Kind("power rent", "USD/MW/month", "150 USD/kW/month"),
-        Kind("hourly rate", "USD/hour", "2.1 USD/h"),
+        Kind("power", "MW", "150 MW", 1e6),
+        Kind("accelerator power", "W", "700 W", 1e6),
+        Kind("energy", "MWh", "600 MWh", 1e9),
+        Kind("money", "USD", "33800 USD", 1e12),
+        Kind("money per month", "USD/month", "25 MUSD/month", 1e12),
+        Kind("money per power", "USD/MW", "9 MUSD/MW", 1e12),
+        Kind("energy price", "USD/MWh", "0.08 USD/kWh", 1e7),
+        Kind("token price", "USD/tok", "2.0 USD/Mtok", 1e3),
+        Kind("duration", "hour", "5 days", 876600),
+        Kind("life", "month", "5 years", 1200),
+        Kind("compute", "FLOP", "6e27 FLOP", 1e40),
+        Kind("compute rate", "FLOP/s", "989 TFLOP/s", 1e21),
+        Kind("money per energy", "USD/MWh", "280 USD/kWh", 1e12),
+        Kind("fuel price", "USD/MMBtu", "3.5 USD/MMBtu", 1e6),
+        Kind("heat rate", "MMBtu/MWh", "9.5 MMBtu/MWh", 1e3),
+        Kind("carbon intensity", "t/MWh", "0.42 t/MWh", 1e3),
+        Kind("fuel carbon", "t/MMBtu", "53.06 kg/MMBtu", 1e3),
+        Kind("demand charge", "USD/MW/month", "12 USD/kW/month", 1e12),
+        Kind("water intensity", "L/kWh", "1.8 L/kWh", 1e6),
+        Kind("power rent", "USD/MW/month", "150 USD/kW/month", 1e12),
+        Kind("hourly rate", "USD/hour", "2.1 USD/h", 1e9),
     ]
 }
 """Field kinds by name. ``internal`` is the unit the engine works in."""
@@ -84,6 +87,72 @@ KINDS: dict[str, Kind] = {
 INTERNAL = {name: kind.internal for name, kind in KINDS.items()}
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+MAX_QUANTITY_TEXT = 100
+"""Longest quantity text read (``"150 MW"`` is 6 characters)."""
+MAX_POWER = 9
+"""Largest whole power of a unit (``m**3``)."""
+MAX_PARENTHESES = 4
+"""Deepest nesting of parentheses in a unit."""
+
+_TOKEN = re.compile(r"\s*(?:(?P<name>[^\W\d]\w*)|(?P<power>\*\*|\^)|(?P<op>[*/])|(?P<paren>[()])|(?P<int>[-+]?\d+))")
+
+
+def unit_grammar_problem(unit_text: str) -> str | None:
+    """Why ``unit_text`` is not a plain unit expression, or None.
+
+    A unit expression is unit names (letters, digits after the first letter) joined by ``*``, ``/``
+    or a space, each optionally raised to a small whole power (``**2``, ``^-1``), with balanced
+    parentheses. It is checked here, before pint evaluates anything, so that no text can make
+    pint compute (``MW * 10**10**10``) or raise a tokenizer error (``MW)``).
+
+    >>> unit_grammar_problem("USD/kW/month") is None, unit_grammar_problem("MW * 10**10**10")
+    (True, 'a number (10) inside the unit; write the number before the unit, as in 150 MW')
+    """
+    if not unit_text.strip():
+        return None
+    position, depth, expect_operand, after_power, powered = 0, 0, True, False, False
+    while position < len(unit_text):
+        match = _TOKEN.match(unit_text, position)
+        if not match or match.end() == position:
+            rest = unit_text[position:].strip()
+            if not rest:
+                break
+            return f"{rest[0]!r} cannot appear in a unit; write unit names joined by * and /, such as USD/kWh"
+        position = match.end()
+        kind, token = match.lastgroup, match.group(match.lastgroup)
+        if kind != "power":
+            powered = powered and after_power
+        if after_power:
+            if kind != "int" or abs(int(token)) > MAX_POWER:
+                return f"a power of a unit is a whole number from -{MAX_POWER} to {MAX_POWER}, such as m**3"
+            after_power, expect_operand, powered = False, False, True
+            continue
+        if kind == "int":
+            return f"a number ({token}) inside the unit; write the number before the unit, as in 150 MW"
+        if kind == "name" or token == "(":
+            if token == "(":
+                depth += 1
+                if depth > MAX_PARENTHESES:
+                    return f"parentheses nested more than {MAX_PARENTHESES} deep"
+            expect_operand = token == "("
+        elif expect_operand:
+            return f"{token!r} must follow a unit name, as in USD/kWh"
+        elif kind == "power":
+            if powered:
+                return "a power of a power; write one power, such as m**3"
+            after_power = True
+        elif token == ")":
+            depth -= 1
+            if depth < 0:
+                return "a ')' without its '('"
+        else:
+            expect_operand = True
+    if after_power or expect_operand:
+        return "the unit ends with an operator; end it with a unit name, as in USD/kWh"
+    if depth:
+        return "a '(' without its ')'"
+    return None
 
 
 class UnitProblem(ValueError):
@@ -105,10 +174,14 @@ def _unit_factor(unit_text: str, kind_name: str) -> float:
     kind = KINDS[kind_name]
     if _AMBIGUOUS_MBTU.search(unit_text):
         raise UnitProblem(f"ambiguous unit {unit_text!r}{_hint_for_unknown(unit_text)}")
+    grammar = unit_grammar_problem(unit_text)
+    if grammar is not None:
+        raise UnitProblem(f"{unit_text!r} is not a unit: {grammar}; expected {kind.a} such as {kind.example!r}")
     try:
         unit = ureg.parse_units(unit_text) if unit_text else ureg.dimensionless
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-            TypeError, ValueError, SyntaxError) as exc:
+        factor = float(ureg.Quantity(1.0, unit).to(kind.internal).magnitude) \
+            if unit.dimensionality == kind.dimensionality else math.nan
+    except Exception as exc:  # any failure of pint on checked text: an unknown unit
         raise UnitProblem(
             f"unknown unit {unit_text!r}{_hint_for_unknown(unit_text)}; "
             f"expected {kind.a} such as {kind.example!r}"
@@ -119,7 +192,9 @@ def _unit_factor(unit_text: str, kind_name: str) -> float:
             f"{unit_text!r} has dimension {got}, but this field is {kind.a} "
             f"({kind.dimensionality}); for example {kind.example!r}"
         )
-    return float(ureg.Quantity(1.0, unit).to(kind.internal).magnitude)
+    if not math.isfinite(factor) or factor == 0:
+        raise UnitProblem(f"{unit_text!r} is too large or too small a unit; for example {kind.example!r}")
+    return factor
 
 
 def parse(value: object, kind_name: str) -> float:
@@ -136,6 +211,9 @@ def parse(value: object, kind_name: str) -> float:
     kind = KINDS[kind_name]
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise UnitProblem(f"expected {kind.a} with its unit, such as {kind.example!r}")
+    if isinstance(value, str) and len(value) > MAX_QUANTITY_TEXT:
+        raise UnitProblem(f"a quantity is a number and a unit of at most {MAX_QUANTITY_TEXT} characters; "
+                          f"for example {kind.example!r}")
     if not isinstance(value, str):
         raise UnitProblem(
             f"{kind.a} needs its unit written: {value!r} has none; for example {kind.example!r}"
@@ -152,6 +230,17 @@ def parse(value: object, kind_name: str) -> float:
     if not math.isfinite(magnitude):
         raise UnitProblem(f"{value!r} is not a finite number; for example {kind.example!r}")
     return magnitude * _unit_factor(unit_text, kind_name)
+
+
+def bound_text(magnitude: float, kind_name: str) -> str:
+    """A bound in the kind's internal unit, written to be read (``1e6 MW``, ``1200 month``).
+
+    >>> bound_text(1e6, "power"), bound_text(876600, "duration")
+    ('1e6 MW', '876600 hour')
+    """
+    number = f"{magnitude:.0e}".replace("e+0", "e").replace("e+", "e") if magnitude >= 1e5 and \
+        float(f"{magnitude:.0e}") == magnitude else f"{magnitude:g}"
+    return f"{number} {KINDS[kind_name].internal}"
 
 
 def to_text(magnitude: float, kind_name: str) -> str:

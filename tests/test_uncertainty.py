@@ -209,8 +209,7 @@ def test_sweep_grid(scenario, tmp_path, capsys):
     ("sites.s1.puee=1.2", "unknown key 'puee'"),
     ("sites.s1.pue=0.5,1.2", "out of range"),
     ("sites.s9.pue=1.2", "s9"),
-    ("nonsense", "KEY=a,b,c"),
-])
+])  # --vary without '=' is a usage error (exit 2): tests/test_hostile_input.py
 def test_bad_vary(scenario, tmp_path, capsys, vary, fragment):
     out = tmp_path / "sw"
     assert main(["sweep", str(scenario.path), "--vary", vary, "-o", str(out), "--workers", "1"]) == 1

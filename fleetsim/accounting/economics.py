@@ -64,15 +64,15 @@ def cash_balance(start: float, raises: np.ndarray, burn: np.ndarray) -> np.ndarr
 
 
 def runway(balance: np.ndarray, burn: np.ndarray, window: int = 3) -> np.ndarray:
-    """Months until cash runs out at the trailing ``window``-month mean burn (inf when not burning,
-    0 once cash is gone).
+    """Months until cash runs out at the trailing ``window``-month mean burn (NaN, an empty cell,
+    when not burning: outputs never hold a non-finite figure; 0 once cash is gone).
 
     >>> runway(np.array([300.0, 200.0, 100.0]), np.array([100.0, 100.0, 100.0])).tolist()
     [3.0, 2.0, 1.0]
     """
     trailing = np.array([burn[max(0, t - window + 1): t + 1].mean() for t in range(len(burn))])
     with np.errstate(divide="ignore", invalid="ignore"):
-        months = np.where(trailing > 0, balance / trailing, np.inf)
+        months = np.where(trailing > 0, balance / trailing, np.nan)
     return np.where(balance <= 0, 0.0, months)
 
 

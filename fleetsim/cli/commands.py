@@ -78,7 +78,7 @@ def summary_table(result, title: str):
     table.add_column("unit")
     for key, label, unit, fmt in SUMMARY_ROWS:
         value = figures[key] * _SCALE.get(unit, 1.0)
-        table.add_row(label, fmt.format(value), unit)
+        table.add_row(label, fmt.format(value) if abs(value) < float("inf") else "n/a", unit)
     return table
 
 
@@ -207,13 +207,13 @@ def _draw_charts(result, steps: Steps, then: str) -> dict[str, bytes]:
 
 def run_summary(scenario, result, target: Path) -> dict:
     """What ``run --json`` prints: the scenario, the output folder and files, the headline figures
-    (NaN as null) and the warnings."""
+    (NaN and infinity as null) and the warnings."""
     import math
 
     from fleetsim.output import written_files
 
     m = result.monthly
-    figures = {key: (None if math.isnan(value) else value) for key, value in result.summary().items()}
+    figures = {key: (value if math.isfinite(value) else None) for key, value in result.summary().items()}
     story = result.power_story()
     return {"scenario": scenario.name, "file": str(scenario.path) if scenario.path else None,
             "start": str(m.index[0]), "end": str(m.index[-1]), "months": len(m), "seed": scenario.spec.seed,

@@ -193,6 +193,10 @@ def _main(argv: list[str] | None) -> int:
     if extra:
         _refuse_unknown(extra, args._commands[args.command])
     overrides = [_split_override(o, parser) for o in getattr(args, "overrides", [])]
+    for vary in getattr(args, "vary", None) or []:
+        if "=" not in vary or not vary.split("=", 1)[0].strip():
+            parser.error(f"--vary expects KEY=a,b,c or KEY=start:stop:n, such as sites.colossus-2.pue=1.1:1.4:4; "
+                         f"got {vary!r}")
     from fleetsim.errors import FleetsimError
 
     try:
@@ -238,7 +242,9 @@ def _main(argv: list[str] | None) -> int:
 
         return schema()
     except FleetsimError as exc:
-        print(f"fleetsim: error: {exc}", file=sys.stderr)
+        from fleetsim.errors import show  # quoted user text never drives the terminal
+
+        print("fleetsim: error: " + "\n".join(show(line) for line in str(exc).split("\n")), file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt as exc:
         return _interrupted(exc, interrupts.written())

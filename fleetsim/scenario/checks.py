@@ -8,7 +8,7 @@ from typing import Any
 
 from fleetsim import months as _months
 from fleetsim.errors import Problem
-from fleetsim.scenario.fields import Schedule
+from fleetsim.scenario.fields import Schedule, name_problem
 from fleetsim.scenario.hardware import HardwareSpec, did_you_mean
 from fleetsim.scenario.schema import ScenarioSpec
 
@@ -52,9 +52,48 @@ def check_raw_references(tree: dict, catalog: Collection[str]) -> Iterator[Probl
     yield from _reference_problems(rows, sites if isinstance(sites, dict) and sites else None, names)
 
 
+def check_raw_names(tree: dict) -> Iterator[Problem]:
+    """Every name (the scenario's, and of sites, hardware, power sources, orders and training runs)
+    follows :data:`~fleetsim.scenario.fields.NAME_RULE`; checked on the unvalidated tree, so that
+    bad names are reported with every other problem. Parts of other types are left to the schema."""
+    def named(path: tuple, value: Any, is_key: bool = False) -> Iterator[Problem]:
+        problem = name_problem(value)
+        if problem is not None:
+            yield Problem(problem, path, value=value, has_value=not is_key)
+
+    if isinstance(tree.get("name"), str):
+        yield from named(("name",), tree["name"])
+    for section in ("sites", "hardware"):
+        entries = tree.get(section)
+        for key in entries if isinstance(entries, dict) else ():
+            yield from named((section, key), key, True)
+            supply = entries[key].get("supply") if section == "sites" and isinstance(entries[key], dict) else None
+            for source in supply if isinstance(supply, dict) else ():
+                yield from named((section, key, "supply", source), source, True)
+    for section in ("orders", "training"):
+        items = tree.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                yield from named((section, i, "name"), item["name"])
+    description = tree.get("description")
+    if isinstance(description, str) and any(not ch.isprintable() and ch not in "\n\t" for ch in description):
+        yield Problem("the description holds a control character (such as an escape sequence); write plain "
+                      "text, such as description: xAI Colossus 1 and 2", ("description",), value=description,
+                      has_value=True)
+
+
 def check_dates(spec: ScenarioSpec) -> Iterator[Problem]:
-    """Deliveries and training starts may not lie before the first simulated month."""
+    """The horizon lies within 0001-01 and 9999-12; deliveries and training starts may not lie
+    before the first simulated month."""
     start = _months.to_text(spec.start)
+    if spec.start < 12:
+        yield Problem("the calendar of results begins in year 1: start in 0001-01 or later, for example 2024-07",
+                      ("start",), value=start, has_value=True)
+    last = _months.parse("9999-12")
+    if spec.start + spec.months - 1 > last:
+        yield Problem(f"the horizon would end after 9999-12 (the last month results can name); with start {start} "
+                      f"write months: {last - spec.start + 1} or fewer", ("months",), value=spec.months,
+                      has_value=True)
     for i, order in enumerate(spec.orders):
         first = order.delivery[0]
         if first < spec.start:

@@ -21,7 +21,7 @@ class Cash(Model):
     """Starting cash and dated raises: cash balance = start + Σ raises − Σ cash burn."""
 
     start: Quantity("money", "Cash at the start.") = 0.0
-    raises: list[Raise] = Field(default_factory=list, description="Dated raises.")
+    raises: tuple[Raise, ...] = Field(default_factory=tuple, description="Dated raises.")
 
 
 class Debt(Model):
@@ -30,7 +30,7 @@ class Debt(Model):
 
     share_of_capex: Ratio("Share of each month's capex financed by debt.", 0.0, 1.0, "0.5")
     rate: Ratio("Yearly interest rate.", 0.0, 1.0, "0.09")
-    term: Quantity("life", "Repayment term (whole months).")
+    term: Quantity("life", "Repayment term (whole months).", positive=True)
 
 
 class Demand(Model):
@@ -41,7 +41,7 @@ class Demand(Model):
     reference_price: Quantity("token price", "Price at which 'tokens' are demanded (default: the price at "
                                              "the start).") | None = None
     elasticity: Number("Price elasticity of demand, at most 0 (−1.3: a 10 % cut raises demand ≈ 13 %).",
-                       "-1.3", minimum=-10.0) = 0.0
+                       "-1.3", minimum=-10.0, maximum=10.0) = 0.0
     unserved: Literal["training", "idle"] = Field(
         "idle", description="Where inference capacity that demand does not use goes: training or idle.")
 

@@ -70,7 +70,7 @@ def model_at(path: Key, tree: Any = None) -> Any:
             current = info.annotation
         elif origin is dict:
             current = typing.get_args(current)[1]
-        elif origin is list:
+        elif origin in (list, tuple):  # lists of the file are tuples of the (immutable) spec
             current = typing.get_args(current)[0]
         else:
             return None

@@ -7,11 +7,9 @@ Messages always say what a valid value looks like.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -26,31 +24,91 @@ def fail(message: str, subpath: tuple = ()) -> PydanticCustomError:
     return PydanticCustomError("fleetsim", message, {"subpath": list(subpath)})
 
 
+MAX_COUNT = 10**12
+"""Largest count (accelerators, install rate): a million times today's largest fleets."""
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _finite(value: Any) -> bool:
+    """Whether the number ``value`` is finite as a float (an int too large for a float is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 # --------------------------------------------------------------------------- quantities
 def parse_quantity(value: Any, kind: str, subpath: tuple = ()) -> float:
+    """``value`` parsed as a ``kind`` quantity and checked against the kind's bounds."""
     try:
-        return units.parse(value, kind)
+        magnitude = units.parse(value, kind)
     except units.UnitProblem as exc:
         raise fail(str(exc), subpath) from None
+    spec = units.KINDS[kind]
+    if abs(magnitude) > spec.maximum:
+        bound = "1200 months (100 years)" if kind == "life" else units.bound_text(spec.maximum, kind)
+        raise fail(f"{value!r} is beyond the largest {spec.name} fleetsim accepts, {bound}; "
+                   f"for example {spec.example!r}", subpath)
+    return magnitude
 
 
-def Quantity(kind: str, description: str, minimum: float | None = 0.0):  # noqa: N802
-    """A quantity of ``kind`` (see :data:`fleetsim.units.KINDS`), stored in its internal unit."""
+def Quantity(kind: str, description: str, minimum: float | None = 0.0,  # noqa: N802
+             positive: bool = False):
+    """A quantity of ``kind`` (see :data:`fleetsim.units.KINDS`), stored in its internal unit;
+    ``positive``: zero is refused too (a life)."""
     example = units.KINDS[kind].example
 
     def validate(value: Any) -> float:
         magnitude = parse_quantity(value, kind)
         if minimum is not None and magnitude < minimum:
             raise fail(f"must not be negative; for example {example!r}")
+        if positive and magnitude <= 0:
+            raise fail(f"must be more than zero (at least 1 month); for example {example!r}")
+        if positive and magnitude < 0.5:  # a life is whole months: refused, never rounded up from 0
+            raise fail(f"{value!r} rounds to 0 whole months (fleetsim counts time in calendar months); write "
+                       f"at least 1 month, for example {example!r}")
         return magnitude
 
     schema = {"type": "string", "description": f"{description} A {kind} with its unit.",
               "examples": [example], "x-unit-kind": kind, "x-internal-unit": units.INTERNAL[kind]}
     return Annotated[float, BeforeValidator(validate), WithJsonSchema(schema)]
+
+
+# --------------------------------------------------------------------------- names
+MAX_NAME = 100
+"""Longest name (of a scenario, site, order, hardware entry, power source or training run)."""
+NAME_RULE = (f"1 to {MAX_NAME} characters: letters, digits, spaces and - _ . + ( ) , ' & @ # %, beginning with "
+             "a letter or digit and not ending with a space or a dot (so no / or \\, no leading dot, no . or "
+             "..); such as colossus-1")
+"""The rule every name follows, as the documentation and the messages state it."""
+_NAME = re.compile(r"[\w .+(),'&@#%-]+")
+
+
+def name_problem(value: Any) -> str | None:
+    """Why ``value`` is not a valid name (see :data:`NAME_RULE`), or None.
+
+    >>> name_problem("colossus-1") is None, name_problem("../x").split(";")[0]
+    (True, "a name cannot contain '/'")
+    """
+    if not isinstance(value, str):
+        return f"a name is text; write it as {NAME_RULE.rsplit('such as ', 1)[1]}"
+    rule = f"a name is {NAME_RULE}"
+    if not value.strip():
+        return f"a name cannot be empty or blank; {rule}"
+    if len(value) > MAX_NAME:
+        return f"a name is at most {MAX_NAME} characters (this one has {len(value)}); {rule}"
+    bad = next((ch for ch in value if not _NAME.fullmatch(ch)), None)
+    if bad is not None:
+        shown = repr(bad) if bad.isprintable() else f"the control character {repr(bad)[1:-1]}"
+        return f"a name cannot contain {shown}; {rule}"
+    if not value[0].isalnum():
+        return f"a name must begin with a letter or digit; {rule}"
+    if value[-1] in " .":
+        return f"a name cannot end with a {'space' if value[-1] == ' ' else 'dot'}; {rule}"
+    return None
 
 
 # --------------------------------------------------------------------------- plain numbers
@@ -62,12 +120,12 @@ def check_ratio(value: Any, low: float, high: float, example: str, subpath: tupl
             re.fullmatch(r"[-+]?\d+(\.\d*)?", stripped) else ""
         raise fail(f"expected a plain number between {low:g} and {high:g}, such as {example}{hint}",
                    subpath)
-    if not _is_number(value) or not math.isfinite(value):
+    if not _is_number(value) or not _finite(value):
         raise fail(f"expected a plain number between {low:g} and {high:g}, such as {example}", subpath)
     below = value <= low if low_open else value < low
     if below or value > high:
         bound = f"above {low:g}" if low_open else f"at least {low:g}"
-        raise fail(f"{value!r} is out of range: must be {bound} and at most {high:g}; for example {example}",
+        raise fail(f"{_short(value)} is out of range: must be {bound} and at most {high:g}; for example {example}",
                    subpath)
     return float(value)
 
@@ -85,6 +143,9 @@ def Ratio(description: str, low: float = 0.0, high: float = 1.0, example: str = 
 
 
 def check_count(value: Any, example: str = "100000", subpath: tuple = ()) -> int:
+    if _is_number(value) and (not _finite(value) or abs(value) > MAX_COUNT):
+        raise fail(f"{_short(value)} is beyond the largest count fleetsim accepts, 1e12; for example {example}",
+                   subpath)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -94,24 +155,34 @@ def check_count(value: Any, example: str = "100000", subpath: tuple = ()) -> int
     return value
 
 
+def _short(value: Any) -> str:
+    """A number as a message quotes it (a huge one abbreviated)."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{float(value):.3g}" if _finite(value) else "a number this large"
+
+
 def Count(description: str, example: str = "100000"):  # noqa: N802
     """A whole, non-negative number (``4.0e6`` is accepted as 4000000)."""
     schema = {"type": "integer", "minimum": 0, "description": description, "examples": [int(example)]}
     return Annotated[int, BeforeValidator(lambda v: check_count(v, example)), WithJsonSchema(schema)]
 
 
-def check_number(value: Any, example: str, minimum: float = 0.0) -> float:
-    if not _is_number(value) or not math.isfinite(value):
+def check_number(value: Any, example: str, minimum: float = 0.0, maximum: float = 1e15) -> float:
+    if not _is_number(value) or not _finite(value):
         raise fail(f"expected a plain number, such as {example}")
     if value < minimum:
         raise fail(f"must be at least {minimum:g}; for example {example}")
+    if value > maximum:
+        raise fail(f"{_short(value)} is beyond the largest value fleetsim accepts here, {maximum:g}; "
+                   f"for example {example}")
     return float(value)
 
 
-def Number(description: str, example: str, minimum: float = 0.0):  # noqa: N802
-    """A plain non-negative number without a unit."""
-    schema = {"type": "number", "minimum": minimum, "description": description, "examples": [float(example)]}
-    return Annotated[float, BeforeValidator(lambda v: check_number(v, example, minimum)),
+def Number(description: str, example: str, minimum: float = 0.0, maximum: float = 1e15):  # noqa: N802
+    """A plain number without a unit, within ``[minimum, maximum]``."""
+    schema = {"type": "number", "minimum": minimum, "maximum": maximum, "description": description,
+              "examples": [float(example)]}
+    return Annotated[float, BeforeValidator(lambda v: check_number(v, example, minimum, maximum)),
                      WithJsonSchema(schema)]
 
 
@@ -266,60 +337,14 @@ def _parse_value(value: Any, kind: str | None, low: float, high: float, example:
     return magnitude
 
 
-def _read_csv(path: str, kind: str | None, low: float, high: float, example: str) -> list[tuple[int, float]]:
-    file = Path(path)
-    sub = ("file",)
-    if not file.is_file():
-        raise fail(f"schedule file not found: {path}; give a CSV with columns month,value "
-                   "relative to the scenario file", sub)
-    try:
-        rows = list(csv.reader(file.read_text(encoding="utf-8").splitlines()))
-    except (UnicodeDecodeError, OSError) as exc:
-        raise fail(f"cannot read schedule file {path}: {exc}", sub) from None
-    if not rows:
-        raise fail(f"schedule file {path} is empty; expected a header such as 'month,value [USD/kWh]'", sub)
-    header = [h.strip() for h in rows[0]]
-    unit_in_header = None
-    if len(header) >= 2 and (m := re.fullmatch(r"value\s*\[(.+)\]", header[1])):
-        unit_in_header = m.group(1).strip()
-        header[1] = "value"
-    if header[:2] != ["month", "value"] or (len(header) == 3 and header[2] != "unit") or len(header) > 3:
-        raise fail(f"{path}:1: expected the header 'month,value [unit]' or 'month,value,unit', "
-                   f"got {','.join(rows[0])!r}", sub)
-    points = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise fail(f"{path}:{number}: expected {len(header)} columns, got {len(row)}", sub)
-        try:
-            month = _months.parse(row[0].strip())
-        except _months.MonthProblem as exc:
-            raise fail(f"{path}:{number}:1: {exc}; the file has {row[0].strip()!r}", sub) from None
-        at = f"{path}:{number}:{len(row[0]) + 2}"  # the value's column (written unquoted)
-        text = row[1].strip()
-        if kind is not None:
-            unit = row[2].strip() if len(header) == 3 else unit_in_header
-            text = f"{text} {unit}" if unit else text
-        try:
-            value: Any = text if kind is not None else float(text)
-        except ValueError:
-            raise fail(f"{at}: expected a number such as {example}, got {text!r}", sub) from None
-        try:
-            points.append((month, _parse_value(value, kind, low, high, example, ())))
-        except PydanticCustomError as exc:
-            raise fail(f"{at}: {exc.message()}; the file has {text!r}", sub) from None
-    if not points:
-        raise fail(f"schedule file {path} has no rows", sub)
-    return points
-
-
 def check_schedule(value: Any, kind: str | None, low: float = 0.0, high: float = 1.0,
                    example: str = "0.85") -> Schedule:
     if isinstance(value, Schedule):
         return value
     if isinstance(value, dict) and set(value) == {"file"}:
-        points = _read_csv(str(value["file"]), kind, low, high, example)
+        from fleetsim.scenario.csvread import read_csv
+
+        points = read_csv(str(value["file"]), kind, low, high, example)
         return _sorted_schedule(points, kind, str(value["file"]))
     if isinstance(value, dict):
         if not value:

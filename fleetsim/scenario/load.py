@@ -6,22 +6,24 @@ given and an example of a valid one; all problems of a file are reported togethe
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from pydantic import ValidationError
 
-from fleetsim.errors import Location, Problem, ScenarioError
-from fleetsim.scenario.checks import check_all, check_raw_references
+from fleetsim.errors import Location, Problem, ScenarioError, show
+from fleetsim.scenario import guard
+from fleetsim.scenario.checks import check_all, check_raw_names, check_raw_references
 from fleetsim.scenario.errormap import locate, problems_from_validation, sort_problems
 from fleetsim.scenario.hardware import HardwareSpec, resolve_hardware
 from fleetsim.scenario.schema import Hardware, ScenarioSpec
-from fleetsim.scenario.yamlread import Document, read_file, read_text
+from fleetsim.scenario.yamlread import Document, read_bytes, read_file, read_text
 
 Key = tuple[str | int, ...]
 
@@ -44,13 +46,21 @@ class Scenario:
     def __init__(self, spec: ScenarioSpec, hardware: dict[str, HardwareSpec], tree: dict,
                  locations: dict[Key, Location], path: Path | None, overrides: tuple = (),
                  uncertain: dict | None = None):
-        self.spec = spec
-        self._hardware = dict(hardware)
-        self._tree = tree
-        self._locations = locations
-        self.path = path
-        self.overrides = tuple(overrides)
-        self._uncertain = dict(uncertain or {})
+        set_ = object.__setattr__
+        set_(self, "spec", spec)
+        set_(self, "_hardware", dict(hardware))
+        set_(self, "_tree", tree)
+        set_(self, "_locations", locations)
+        set_(self, "path", path)
+        set_(self, "overrides", tuple(overrides))
+        set_(self, "_uncertain", dict(uncertain or {}))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Scenario is immutable (cannot set {name!r}); use scenario.override({{...}}) "
+                             "for a changed copy")
+
+    def __delattr__(self, name: str) -> None:
+        self.__setattr__(name, None)
 
     @property
     def hardware(self) -> Mapping[str, HardwareSpec]:
@@ -77,11 +87,23 @@ class Scenario:
         List items are addressed by index (``"orders.0.count"``). The result goes through the
         same validation as a file; problems name the key and ``origin``.
         """
+        if not isinstance(changes, Mapping):
+            raise ScenarioError([Problem(f"override takes a mapping of key paths to values, such as "
+                                         f"{{'sites.colossus-1.pue': 1.3}}; got a {type(changes).__name__}", (),
+                                         Location(origin))])
         tree = copy.deepcopy(self._tree)
         locations = dict(self._locations)
         problems = []
         for key, value in changes.items():
+            if not isinstance(key, str):
+                problems.append(Problem(f"a key path is text, such as 'sites.colossus-1.pue'; got the "
+                                        f"{type(key).__name__} {show(repr(key))[:40]}", (), Location(origin), value,
+                                        True))
+                continue
             where = Location(f"{origin} {key}")
+            if (too_big := guard.tree_problem(value)) is not None:
+                problems.append(Problem(too_big, tuple(key.split(".")), where))
+                continue
             try:
                 path = _set_path(tree, key, value)
             except KeyError as exc:
@@ -92,7 +114,8 @@ class Scenario:
             locations[path] = where
         if problems:
             raise ScenarioError(problems)
-        return build(tree, locations, self.path, (*self.overrides, *changes.items()))
+        with _every_failure_located(origin):
+            return build(tree, locations, self.path, (*self.overrides, *changes.items()))
 
     def with_values(self, values: Mapping[Key, Any]) -> Scenario:
         """The scenario with the distributions at ``values``' paths set to those values."""
@@ -216,16 +239,17 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
             f"the scenario is {kind}; a scenario is a mapping of keys such as 'name: colossus', "
             "'start: 2024-07', 'months: 60', 'sites:', 'orders:'", (), Location(file, 1, 1))])
     central, uncertain = _central(tree, locations, file)
+    named = [_locate(p, central, locations, file) for p in check_raw_names(central)]
     try:
         spec = ScenarioSpec.model_validate(central)
     except ValidationError as exc:
         problems = problems_from_validation(exc, central, locations, file)
         problems += [_locate(p, central, locations, file) for p in check_raw_references(central, _catalog())]
-        raise ScenarioError(sort_problems(problems)) from None
+        raise ScenarioError(sort_problems(named + problems)) from None
     hardware, problems = resolve_hardware(_catalog(), spec.hardware)
     problems += check_all(spec, hardware)
-    if problems:
-        raise ScenarioError(sort_problems([_locate(p, central, locations, file) for p in problems]))
+    if problems or named:
+        raise ScenarioError(sort_problems(named + [_locate(p, central, locations, file) for p in problems]))
     return Scenario(spec, hardware, tree, locations, path, overrides, uncertain)
 
 
@@ -258,7 +282,7 @@ def _absolute_files(data: Any, base: Path) -> None:
     """Make ``{file: path}`` schedule paths absolute, relative to the file that wrote them."""
     if isinstance(data, dict):
         if set(data) == {"file"} and isinstance(data["file"], str):
-            data["file"] = str((base / data["file"]).resolve())
+            data["file"] = str(guard.safe_resolve(base / data["file"]))
             return
         for value in data.values():
             _absolute_files(value, base)
@@ -282,8 +306,8 @@ def _merge(base: Any, over: Any, path: Key, locations: dict[Key, Location],
     return over
 
 
-def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
-    document = read_file(path)
+def _read_tree(path: Path, chain: tuple[Path, ...], document: Document | None = None) -> Document:
+    document = document or read_file(path)
     data = document.data
     if isinstance(data, dict):
         _absolute_files(data, path.parent)
@@ -294,19 +318,17 @@ def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
     if not isinstance(target, str) or not target.strip():
         raise ScenarioError([Problem("'extends' takes the path of a base scenario, such as base.yaml",
                                      ("extends",), where, target, True)])
-    base_path = (path.parent / target).resolve()
-    if base_path in chain or base_path == path.resolve():
-        cycle = " -> ".join(str(p) for p in (*chain, path.resolve(), base_path))
+    here = guard.safe_resolve(path)
+    base_path = guard.safe_resolve(path.parent / target)
+    if base_path in chain or base_path == here:
+        cycle = " -> ".join(str(p) for p in (*chain, here, base_path))
         raise ScenarioError([Problem(f"'extends' makes a cycle: {cycle}; remove 'extends' from one of them",
                                      ("extends",), where, target, True)])
-    if not base_path.is_file():
-        from fleetsim.scenario.hardware import did_you_mean
-
-        nearby = [p.name for p in base_path.parent.glob("*.y*ml") if p.resolve() != path.resolve()]
-        raise ScenarioError([Problem(f"base scenario not found: {base_path}{did_you_mean(Path(target).name, nearby)}"
-                                     f" ('extends' is relative to {path.parent.resolve()})", ("extends",), where,
-                                     target, True)])
-    base = _read_tree(base_path, (*chain, path.resolve()))
+    if len(chain) + 1 >= guard.MAX_EXTENDS:
+        raise ScenarioError([Problem(f"the chain of 'extends' is longer than {guard.MAX_EXTENDS} files; merge some "
+                                     "of the base scenarios into one", ("extends",), where, target, True)])
+    base = _read_base(base_path, path, target, where)
+    base = _read_tree(base_path, (*chain, here), base)
     if not isinstance(base.data, dict):
         raise ScenarioError([Problem("the base scenario is not a mapping", (), Location(str(base_path)))])
     over = {k: v for k, v in data.items() if k != "extends"}
@@ -318,19 +340,82 @@ def _read_tree(path: Path, chain: tuple[Path, ...]) -> Document:
     return Document(merged, str(path), locations)
 
 
+def _read_base(base_path: Path, path: Path, target: str, where: Location) -> Document:
+    """The base scenario ``extends: target`` names; refused (located at the ``extends`` key, without
+    quoting its content) when it is not a file, or not a scenario at all."""
+    from fleetsim.scenario.hardware import did_you_mean
+
+    try:
+        raw = guard.read_limited(base_path, guard.MAX_SCENARIO_BYTES, "base scenario")
+    except guard.FileRefused as exc:
+        message = str(exc)
+        if exc.missing:
+            nearby: list[str] = []
+            with contextlib.suppress(OSError, ValueError):
+                here = guard.safe_resolve(path)
+                nearby = [p.name for p in base_path.parent.glob("*.y*ml") if guard.safe_resolve(p) != here]
+            message = (f"base scenario not found: {show(base_path)}{did_you_mean(Path(target).name, nearby)} "
+                       f"('extends' is relative to {show(guard.safe_resolve(path.parent))})")
+        raise ScenarioError([Problem(message, ("extends",), where, target, True)]) from None
+    try:
+        base = read_bytes(raw, str(base_path))
+    except ScenarioError as exc:
+        if any(p.location is None or p.location.line is None or p.location.file != str(base_path)
+               for p in exc.problems) or _looks_like_scenario(raw):
+            raise
+        raise ScenarioError([Problem(f"{show(base_path)} is not a scenario file (it is not YAML: "
+                                     f"{exc.problems[0].message.split(':')[0]}); 'extends' names a base scenario, "
+                                     "such as base.yaml", ("extends",), where, target, True)]) from None
+    if not (isinstance(base.data, dict) and set(base.data) & set(_TOP_KEYS)):
+        raise ScenarioError([Problem(f"{show(base_path)} is not a scenario file: it has none of the keys of a "
+                                     f"scenario ({', '.join(_TOP_KEYS[:6])}...); its content is not shown. "
+                                     "'extends' names a base scenario, such as base.yaml", ("extends",), where,
+                                     target, True)])
+    return base
+
+
+_TOP_KEYS = [info.alias or name for name, info in ScenarioSpec.model_fields.items()]
+
+
+def _looks_like_scenario(raw: bytes) -> bool:
+    """Whether ``raw`` opens a top-level key of a scenario (its YAML errors may then be quoted)."""
+    return any(line.split(b":", 1)[0].strip().decode("utf-8", "replace") in _TOP_KEYS
+               for line in raw.splitlines()[:200] if b":" in line and not line.startswith((b" ", b"\t", b"#")))
+
+
 def load(path: str | Path) -> Scenario:
     """Load and validate a scenario file (following ``extends``); raises ScenarioError."""
     path = Path(path)
-    document = _read_tree(path, ())
-    return build(document.data, document.locations, path)
+    with _every_failure_located(str(path)):
+        document = _read_tree(path, ())
+        return build(document.data, document.locations, path)
 
 
 def load_text(text: str, file: str = "<scenario>", base_dir: str | Path = ".") -> Scenario:
     """Load a scenario from YAML text (``extends`` and CSV paths relative to ``base_dir``)."""
-    document = read_text(text, file)
-    if isinstance(document.data, dict):
-        _absolute_files(document.data, Path(base_dir))
-        if "extends" in document.data:
-            raise ScenarioError([Problem("'extends' needs a scenario file; use fleetsim.load(path)",
-                                         ("extends",), document.locations.get(("extends",)))])
-    return build(document.data, document.locations, None if file == "<scenario>" else Path(file))
+    with _every_failure_located(file):
+        document = read_text(text, file)
+        if isinstance(document.data, dict):
+            _absolute_files(document.data, Path(base_dir))
+            if "extends" in document.data:
+                raise ScenarioError([Problem("'extends' needs a scenario file; use fleetsim.load(path)",
+                                             ("extends",), document.locations.get(("extends",)))])
+        return build(document.data, document.locations, None if file == "<scenario>" else Path(file))
+
+
+@contextlib.contextmanager
+def _every_failure_located(file: str) -> Iterator[None]:
+    """Turn any exception but a ScenarioError (or Ctrl-C) raised while loading into a ScenarioError
+    naming the file: a user never sees a traceback, even for input no check foresaw."""
+    try:
+        yield
+    except (ScenarioError, KeyboardInterrupt, SystemExit):
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise ScenarioError([Problem(f"the scenario is too large or too deeply nested to load ({type(exc).__name__})"
+                                     "; write it as a plain file of at most a few thousand lines", (),
+                                     Location(file))]) from None
+    except Exception as exc:  # the one place every other failure becomes a message
+        raise ScenarioError([Problem(f"could not load the scenario ({type(exc).__name__}: {str(exc)[:200]}); this is "
+                                     "a fleetsim bug if the file looks right: please report it with the file",
+                                     (), Location(file))]) from None

@@ -25,7 +25,7 @@ from fleetsim.scenario.fields import (
     ScheduleOf,
     fail,
 )
-from fleetsim.scenario.schema_base import Model
+from fleetsim.scenario.schema_base import Frozen, Model
 from fleetsim.scenario.supply import Source
 
 
@@ -40,9 +40,10 @@ class Hardware(Model):
         "a DGX H100 draws 10.2 kW for 8 GPUs of 700 W, so 1.82.", 1.0, 5.0, "1.82") | None = None
     flops: Quantity("compute rate", "Dense BF16 throughput.") | None = None
     h100e: Number("H100 equivalents per accelerator; defaults to flops over the H100's 989 TFLOP/s.",
-                  "2.53") | None = None
+                  "2.53", maximum=1e4) | None = None
     price: Quantity("money", "All-in capex per accelerator: its share of server, network and storage.") | None = None
-    life: Quantity("life", "Useful life: depreciation period and retirement age (whole months).") | None = None
+    life: Quantity("life", "Useful life: depreciation period and retirement age (whole months).",
+                   positive=True) | None = None
     failure_rate: Ratio("Annualised share of accelerators that fail.", 0.0, 1.0, "0.09") | None = None
 
 
@@ -62,7 +63,7 @@ class Site(Model):
     capacity: ScheduleOf("power", "Usable facility power; zero before the first key. "
                                   "(Or describe the power sources under 'supply'.)") | None = None
     electricity: Electricity | None = None
-    supply: dict[str, Source] | None = Field(
+    supply: Frozen(Source) | None = Field(
         None, description="Named power sources (kinds grid, gas_turbine, battery, ppa), instead of "
                           "capacity and electricity.")
     water: Quantity("water intensity", "Site water use per kWh of IT energy (WUE).") = 0.0
@@ -144,7 +145,7 @@ class Depreciation(Model):
     salvage: Ratio("Salvage value as a share of price.", 0.0, 1.0, "0.1") = 0.0
     rate: Ratio("Declining-balance rate per year, in (0, 1].", 0.0, 1.0, "0.4", low_open=True) | None = None
     life: Quantity("life", "Useful life of every accelerator (depreciation period and retirement age), "
-                           "overriding the hardware's own.") | None = None
+                           "overriding the hardware's own.", positive=True) | None = None
 
 
 class Opex(Model):
@@ -160,7 +161,7 @@ class Finance(Model):
 
     depreciation: Depreciation = Depreciation()
     opex: Opex = Opex()
-    facility_life: Quantity("life", "Depreciation period of facility capex.") = 180.0
+    facility_life: Quantity("life", "Depreciation period of facility capex.", positive=True) = 180.0
     cash: Cash = Cash()
     debt: Debt | None = None
     discount_rate: Ratio("Yearly discount rate for NPV (cohort table).", 0.0, 1.0, "0.10") = 0.10
@@ -201,13 +202,13 @@ class ScenarioSpec(Model):
     extends: str | None = Field(None, description="A base scenario file (relative path) this one deep-merges over.")
     start: Month("First simulated month.")
     months: int = Field(description="Horizon in months.", ge=1, le=1200, examples=[60])
-    seed: int = Field(0, description="Seed for every random draw.", ge=0, examples=[7])
-    hardware: dict[str, Hardware] = Field(default_factory=dict,
+    seed: int = Field(0, description="Seed for every random draw.", ge=0, le=10**18, examples=[7])
+    hardware: Frozen(Hardware) = Field(default_factory=dict,
                                           description="Hardware added to or overriding the built-in catalog.")
-    sites: dict[str, Site] = Field(description="Sites by name.", min_length=1, examples=[
+    sites: Frozen(Site) = Field(description="Sites by name.", min_length=1, examples=[
         {"colossus-1": {"pue": 1.25, "capacity": "150 MW", "electricity": {"price": "0.08 USD/kWh"}}}])
-    orders: list[Order] = Field(default_factory=list, description="Accelerator orders, one cohort each.")
+    orders: tuple[Order, ...] = Field(default_factory=tuple, description="Accelerator orders, one cohort each.")
     operations: Operations = Operations()
     finance: Finance = Finance()
     revenue: Revenue = Revenue()
-    training: list[TrainingRun] = Field(default_factory=list, description="Training runs.")
+    training: tuple[TrainingRun, ...] = Field(default_factory=tuple, description="Training runs.")

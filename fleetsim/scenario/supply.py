@@ -43,7 +43,7 @@ class GasTurbine(Model):
     fuel_price: ScheduleOf("fuel price", "Gas price.")
     variable_om: Quantity("energy price", "Variable operation and maintenance per MWh generated.") = 0.0
     capex: Quantity("money per power", "Capex per MW of turbine capacity added.") = 0.0
-    life: Quantity("life", "Depreciation period of the turbines' capex.") = 240.0
+    life: Quantity("life", "Depreciation period of the turbines' capex.", positive=True) = 240.0
     carbon: Quantity("fuel carbon", "CO2 per MMBtu of gas burnt (EPA: 53.06 kg/MMBtu).") = GAS_CARBON_T_PER_MMBTU
 
 
@@ -57,7 +57,7 @@ class Battery(Model):
     round_trip: Ratio("Round-trip efficiency.", 0.0, 1.0, "0.9", low_open=True) = 0.9
     peak_window: Quantity("duration", "Daily peak window the battery must cover to shave the peak.") = 4.0
     capex: Quantity("money per energy", "Capex per kWh of storage.") = 0.0
-    life: Quantity("life", "Depreciation period of the battery's capex.") = 180.0
+    life: Quantity("life", "Depreciation period of the battery's capex.", positive=True) = 180.0
     start: Month("First month in service (default: the scenario's start).") | None = None
 
 

@@ -18,7 +18,8 @@ from ruamel.yaml import YAML, events
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 
-from fleetsim.errors import Location, Problem, ScenarioError
+from fleetsim.errors import Location, Problem, ScenarioError, show
+from fleetsim.scenario import guard
 
 Path_ = tuple[str | int, ...]
 
@@ -53,6 +54,8 @@ class _Builder:
         self.anchors: dict[str, Any] = {}
         self.resolver = YAML(typ="rt").resolver
         self.path: Path_ = ()  # the key path being read, named by syntax errors
+        self.values = 0  # values built, counting each alias as the values it repeats
+        self.sizes: dict[str, int] = {}  # values under each anchor
 
     def loc(self, mark) -> Location:
         return Location(self.file, mark.line + 1, mark.column + 1)
@@ -61,10 +64,17 @@ class _Builder:
         return next(self.stream)
 
     def node(self, event, path: Path_) -> Any:
+        if len(path) > guard.MAX_DEPTH:
+            raise _Reject(f"values are nested more than {guard.MAX_DEPTH} levels deep here; a scenario needs "
+                          "about 8 (such as sites: {s1: {capacity: {2024-07: 150 MW}}})", path[:guard.MAX_DEPTH],
+                          event.start_mark)
         if isinstance(event, events.AliasEvent):
             if event.anchor not in self.anchors:
-                raise _Reject(f"alias *{event.anchor} names no anchor", path, event.start_mark)
+                raise _Reject(f"alias *{show(event.anchor)} names no anchor", path, event.start_mark)
+            self.count(self.sizes[event.anchor], path, event.start_mark, event.anchor)
             return self.anchors[event.anchor]
+        first = self.values
+        self.count(1, path, event.start_mark)
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
@@ -83,7 +93,15 @@ class _Builder:
             raise _Reject(f"unexpected YAML event {type(event).__name__}", path, event.start_mark)
         if event.anchor:
             self.anchors[event.anchor] = value
+            self.sizes[event.anchor] = self.values - first
         return value
+
+    def count(self, values: int, path: Path_, mark, alias: str | None = None) -> None:
+        self.values += values
+        if self.values > guard.MAX_VALUES:
+            through = f" (the alias *{show(alias)} repeats {values:,} values)" if alias else ""
+            raise _Reject(f"the file holds more than {guard.MAX_VALUES:,} values once its YAML aliases are "
+                          f"expanded{through}; a scenario needs far fewer: write each value once", path, mark)
 
     def scalar(self, event, path: Path_) -> Any:
         text = event.value
@@ -96,6 +114,12 @@ class _Builder:
             return text.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
             clean = text.replace("_", "")
+            if len(clean.lstrip("+-")) > guard.MAX_INT_DIGITS:  # a float: its field refuses it with an example
+                number = float(clean)
+                if math.isfinite(number):
+                    return number
+                raise _Reject(f"a number of {len(clean)} digits is beyond the range of every field{_example(path)}",
+                              path, event.start_mark, text if len(text) <= 40 else text[:36] + "...", True)
             return int(clean, 0) if clean.lstrip("+-")[:2].lower() in ("0x", "0o") else int(clean)
         if tag == "tag:yaml.org,2002:float":
             clean = text.replace("_", "")
@@ -130,6 +154,7 @@ class _Builder:
                 return result
             if not isinstance(event, events.ScalarEvent) or event.tag is not None:
                 raise _Reject("keys must be plain words", path, event.start_mark)
+            self.count(1, path, event.start_mark)
             key = event.value
             self.path = (*path, key)
             if key in result:
@@ -146,12 +171,28 @@ class _Builder:
             self.path = path
 
 
+def _example(path: Path_) -> str:
+    """"; for example key: value" for the scenario key at ``path``, or a plain number's example."""
+    from fleetsim.scenario.errormap import _example as example  # the schema is loaded by then
+
+    try:
+        return example(path) or "; for example 1000 or 1e6"
+    except Exception:  # only an example: any failure gives the plain one
+        return "; for example 1000 or 1e6"
+
+
 class _DateText(str):
     """A plain scalar that YAML would read as a date; kept as text so months can explain it."""
 
 
 def read_text(text: str, file: str) -> Document:
     """Read scenario YAML ``text`` (named ``file`` in messages) into a :class:`Document`."""
+    control = guard.first_control(text)
+    if control is not None:
+        line, column, char = control
+        raise ScenarioError([Problem(
+            f"control character {show(char)} (U+{ord(char):04X}) is not allowed in a scenario; delete it (inside "
+            "double quotes, write an escape such as \\t if you mean one)", (), Location(file, line, column))])
     stream = iter(YAML(typ="rt").parse(text))
     builder = _Builder(stream, file)
     try:
@@ -169,6 +210,11 @@ def read_text(text: str, file: str) -> Document:
         raise ScenarioError([Problem(f"YAML syntax error: {detail}", builder.path, location)]) from None
     except YAMLError as exc:
         raise ScenarioError([Problem(f"YAML syntax error: {exc}", (), Location(file))]) from None
+    except AssertionError as exc:  # ruamel asserts on a %YAML directive of another version
+        detail = "; a scenario is YAML 1.2: write %YAML 1.2 or no directive" if "version" in str(exc) else ""
+        line = next((n for n, text_line in enumerate(text.splitlines(), 1) if text_line.startswith("%YAML")), None)
+        raise ScenarioError([Problem(f"YAML syntax error: {exc}{detail}", builder.path,
+                                     Location(file, line, 1 if line else None))]) from None
     return Document(data, file, builder.locations)
 
 
@@ -188,34 +234,25 @@ def _read_documents(builder: _Builder) -> Any:
 
 
 def read_file(path: str | Path) -> Document:
-    """Read a scenario file; every failure (missing, binary, not YAML) is a ScenarioError."""
-    path = Path(path)
+    """Read a scenario file; every failure (missing, not a regular file, too large, binary, not
+    YAML) is a ScenarioError."""
     file = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([Problem(f"scenario file not found: {file} (looked in {Path.cwd()}); give the path "
-                                     "of a scenario YAML file, such as scenarios/colossus.yaml", (),
-                                     Location(file))]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(f"{file} is a folder, not a scenario file", (), Location(file))]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(f"cannot read {file}: {exc.strerror}", (), Location(file))]) from None
-    if b"\x00" in raw:
-        where = _byte_location(raw, raw.index(0), file)
-        raise ScenarioError([Problem("not a text file (it contains binary data, a NUL byte here); a scenario "
-                                     "is YAML text such as 'name: colossus'", (), where)])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = raw[exc.start:exc.end]
-        raise ScenarioError([Problem(f"not UTF-8 text (bad byte {bad.hex(' ', 1)} at offset {exc.start}); save the "
-                                     "scenario as UTF-8", (), _byte_location(raw, exc.start, file))]) from None
+        raw = guard.read_limited(path, guard.MAX_SCENARIO_BYTES, "scenario file")
+    except guard.FileRefused as exc:
+        message = str(exc)
+        if exc.missing:
+            message = (f"scenario file not found: {show(file)} (looked in {show(Path.cwd())}); give the path of "
+                       "a scenario YAML file, such as scenarios/colossus.yaml")
+        raise ScenarioError([Problem(message, (), Location(file))]) from None
+    return read_bytes(raw, file)
+
+
+def read_bytes(raw: bytes, file: str) -> Document:
+    """Read the bytes of a scenario file named ``file``: UTF-8 text (a BOM is allowed), then YAML."""
+    text, offset, message = guard.decode(raw, "scenario")
+    if message is not None:
+        where = Location(file, *guard.byte_position(raw, offset)) if offset is not None else Location(file)
+        example = "; a scenario is YAML text such as 'name: colossus'" if "binary data" in message else ""
+        raise ScenarioError([Problem(message + example, (), where)])
     return read_text(text, file)
-
-
-def _byte_location(raw: bytes, offset: int, file: str) -> Location:
-    """The line and column (in characters) of byte ``offset`` of ``raw``."""
-    line_start = raw.rfind(b"\n", 0, offset) + 1
-    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return Location(file, raw.count(b"\n", 0, offset) + 1, column)
