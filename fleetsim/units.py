@@ -229,7 +229,22 @@ def parse(value: object, kind_name: str) -> float:
         )
     if not math.isfinite(magnitude):
         raise UnitProblem(f"{value!r} is not a finite number; for example {kind.example!r}")
-    return magnitude * _unit_factor(unit_text, kind_name)
+    return _scaled(match.group(0), _unit_factor(unit_text, kind_name))
+
+
+def _scaled(number_text: str, factor: float) -> float:
+    """``number × factor`` rounded once, in decimal: the same quantity written in GW or in MW
+    (``"1.1 GW"``, ``"1100 MW"``) gives the same bits. The factor is snapped to 15 significant
+    digits first, so a prefix factor pint computes as 999.9999999999999 is exactly 1000.
+
+    >>> _scaled("1.1", 1000.0) == _scaled("1100", 1.0) == 1100.0
+    True
+    """
+    if factor == 1.0:
+        return float(number_text)
+    from decimal import Decimal
+
+    return float(Decimal(number_text) * Decimal(f"{factor:.15g}"))
 
 
 def bound_text(magnitude: float, kind_name: str) -> str:

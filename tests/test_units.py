@@ -1,6 +1,8 @@
 """The unit registry and quantity parsing."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fleetsim import months, units
 
@@ -70,3 +72,16 @@ def test_months_roundtrip_and_real_hours():
 def test_bad_months(text, fragment):
     with pytest.raises(months.MonthProblem, match=fragment):
         months.parse(text)
+
+
+@pytest.mark.parametrize("big, small, kind, factor", [("GW", "MW", "power", 1000), ("kW", "MW", "power", "0.001"),
+                                                      ("TWh", "MWh", "energy", 10**6), ("MUSD", "USD", "money", 10**6),
+                                                      ("kUSD", "USD", "money", 1000)])
+@given(digits=st.integers(1, 10**7), places=st.integers(0, 7))
+def test_one_quantity_in_two_units_gives_the_same_bits(big, small, kind, factor, digits, places):
+    """'1.1 GW' and '1100 MW' are one value, to the last bit (issue 10: they differed)."""
+    from decimal import Decimal
+
+    value = Decimal(digits) / Decimal(10) ** places
+    other = (value * Decimal(factor)).normalize()
+    assert units.parse(f"{value} {big}", kind) == units.parse(f"{other:f} {small}", kind)
