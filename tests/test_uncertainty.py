@@ -44,7 +44,9 @@ def scenario(tmp_path):
 def sample(text, n=20000):
     dist = distributions.parse(text)
     u = np.random.default_rng(1).random(n)
-    return np.array([dist.ppf(x) for x in u]), dist
+    values = dist.ppf_many(u)
+    assert [dist.ppf(x) for x in u[:50]] == list(values[:50])  # the scalar path gives the same values
+    return values, dist
 
 
 def test_triangular_moments():
@@ -143,13 +145,11 @@ def test_dask_local_cluster_is_bit_identical(scenario):
     pd.testing.assert_frame_equal(local, dask, check_exact=True)
 
 
-def test_unreachable_scheduler_fails_fast(scenario):
-    import time
-
-    start = time.monotonic()
-    with pytest.raises(FleetsimError, match="cannot reach the Dask scheduler"):
+def test_unreachable_scheduler_is_a_message(scenario):
+    """A refused address is a message with advice (the deadline itself: tests/test_faults.py)."""
+    with pytest.raises(FleetsimError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9 within 5 s "
+                                            r".*start one with 'dask scheduler'"):
         run_many(scenario, 4, executor="tcp://127.0.0.1:9", workers=2)
-    assert time.monotonic() - start < 30
 
 
 @pytest.mark.parametrize(("workers", "failing", "error"), [(1, 3, RuntimeError("disk on fire")),

@@ -109,24 +109,34 @@ class Distribution:
 
     def ppf(self, u: float) -> float | Any:
         """The value at cumulative probability ``u`` (0 < u < 1)."""
+        value = self.ppf_many(np.array([u], dtype=float))[0]
+        return value if self.name == "choice" else float(value)
+
+    def ppf_many(self, u: np.ndarray) -> np.ndarray:
+        """The values at cumulative probabilities ``u`` (an array), in one vectorised call: what
+        :meth:`ppf` gives for each element, bit for bit."""
         from scipy import stats
 
+        u = np.asarray(u, dtype=float)
         p = self.params
         if self.name == "choice":
             edges = np.cumsum(self.weights) / np.sum(self.weights)
-            return self.choices[int(np.searchsorted(edges, u, side="right").clip(0, len(self.choices) - 1))]
+            picks = np.searchsorted(edges, u, side="right").clip(0, len(self.choices) - 1)
+            out = np.empty(len(u), dtype=object)
+            out[:] = [self.choices[int(k)] for k in picks]
+            return out
         if self.name == "triangular":
             low, mode, high = p
-            return float(stats.triang.ppf(u, (mode - low) / (high - low), loc=low, scale=high - low))
+            return stats.triang.ppf(u, (mode - low) / (high - low), loc=low, scale=high - low)
         if self.name == "uniform":
             return p[0] + u * (p[1] - p[0])
         if self.name == "lognormal":
-            return float(p[0] * math.exp(math.log(p[1]) * stats.norm.ppf(u)))
+            return p[0] * np.exp(math.log(p[1]) * stats.norm.ppf(u))
         mean, sd = p
         if self.truncate is None:
-            return float(stats.norm.ppf(u, loc=mean, scale=sd))
+            return stats.norm.ppf(u, loc=mean, scale=sd)
         lo, hi = ((bound - mean) / sd for bound in self.truncate)
-        return float(stats.truncnorm.ppf(u, lo, hi, loc=mean, scale=sd))
+        return stats.truncnorm.ppf(u, lo, hi, loc=mean, scale=sd)
 
     def number(self, magnitude: Any) -> Any:
         """``magnitude`` as the number recorded for a draw: in :attr:`unit`, whole for counts (a
