@@ -52,6 +52,8 @@ _LAZY = {
     "Result": ("fleetsim.result", "Result"),
     "read_result": ("fleetsim.result", "read_result"),
     "compare": ("fleetsim.compare", "compare"),
+    "score": ("fleetsim.scoring", "score"),
+    "Scorecard": ("fleetsim.scoring", "Scorecard"),
     "run_many": ("fleetsim.uncertainty.montecarlo", "run_many"),
     "Ensemble": ("fleetsim.uncertainty.montecarlo", "Ensemble"),
     "FleetsimError": ("fleetsim.errors", "FleetsimError"),

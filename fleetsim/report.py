@@ -152,7 +152,7 @@ def uncertainty_section(scenario: Scenario, ensemble: Ensemble, images: dict[str
     return "\n".join(parts)
 
 
-def _header(scenario: Scenario, result: Result, uncertainty: bool = False) -> str:
+def _header(scenario: Scenario, result: Result, uncertainty: bool = False, record: bool = False) -> str:
     m, meta = result.monthly, result.meta
     facts = [f"{m.index[0]} to {m.index[-1]} ({len(m)} months)", f"seed {meta.get('seed')}",
              f"scenario {meta.get('scenario_file') or '(text)'}", f"hash {str(meta.get('scenario_hash', ''))[:12]}",
@@ -163,6 +163,8 @@ def _header(scenario: Scenario, result: Result, uncertainty: bool = False) -> st
     sections = [("summary", "Summary"), ("charts", "Charts"), ("assumptions", "Assumptions"), ("tables", "Tables")]
     if uncertainty:
         sections.insert(2, ("uncertainty", "Uncertainty"))
+    if record:
+        sections.insert(2, ("record", "Against the record"))
     links = " ".join(f'<a href="#{a}">{t}</a>' for a, t in sections)
     return (f"<header><h1>{escape(scenario.name)}</h1>\n<p class=\"lead\">{escape(scenario.spec.description)}</p>\n"
             f"<p class=\"meta\">{escape(' · '.join(facts))}</p>\n<nav>{links}</nav></header>")
@@ -187,9 +189,11 @@ def _tables(result: Result) -> str:
     return "\n".join(parts)
 
 
-def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertainty: str | None = None) -> str:
+def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertainty: str | None = None,
+          record: str | None = None) -> str:
     """The report page for ``result`` of ``scenario``, with the charts ``images`` (name → PNG)
-    and, when given, the :func:`uncertainty_section` after the charts."""
+    and, when given, the section "Against the record" (:func:`fleetsim.scoring.charts.section`) and
+    the :func:`uncertainty_section` after the charts."""
     from fleetsim.plots import CHARTS
 
     charts = "\n".join(image(name, png, caption(CHARTS[name]) if name in CHARTS else name)
@@ -200,9 +204,10 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
         story = display.cash_story(result.monthly)
         warnings = f"<p>{escape(story[:1].upper() + story[1:])}.</p>" + warnings
     body = "\n".join([
-        _header(scenario, result, uncertainty is not None),
+        _header(scenario, result, uncertainty is not None, record is not None),
         _section("summary", "Summary", display.summary_table(result) + power_story_table(result) + warnings),
         _section("charts", "Charts", charts),
+        *([_section("record", "Against the record", record)] if record is not None else []),
         *([_section("uncertainty", "Uncertainty", uncertainty)] if uncertainty is not None else []),
         _section("assumptions", "Assumptions", _assumptions(scenario)),
         _section("tables", "Tables", _tables(result)),

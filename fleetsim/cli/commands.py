@@ -232,7 +232,8 @@ def _print_json(document: dict) -> None:
 
 
 def report(path: str, output: str | None, overrides: list[tuple[str, str]], quiet: bool, draws: int | None = None,
-           workers: int | None = None, as_json: bool = False, overwrite: bool = False) -> int:
+           workers: int | None = None, as_json: bool = False, overwrite: bool = False,
+           observations: str | None = None) -> int:
     """Simulate, draw every chart and write one self-contained HTML report; with ``draws``, also run
     that many Monte Carlo draws (local process pool of ``workers``) and add their ranges and fan charts."""
     import warnings
@@ -244,6 +245,12 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
 
     scenario = _load(path, overrides)
     protect = scenario.input_files()
+    checked = None
+    if observations is not None:
+        from fleetsim.scoring import read
+
+        checked = read(observations, scenario)  # a bad file stops here, before any work
+        protect = (*protect, Path(observations).resolve())
     target = check_target(Path(output) if output is not None else default_folder(scenario.name, ".html"),
                           overwrite=overwrite, protect=protect)
     uncertainty = None
@@ -268,7 +275,13 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
             fans = render_fans(ensemble, on_chart=lambda name: steps.advance(
                 "writing the report" if name == f"fan_{FAN_COLUMNS[-1]}" else "drawing fan charts"))
             uncertainty = uncertainty_section(scenario, ensemble, fans)
-        write(target, build(scenario, result, images, uncertainty), overwrite=overwrite, protect=protect)
+        record = None
+        if checked is not None:
+            from fleetsim.scoring import score
+            from fleetsim.scoring.charts import section
+
+            record = section(result, score(result, checked))
+        write(target, build(scenario, result, images, uncertainty, record), overwrite=overwrite, protect=protect)
         steps.advance("done")
     if as_json:
         summary = run_summary(scenario, result, target.parent)

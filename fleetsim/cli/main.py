@@ -75,12 +75,38 @@ def _parser() -> argparse.ArgumentParser:
                         help="worker processes for --draws (default: all cores; 1 runs in this process)")
     report.add_argument("--quiet", action="store_true", help="print nothing on success")
     _json_option(report, "print a machine-readable JSON summary (the file, headline figures, warnings) instead")
+    report.add_argument("--observations", metavar="FILE",
+                        help="add a section 'Against the record': the scorecard of FILE and a chart of each "
+                             "observed metric beside fleetsim's series")
 
     catalog = commands.add_parser("catalog", help="print the built-in hardware catalog with sources")
     catalog.add_argument("name", metavar="NAME", nargs="?", help="one entry, with every source (e.g. H100)")
     _json_option(catalog, "print the entries (values in internal units, with sources) as JSON instead")
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario language")
+
+    sites = commands.add_parser(
+        "sites", help="the shipped Epoch AI data-center sites; one site's timeline, or its scenario",
+        description="List the sites of Epoch AI's Frontier Data Centers hub shipped with fleetsim (owner, latest "
+                    "observed facility power and H100e, vintage, licence); with NAME, the site's dated rows, "
+                    "observed and projected apart; with -o FILE, a runnable scenario built from them.")
+    sites.add_argument("name", metavar="NAME", nargs="?", help="a site, e.g. \"xAI Colossus 2\" (a unique start "
+                                                               "of its name is enough)")
+    sites.add_argument("-o", "--output", metavar="FILE", help="write the site's scenario YAML to FILE")
+    _overwrite_option(sites, "file")
+
+    score = commands.add_parser(
+        "score", help="hold a run against dated observations: a scorecard of errors",
+        description="Simulate SCENARIO and set each row of OBSERVATIONS (a CSV of dated figures) beside "
+                    "fleetsim's value: the error, whether it lies within the stated uncertainty, and the median "
+                    "and largest error by metric; writes scorecard.csv and meta.json.")
+    score.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    score.add_argument("observations", metavar="OBSERVATIONS", help="observations CSV file")
+    score.add_argument("-o", "--output", metavar="DIR", help="output folder (default out/<scenario name>-score/)")
+    _overwrite_option(score, "folder")
+    _set_option(score, "override one field first, as for run (repeatable)")
+    score.add_argument("--json", dest="as_json", action="store_true",
+                       help="print the scorecard as JSON instead of tables")
 
     compare = commands.add_parser("compare", help="headline figures of scenarios side by side",
                                   description="Simulate each SCENARIO and print headline figures side by side, "
@@ -223,7 +249,7 @@ def _main(argv: list[str] | None) -> int:
             from fleetsim.cli.commands import report
 
             return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers, args.as_json,
-                          args.overwrite)
+                          args.overwrite, args.observations)
         if args.command == "validate":
             from fleetsim.cli.commands import validate
 
@@ -238,6 +264,14 @@ def _main(argv: list[str] | None) -> int:
             from fleetsim.cli.commands import catalog
 
             return catalog(args.name, args.as_json)
+        if args.command == "sites":
+            from fleetsim.cli.records import sites
+
+            return sites(args.name, args.output, args.overwrite)
+        if args.command == "score":
+            from fleetsim.cli.records import score
+
+            return score(args.scenario, args.observations, args.output, args.as_json, args.overwrite, overrides)
         from fleetsim.cli.commands import schema
 
         return schema()
