@@ -17,7 +17,25 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pint
+
+def _import_pint_without_dask():
+    """pint imports dask (0.3–0.5 s) only to support dask arrays when dask is installed; fleetsim
+    never gives pint a dask array, so pint is imported with dask hidden (``sys.modules["dask"] =
+    None`` makes ``import dask`` fail at once), then dask is visible again for the executors."""
+    import sys
+
+    if "dask" in sys.modules or "pint" in sys.modules:
+        import pint
+        return pint
+    sys.modules["dask"] = None  # type: ignore[assignment]
+    try:
+        import pint
+    finally:
+        del sys.modules["dask"]
+    return pint
+
+
+pint = _import_pint_without_dask()
 
 __all__ = ["INTERNAL", "KINDS", "Kind", "UnitProblem", "parse", "ureg"]
 

@@ -85,3 +85,14 @@ def test_one_quantity_in_two_units_gives_the_same_bits(big, small, kind, factor,
     value = Decimal(digits) / Decimal(10) ** places
     other = (value * Decimal(factor)).normalize()
     assert units.parse(f"{value} {big}", kind) == units.parse(f"{other:f} {small}", kind)
+
+
+def test_pint_is_imported_without_dask_and_dask_still_imports():
+    """pint would import dask (0.3-0.5 s of every run) only for dask arrays fleetsim never uses."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, fleetsim.units; assert 'dask' not in sys.modules, 'pint pulled in dask'; "
+             "import dask.distributed; print('ok')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
