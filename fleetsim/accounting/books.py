@@ -170,7 +170,8 @@ def build_books(plan: Plan, trace: Trace) -> Books:
 def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarray | None = None) -> None:
     """Operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts.
 
-    The total energy cost, ``energy_cost_usd``, is purchased energy, fuel and demand charges.
+    The total energy cost, ``energy_cost_usd``, is purchased energy, fuel, demand charges and the
+    variable O&M of generation (:data:`~fleetsim.accounting.columns.ENERGY_COST_PARTS`).
     """
     m = monthly
     m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)

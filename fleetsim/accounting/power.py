@@ -33,7 +33,7 @@ class PowerBooks:
     """Months × sites: peak (full-load) facility power, capacity shortfall, unserved energy."""
     site_cost_usd: np.ndarray | None = None
     """Months × sites: the total energy cost (purchased energy with battery losses, fuel, demand
-    charges; generation O&M is opex)."""
+    charges, generation variable O&M)."""
 
 
 def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_energy: np.ndarray,
@@ -72,8 +72,7 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
                                 ("demand_charge", result.demand_usd.sum(axis=1)),
                                 ("battery_losses", result.battery_losses_usd)):
             _allocate(books.rows, account, site.name, values, group_energy, names)
-            if account != "generation_om":  # O&M is opex, not energy cost
-                books.site_cost_usd[:, s] += values
+            books.site_cost_usd[:, s] += values  # variable O&M is energy cost, as in the merit order
         capex = np.sum([source.capex_usd for source in site.sources], axis=0)
         depreciation = np.sum([rules.facility_depreciation(source.capex_usd, source.life_months)
                                for source in site.sources], axis=0)
