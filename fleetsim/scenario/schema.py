@@ -38,6 +38,10 @@ class Hardware(Model):
     system_overhead: Ratio(
         "Full-load IT power per accelerator over board power (host, network, storage, fans); "
         "a DGX H100 draws 10.2 kW for 8 GPUs of 700 W, so 1.82.", 1.0, 5.0, "1.82") | None = None
+    it_power: Quantity("accelerator power",
+                       "Full-load IT power per accelerator, given directly (as the Epoch AI hub and many analysts "
+                       "quote it, e.g. 1.8 kW for a GB200), instead of power × system_overhead: an entry sets one "
+                       "of the two paths.") | None = None
     flops: Quantity("compute rate", "Dense BF16 throughput.") | None = None
     h100e: Number("H100 equivalents per accelerator; defaults to flops over the H100's 989 TFLOP/s.",
                   "2.53", maximum=1e4) | None = None
@@ -45,6 +49,18 @@ class Hardware(Model):
     life: Quantity("life", "Useful life: depreciation period and retirement age (whole months).",
                    positive=True) | None = None
     failure_rate: Ratio("Annualised share of accelerators that fail.", 0.0, 1.0, "0.09") | None = None
+
+    @model_validator(mode="after")
+    def _one_power_path(self) -> Hardware:
+        if self.it_power is not None:
+            for key in ("power", "system_overhead"):
+                if getattr(self, key) is not None:
+                    raise fail(f"'it_power' and '{key}' both give the full-load IT power: set it_power: 1.8 kW "
+                               "alone, or power and system_overhead (e.g. power: 1200 W, system_overhead: 1.39)",
+                               ("it_power",))
+            if self.it_power <= 0:
+                raise fail("must be more than zero; for example 1.8 kW", ("it_power",))
+        return self
 
 
 class Electricity(Model):
