@@ -87,6 +87,8 @@ class FinancePlan:
     reference_price_usd: float
     elasticity: float
     spare_inference_to: str
+    cost_of_capital: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """Yearly cost of capital for hardware, facility and generation."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,8 @@ def compile_plan(scenario: Scenario) -> Plan:
                              else float(token_price[0])),
         elasticity=demand.elasticity if demand else 0.0,
         spare_inference_to=demand.unserved if demand else "idle",
+        cost_of_capital=(finance.cost_of_capital.hardware, finance.cost_of_capital.facility,
+                         finance.cost_of_capital.generation),
     )
     training = [TrainingPlan(run.name, run.start - start, run.compute, run.share, run.mfu)
                 for run in spec.training]

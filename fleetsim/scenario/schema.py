@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fleetsim.scenario.economics import ZERO, Cash, Debt, Demand, OtherRevenue
+from fleetsim.scenario.economics import ZERO, Cash, CostOfCapital, CostOfCapitalField, Debt, Demand, OtherRevenue
 from fleetsim.scenario.fields import (
     Count,
     Delivery,
@@ -181,6 +181,10 @@ class Finance(Model):
     cash: Cash = Cash()
     debt: Debt | None = None
     discount_rate: Ratio("Yearly discount rate for NPV (cohort table).", 0.0, 1.0, "0.10") = 0.10
+    cost_of_capital: CostOfCapitalField = Field(
+        default_factory=lambda: CostOfCapital(hardware=0.0, facility=0.0, generation=0.0),
+        description="Yearly cost of capital: one rate, or {hardware, facility, generation}; sets the capital "
+                    "charge and the total cost of ownership (default 0: straight-line capital recovery).")
 
 
 class Inference(Model):
