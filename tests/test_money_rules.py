@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 
 import fleetsim
@@ -183,3 +184,97 @@ def test_cli_refuses_a_negative_cost_of_capital_and_writes_nothing(tmp_path, cap
     assert not out.exists()
     err = capsys.readouterr().err
     assert "capital.yaml:19:" in err and "finance.cost_of_capital" in err and "for example 0.07" in err
+
+
+# --------------------------------------------------------------------------- part 1: training runs
+RUNS = """\
+name: runs
+start: 2024-01
+months: 1
+hardware:
+  X: {like: GB200, it_power: 1 kW, price: 50000 USD, life: 5 years, failure_rate: 0}
+sites:
+  s:
+    pue: 1.0
+    capacity: CAPACITY
+    electricity: {price: 0.05 USD/kWh}
+    construction_cost: 10 MUSD/MW
+orders:
+  - {hardware: X, count: COUNT, site: s, delivery: 2024-01}
+operations:
+  utilization: UTIL
+  training_share: 1.0
+  power_draw: {busy: 1.0, idle: 0.0}
+training:
+  - {name: r, RUN, start: 2024-01}
+"""
+
+
+def runs(count=10000, capacity="10 MW", util=0.5, run="h100e_hours: 1e12"):
+    text = (RUNS.replace("COUNT", str(count)).replace("CAPACITY", capacity).replace("UTIL", str(util))
+            .replace("RUN", run))
+    return simulate_text(text)
+
+
+def test_a_run_is_charged_the_energy_of_its_hours_at_the_busy_draw():
+    # 10 MW of IT, utilization 0.5, busy 1.0 / idle 0.0: the site draws 5 MW × 744 h = 3,720 MWh, all
+    # of it by busy (training) accelerators, so all of it belongs to the run (the old share rule gave half)
+    res = runs()
+    run = res.training.iloc[0]
+    assert res.monthly.energy_mwh.iloc[0] == pytest.approx(3720.0)
+    assert run.energy_mwh == pytest.approx(3720.0)
+    assert run.energy_cost_usd == pytest.approx(res.monthly.energy_cost_usd.iloc[0]) == pytest.approx(3720 * 50.0)
+
+
+def test_a_run_is_charged_the_depreciation_of_the_hardware_it_runs_on():
+    # 20,000 delivered, 10,000 energised (10 MW at 1 kW each), the run uses all of them: 10,000 × 50,000 USD
+    # ÷ 60 months = 8.33 MUSD; not the 16.67 MUSD of all 20,000 nor the facility's 100 MUSD ÷ 180 = 0.56 MUSD
+    res = runs(count=20000, util=1.0)
+    run = res.training.iloc[0]
+    m = res.monthly.iloc[0]
+    assert m.stranded == 10000
+    assert m.depreciation_usd == pytest.approx(20000 * 50000 / 60 + 100e6 / 180)  # 17.2 MUSD, the old charge
+    assert run.depreciation_usd == pytest.approx(8.333e6, rel=1e-4)
+    assert run.facility_usd == 0.0 and run.method == "book"
+    with_facility = runs(count=20000, util=1.0, run="h100e_hours: 1e12, charge_facility: true").training.iloc[0]
+    assert with_facility.facility_usd == pytest.approx(100e6 / 180)
+    assert with_facility.cost_usd == pytest.approx(8.333e6 + 100e6 / 180 + with_facility.energy_cost_usd, rel=1e-4)
+
+
+def test_a_run_sized_as_accelerators_times_hours():
+    # 5,000 GB200-class accelerators (2.53 H100e each) for 100 h = 1,264,000 H100e-hours; the fleet offers
+    # 10,000 × 2.53 × 744 × 0.5 training H100e-hours, so the run completes in January
+    res = runs(run="hardware: X, count: 5000, hours: 100 h")
+    run = res.training.iloc[0]
+    assert run.h100e_hours == pytest.approx(5000 * 2500 / 989 * 100)
+    assert run.completed and run.sized_in == "accelerators" and np.isnan(run.compute_flop)
+    by_months = runs(run="hardware: X, count: 2000, end: 2024-01").training.iloc[0]
+    assert by_months.h100e_hours == pytest.approx(2000 * 2500 / 989 * 744)
+
+
+def test_replacement_valuation_amortises_the_value_at_the_start():
+    # Epoch AI (Cottier et al. 2024): value at the start × 0.14 ln 10 per year × hours used. 10,000 new
+    # accelerators of 50,000 USD, all busy for 744 h: 500 MUSD × 0.3224 × 744 ÷ 8766 = 13.68 MUSD
+    run = runs(util=1.0, run="h100e_hours: 1e12, valuation: replacement").training.iloc[0]
+    rate = 0.14 * np.log(10)
+    assert run.method == "replacement"
+    assert run.depreciation_usd == pytest.approx(10000 * 50000 * rate * 744 / 8766, rel=1e-9)
+
+
+@pytest.mark.parametrize(("run", "line_key"), [
+    ("compute: 1e25 FLOP, hardware: X, count: 100, hours: 10 h", "count"),
+    ("h100e_hours: 1e6, compute: 1e25 FLOP", "h100e_hours"),
+    ("hardware: X, count: 10001, hours: 10 h", "count"),
+])
+def test_bad_run_sizes_are_located_errors(run, line_key, tmp_path, capsys):
+    from fleetsim.cli.main import main
+
+    scenario = tmp_path / "runs.yaml"
+    scenario.write_text(RUNS.replace("COUNT", "10000").replace("CAPACITY", "10 MW").replace("UTIL", "0.5")
+                        .replace("RUN", run))
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "-o", str(out)]) == 1
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert "runs.yaml:19:" in err and f"training.0.{line_key}" in err
+    assert "for example" in err or "give one of" in err

@@ -163,7 +163,12 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     monthly = pd.DataFrame(series, index=months)
     add_derived(monthly, f.cash_start_usd, f.raises_usd)
     monthly = monthly[list(COLUMNS)]
-    books = Books(monthly, label_ledger(_ledger(rows, months)), training_runs(plan, monthly), power.energy)
+    site_energy = facility_energy @ (group_site[:, None] == np.arange(len(plan.sites))[None, :]).astype(float)
+    site_depreciation = sum(values for account, _, _, values in rows
+                            if account in ("facility_depreciation", "generation_depreciation"))
+    training = training_runs(plan, trace, monthly, pue, power.site_cost_usd, site_energy,
+                             np.zeros(n_months) + site_depreciation)
+    books = Books(monthly, label_ledger(_ledger(rows, months)), training, power.energy)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
     books.sites = site_table(per_site, site_names, months)
     return books
