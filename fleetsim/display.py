@@ -410,14 +410,16 @@ def list_table(tree: dict, section: str, notes: dict[Key, str]) -> str:
     return table(["#", *keys, "note in the scenario file"], rows)
 
 
-HARDWARE_FIELDS = ("power", "system_overhead", "flops", "h100e", "price", "life", "failure_rate")
+HARDWARE_FIELDS = ("power", "system_overhead", "it_power", "flops", "h100e", "price", "life", "failure_rate")
 
 
 def hardware_values(spec: Any) -> dict[str, str]:
     """A resolved accelerator's values in readable units."""
     life = spec.life_months / 12
     return {
-        "power": f"{spec.power_w:,.0f} W", "system_overhead": f"{spec.system_overhead:.2f}",
+        "power": f"{spec.power_w:,.0f} W" if spec.power_w is not None else "",
+        "system_overhead": f"{spec.system_overhead:.2f}" if spec.system_overhead is not None else "",
+        "it_power": f"{spec.it_power_w:,.0f} W",
         "flops": f"{spec.flops / 1e12:,.0f} TFLOP/s", "h100e": f"{spec.h100e:.2f}",
         "price": f"{spec.price_usd:,.0f} USD",
         "life": f"{life:g} years" if life.is_integer() else f"{spec.life_months} months",
@@ -447,6 +449,8 @@ def hardware_source(name: str, field: str, tree: dict, notes: dict[Key, str]) ->
         return f"catalog {name}: {info.get('source', '')}{estimate}", str(info.get("date", ""))
     if field == "h100e":
         return "dense BF16 throughput ÷ the H100's 989 TFLOP/s", ""
+    if field == "it_power":
+        return "board power × system overhead", ""
     return "", ""
 
 

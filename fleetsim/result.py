@@ -151,6 +151,8 @@ class Result:
             "cumulative_cash_usd_end": float(m.cumulative_cash_usd.iloc[-1]),
             "cost_per_h100e_hour_usd": float(m.operating_cost_usd.sum() / available_hours)
             if available_hours > 0 else float("nan"),
+            "tco_per_h100e_hour_usd": float(m.tco_usd.sum() / available_hours)
+            if available_hours > 0 else float("nan"),
         }
 
     # -- display (matplotlib and the HTML helpers are imported on first use) ------------------

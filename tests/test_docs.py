@@ -88,6 +88,9 @@ def computed_rows() -> dict[str, list[str]]:
         llama = fleetsim.simulate(fleetsim.load_text(blocks["llama-3.1-405b"]))
         flagship = fleetsim.simulate(ROOT / "scenarios" / "colossus.yaml")
         campus = fleetsim.simulate(ROOT / "scenarios" / "gigawatt-campus.yaml")
+        epoch = fleetsim.load(ROOT / "scenarios" / "epoch-1gw-tco.yaml")
+        tco = {life: fleetsim.simulate(epoch.override({"hardware.GB200.life": f"{life} years"})).monthly
+               for life in (5, 3, 7)}
     peak = float(phase1.monthly.peak_facility_power_mw.max())
     m = flagship.monthly
     energised = str(m.index[(m.accelerators >= 100_000).to_numpy().argmax()])
@@ -96,6 +99,9 @@ def computed_rows() -> dict[str, list[str]]:
     total = facility + float(campus.monthly.hardware_capex_usd.sum())
     cushman = 11.7e6 * 1000 / 1.15  # USD per MW of IT load x 1 GW of facility power / PUE
     burn = float(m.cash_burn_usd[m.index.year == 2025].mean())
+    five = tco[5]
+    accelerator_hours = float((five.accelerators * five.index.days_in_month * 24.0).sum())
+    gpu_hour = float(five.tco_usd.sum()) / accelerator_hours
     early = (pd.Period("2024-09", "M") - pd.Period(energised, "M")).n
     direction = "earlier" if early > 0 else "later"
     when = "same month" if early == 0 else f"{abs(early)} month{'s' * (abs(early) > 1)} {direction}"
@@ -112,6 +118,10 @@ def computed_rows() -> dict[str, list[str]]:
             f"{cushman / 1e9:.2f} GUSD", f"{facility / 1e9:.2f} GUSD", difference(facility, cushman)],
         "1 GW campus: hardware + facility capex": ["50 GUSD", f"{total / 1e9:.1f} GUSD", difference(total, 50e9)],
         "Colossus: mean monthly cash burn in 2025": ["1.00 GUSD", f"{burn / 1e9:.2f} GUSD", difference(burn, 1e9)],
+        **{f"Epoch 1 GW GB200: annual TCO, IT life {life} years": [
+            f"{published:g} GUSD", f"{tco[life].tco_usd.sum() / 1e9:.2f} GUSD",
+            difference(tco[life].tco_usd.sum(), published * 1e9)] for life, published in ((5, 8.5), (3, 12), (7, 7))},
+        "Epoch 1 GW GB200: TCO per GPU-hour": ["1.627 USD", f"{gpu_hour:.3f} USD", difference(gpu_hour, 1.627)],
     }
 
 

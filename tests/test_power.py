@@ -138,10 +138,12 @@ def test_supply_scenario_by_hand(make_scenario):
     by_month = table.groupby("month").energy_mwh.sum().to_numpy()
     np.testing.assert_allclose(by_month, m.energy_mwh + 0, rtol=1e-12)
     # the total energy cost is all of it: purchased energy (with battery losses), fuel, demand charges
+    # and the turbines' variable O&M (5 USD/MWh generated; part of their merit-order marginal cost)
+    np.testing.assert_allclose(m.generation_om_usd, gas * 5.0, rtol=1e-12)
     np.testing.assert_allclose(m.energy_cost_usd, (energy - gas) * 80.0 + losses + gas * 9.5 * 3.5
-                               + billed * 12000.0, rtol=1e-6)
+                               + billed * 12000.0 + gas * 5.0, rtol=1e-6)
     np.testing.assert_allclose(m.energy_cost_usd, m.purchased_energy_cost_usd + m.fuel_cost_usd
-                               + m.demand_charge_usd, rtol=1e-12)
+                               + m.demand_charge_usd + m.generation_om_usd, rtol=1e-12)
     np.testing.assert_allclose(m.operating_cost_usd, m.energy_cost_usd + m.depreciation_usd + m.opex_usd,
                                rtol=1e-12)
     by_site = res.breakdown("site", "energy_cost_usd")

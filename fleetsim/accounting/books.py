@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import economics, rules
+from fleetsim.accounting import capital, economics, rules
 from fleetsim.accounting.cohorts import cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
@@ -128,6 +128,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     rows.append(("subscriptions", "", "", f.subscriptions_usd.astype(float)))
     rows.append(("other_revenue", "", "", f.other_revenue_usd.astype(float)))
     power = power_books(plan, trace, facility_energy, it_energy, group_site, groups, months)
+    capital_charge = _capital_charge(plan, rows, power.capital_charge_usd)
     rows += power.rows
     all_capex = sum(values for account, _, _, values in rows
                     if account in ("hardware_capex", "facility_capex", "generation_capex"))
@@ -152,6 +153,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         "unserved_tokens": use.unserved_tokens,
         "inference_revenue_usd": group_accounts["inference_revenue"].sum(axis=1),
         "debt_balance_usd": debt_balance,
+        "capital_charge_usd": capital_charge,
         **power.series,
     }
     for column in dict.fromkeys(ACCOUNTS.values()):
@@ -161,21 +163,41 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     monthly = pd.DataFrame(series, index=months)
     add_derived(monthly, f.cash_start_usd, f.raises_usd)
     monthly = monthly[list(COLUMNS)]
-    books = Books(monthly, label_ledger(_ledger(rows, months)), training_runs(plan, monthly), power.energy)
+    site_energy = facility_energy @ (group_site[:, None] == np.arange(len(plan.sites))[None, :]).astype(float)
+    site_depreciation = sum(values for account, _, _, values in rows
+                            if account in ("facility_depreciation", "generation_depreciation"))
+    training = training_runs(plan, trace, monthly, pue, power.site_cost_usd, site_energy,
+                             np.zeros(n_months) + site_depreciation)
+    books = Books(monthly, label_ledger(_ledger(rows, months)), training, power.energy)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
     books.sites = site_table(per_site, site_names, months)
     return books
 
 
+def _capital_charge(plan: Plan, rows: list, generation: np.ndarray) -> np.ndarray:
+    """The month's capital charge: bought hardware over its life, each site's facility capex over
+    ``facility_life`` and generation over its own life, each at its class's cost of capital."""
+    c, f = plan.cohorts, plan.finance
+    hardware_rate, facility_rate, _ = f.cost_of_capital
+    bought = (c.count * c.price * ~c.leased).astype(float)
+    charge = capital.hardware_charge(bought, c.delivery, c.life, plan.months, hardware_rate, f.salvage).sum(axis=1)
+    for account, _, _, values in rows:
+        if account == "facility_capex":
+            charge = charge + capital.capital_charge(values, facility_rate, f.facility_life)
+    return charge + generation
+
+
 def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarray | None = None) -> None:
     """Operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts.
 
-    The total energy cost, ``energy_cost_usd``, is purchased energy, fuel and demand charges.
+    The total energy cost, ``energy_cost_usd``, is purchased energy, fuel, demand charges and the
+    variable O&M of generation (:data:`~fleetsim.accounting.columns.ENERGY_COST_PARTS`).
     """
     m = monthly
     m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)
     energy = m.energy_cost_usd
     m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + m.lease_usd
+    m["tco_usd"] = m.capital_charge_usd + energy + m.opex_usd + m.lease_usd
     m["ebitda_usd"] = m.revenue_usd - (energy + m.opex_usd + m.lease_usd)
     m["operating_income_usd"] = m.revenue_usd - m.operating_cost_usd
     m["cash_burn_usd"] = (energy + m.hardware_capex_usd + m.facility_capex_usd + m.opex_usd + m.lease_usd
@@ -198,6 +220,7 @@ def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
     other_revenue = (m.revenue_usd - m.inference_revenue_usd).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         m["cost_per_h100e_hour_usd"] = np.where(available_hours > 0, m.operating_cost_usd / available_hours, np.nan)
+        m["tco_per_h100e_hour_usd"] = np.where(available_hours > 0, m.tco_usd / available_hours, np.nan)
         m["cost_per_mtok_usd"] = np.where(mtok > 0, m.inference_cost_usd / mtok, np.nan)
         m["breakeven_price_per_mtok_usd"] = np.where(mtok > 0, (m.operating_cost_usd - other_revenue) / mtok, np.nan)
         m["gross_margin"] = np.where(m.inference_revenue_usd > 0,

@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "purchased_energy_cost_usd": ("USD", "total"),
     "fuel_cost_usd": ("USD", "total"),
     "demand_charge_usd": ("USD", "total"),
+    "generation_om_usd": ("USD", "total"),
     "energy_cost_usd": ("USD", "total"),
     "hardware_capex_usd": ("USD", "total"),
     "facility_capex_usd": ("USD", "total"),
@@ -42,6 +43,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "debt_drawn_usd": ("USD", "total"),
     "debt_balance_usd": ("USD", "end"),
     "operating_cost_usd": ("USD", "total"),
+    "capital_charge_usd": ("USD", "total"),
+    "tco_usd": ("USD", "total"),
     "inference_cost_usd": ("USD", "total"),
     "ebitda_usd": ("USD", "total"),
     "operating_income_usd": ("USD", "total"),
@@ -50,6 +53,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cash_balance_usd": ("USD", "end"),
     "runway_months": ("month", "end"),
     "cost_per_h100e_hour_usd": ("USD/hour", "ratio"),
+    "tco_per_h100e_hour_usd": ("USD/hour", "ratio"),
     "cost_per_mtok_usd": ("USD/Mtok", "ratio"),
     "breakeven_price_per_mtok_usd": ("USD/Mtok", "ratio"),
     "gross_margin": ("", "ratio"),
@@ -89,7 +93,7 @@ ACCOUNT_TABLE: dict[str, tuple[str, str, str]] = {
     "generation_depreciation": ("depreciation_usd", "cost", "accrual"),
     "fixed_opex": ("opex_usd", "cost", "both"),
     "maintenance": ("opex_usd", "cost", "both"),
-    "generation_om": ("opex_usd", "cost", "both"),
+    "generation_om": ("generation_om_usd", "cost", "both"),
     "colocation": ("opex_usd", "cost", "both"),
     "lease": ("lease_usd", "cost", "both"),
     "inference_revenue": ("revenue_usd", "revenue", "both"),
@@ -122,9 +126,10 @@ def label_ledger(ledger):
     return ledger[LEDGER_COLUMNS]
 
 
-ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd")
+ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd", "generation_om_usd")
 """The money columns that make up ``energy_cost_usd``, the total energy cost: energy bought from
-grid and PPA sources (with battery losses), turbine fuel, and grid demand charges."""
+grid and PPA sources (with battery losses), turbine fuel, grid demand charges, and the variable
+O&M of on-site generation (part of its merit-order marginal cost; fixed O&M stays opex)."""
 
 COMPOSITES: dict[str, tuple[str, ...]] = {"energy_cost_usd": ENERGY_COST_PARTS}
 """Monthly money columns that are sums of other money columns (and so of their ledger accounts)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import rules
+from fleetsim.accounting import capital, rules
 from fleetsim.accounting.columns import ENERGY_COLUMNS
 from fleetsim.accounting.dispatch import dispatch
 from fleetsim.engine.model import Trace
@@ -31,9 +31,12 @@ class PowerBooks:
     series: dict[str, np.ndarray] = field(default_factory=dict)
     site_series: dict[str, np.ndarray] = field(default_factory=dict)
     """Months × sites: peak (full-load) facility power, capacity shortfall, unserved energy."""
+    capital_charge_usd: np.ndarray | None = None
+    """Months: the capital charge of generation capex (turbines, batteries) at the generation cost
+    of capital, each source over its own life (:mod:`fleetsim.accounting.capital`)."""
     site_cost_usd: np.ndarray | None = None
     """Months × sites: the total energy cost (purchased energy with battery losses, fuel, demand
-    charges; generation O&M is opex)."""
+    charges, generation variable O&M)."""
 
 
 def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_energy: np.ndarray,
@@ -58,6 +61,8 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
     books.site_series = {name: np.zeros((n_months, len(plan.sites))) for name in (
         "peak_facility_power_mw", "capacity_shortfall_mw", "unserved_energy_mwh")}
     books.site_cost_usd = np.zeros((n_months, len(plan.sites)))
+    books.capital_charge_usd = np.zeros(n_months)
+    generation_rate = plan.finance.cost_of_capital[2]
     for s, site in enumerate(plan.sites):
         in_site = group_site == s
         group_energy = facility_energy[:, in_site]
@@ -72,13 +77,14 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
                                 ("demand_charge", result.demand_usd.sum(axis=1)),
                                 ("battery_losses", result.battery_losses_usd)):
             _allocate(books.rows, account, site.name, values, group_energy, names)
-            if account != "generation_om":  # O&M is opex, not energy cost
-                books.site_cost_usd[:, s] += values
+            books.site_cost_usd[:, s] += values  # variable O&M is energy cost, as in the merit order
         capex = np.sum([source.capex_usd for source in site.sources], axis=0)
         depreciation = np.sum([rules.facility_depreciation(source.capex_usd, source.life_months)
                                for source in site.sources], axis=0)
         books.rows.append(("generation_capex", site.name, "", capex))
         books.rows.append(("generation_depreciation", site.name, "", depreciation))
+        for source in site.sources:
+            books.capital_charge_usd += capital.capital_charge(source.capex_usd, generation_rate, source.life_months)
 
         kinds = np.array([source.kind for source in site.sources])
         series = books.series

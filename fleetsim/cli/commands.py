@@ -59,11 +59,14 @@ SUMMARY_ROWS = [
     ("energy_mwh_total", "Energy, total", "GWh", "{:,.0f}"),
     ("unserved_energy_mwh_total", "Unserved energy, total", "MWh", "{:,.0f}"),
     ("emissions_tco2_total", "Emissions, total", "ktCO2", "{:,.0f}"),
-    ("energy_cost_usd_total", "Energy cost, total (purchased + fuel + demand)", "MUSD", "{:,.0f}"),
+    ("energy_cost_usd_total", "Energy cost, total (purchased + fuel + demand + generation O&M)", "MUSD",
+     "{:,.0f}"),
     ("capex_usd_total", "Capex, total (hardware + facility)", "MUSD", "{:,.0f}"),
     ("cash_burn_usd_mean_monthly", "Cash burn, mean per month", "MUSD", "{:,.1f}"),
     ("cumulative_cash_usd_end", "Cumulative cash at the end", "MUSD", "{:,.0f}"),
     ("cost_per_h100e_hour_usd", "Operating cost per H100e-hour", "USD/h", "{:,.3f}"),
+    ("tco_per_h100e_hour_usd", "TCO per H100e-hour (capital charge + energy + opex + lease)", "USD/h",
+     "{:,.3f}"),
 ]
 _SCALE = {"GWh": 1e-3, "MUSD": 1e-6, "ktCO2": 1e-3}
 

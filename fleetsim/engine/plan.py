@@ -54,13 +54,18 @@ class Cohorts:
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """A training run: start offset, compute budget (FLOP), share of training capacity, MFU."""
+    """A training run: start offset, budget (H100e-hours), share of training capacity, MFU (FLOP
+    per H100e-hour when given in FLOP), and how it is charged."""
 
     name: str
     start: int
-    compute: float
+    need_h100e_hours: float
     share: float
     mfu: float
+    sized_in: str = "compute"          # compute, h100e_hours or accelerators
+    valuation: str = "book"
+    replacement_rate: float = 0.322
+    charge_facility: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class FinancePlan:
     reference_price_usd: float
     elasticity: float
     spare_inference_to: str
+    cost_of_capital: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """Yearly cost of capital for hardware, facility and generation."""
 
 
 @dataclass(frozen=True)
@@ -201,9 +208,10 @@ def compile_plan(scenario: Scenario) -> Plan:
                              else float(token_price[0])),
         elasticity=demand.elasticity if demand else 0.0,
         spare_inference_to=demand.unserved if demand else "idle",
+        cost_of_capital=(finance.cost_of_capital.hardware, finance.cost_of_capital.facility,
+                         finance.cost_of_capital.generation),
     )
-    training = [TrainingPlan(run.name, run.start - start, run.compute, run.share, run.mfu)
-                for run in spec.training]
+    training = [_training_plan(run, start, scenario.hardware) for run in spec.training]
     return Plan(
         start=start, months=months, hours=hours_array(start, months), seed=spec.seed, sites=sites,
         cohorts=cohorts,
@@ -212,3 +220,18 @@ def compile_plan(scenario: Scenario) -> Plan:
         busy_draw=ops.power_draw.busy, idle_draw=ops.power_draw.idle, repair_hours=ops.repair_time,
         finance=finance_plan, training=training, order_specs=tuple(spec.orders),
     )
+
+
+def _training_plan(run, start: int, hardware) -> TrainingPlan:
+    """A run's budget in H100e-hours, however it was sized (FLOP, accelerators × duration, H100e-hours)."""
+    from fleetsim.accounting.rules import training_compute_per_h100e_hour
+
+    if run.compute is not None:
+        need, sized = run.compute / training_compute_per_h100e_hour(run.mfu), "compute"
+    elif run.h100e_hours is not None:
+        need, sized = run.h100e_hours, "h100e_hours"
+    else:
+        hours = run.hours if run.hours is not None else float(hours_array(run.start, run.end - run.start + 1).sum())
+        need, sized = run.count * hardware[run.hardware].h100e * hours, "accelerators"
+    return TrainingPlan(run.name, run.start - start, need, run.share, run.mfu, sized, run.valuation,
+                        run.replacement_rate, run.charge_facility)

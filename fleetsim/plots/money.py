@@ -25,14 +25,15 @@ if TYPE_CHECKING:
 
 
 COST_PARTS = {"purchased_energy_cost_usd": "energy: purchased", "fuel_cost_usd": "energy: fuel",
-              "demand_charge_usd": "energy: demand charges",
+              "demand_charge_usd": "energy: demand charges", "generation_om_usd": "energy: generation O&M",
               "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
               "lease_usd": "leases"}
 """The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels; the first
-three make up the total energy cost, ``energy_cost_usd``."""
+four make up the total energy cost, ``energy_cost_usd``."""
 FINANCING = {"interest_usd": "interest (financing)"}
 """Costs outside operating cost that the cost chart stacks on top of it."""
 COST_COLORS = {"purchased_energy_cost_usd": "#e6ab02", "fuel_cost_usd": "#a6761d", "demand_charge_usd": "#e7298a",
+               "generation_om_usd": "#1b9e77",
                "depreciation_usd": "#7570b3", "opex_usd": "#999999", "lease_usd": "#66a61e",
                "interest_usd": "#d95f02"}
 

@@ -157,7 +157,23 @@ def check_finance(spec: ScenarioSpec) -> Iterator[Problem]:
                       has_value=True)
 
 
+def check_training(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
+    """A run sized as accelerators × duration names ordered hardware, and no more of it than the
+    scenario's orders hold."""
+    for i, run in enumerate(spec.training):
+        if run.hardware is None:
+            continue
+        if run.hardware not in hardware:
+            yield Problem("training run names hardware that does not exist" + did_you_mean(run.hardware, hardware),
+                          ("training", i, "hardware"), value=run.hardware, has_value=True)
+            continue
+        held = sum(order.count for order in spec.orders if order.hardware == run.hardware)
+        if run.count is not None and run.count > held:
+            yield Problem(f"the run uses more {run.hardware} than the scenario's sites hold ({held:,} ordered); "
+                          f"for example count: {held}", ("training", i, "count"), value=run.count, has_value=True)
+
+
 def check_all(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> list[Problem]:
     """Every cross-check, all problems together."""
     return [*check_references(spec, hardware), *check_dates(spec), *check_schedules(spec),
-            *check_finance(spec)]
+            *check_finance(spec), *check_training(spec, hardware)]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from fleetsim.scenario.fields import Month, Number, Quantity, Ratio, Schedule, ScheduleOf
+from fleetsim.scenario.fields import Month, Number, Quantity, Ratio, Schedule, ScheduleOf, check_ratio
 from fleetsim.scenario.schema_base import Model
 
 
@@ -49,3 +49,34 @@ class Demand(Model):
 DEMAND_EXAMPLE = "{tokens: {2024-07: 2e14}, elasticity: -1.3}"
 OtherRevenue = ScheduleOf("money per month", "Revenue per calendar month (subscriptions, licences...).")
 ZERO = Schedule(((None, 0.0),))
+
+
+class CostOfCapital(Model):
+    """Yearly cost of capital by asset class: the rate at which each asset's capex is recovered in
+    the capital charge (an annuity over its life; see docs/model.md, "The cost of capital")."""
+
+    hardware: Ratio("Yearly rate for accelerators (over their life).", 0.0, 1.0, "0.09")
+    facility: Ratio("Yearly rate for facility capex (over facility_life).", 0.0, 1.0, "0.07")
+    generation: Ratio("Yearly rate for turbines and batteries (over their own life).", 0.0, 1.0, "0.07")
+
+
+COST_OF_CAPITAL_EXAMPLE = "0.07 (or {hardware: 0.09, facility: 0.07, generation: 0.07})"
+
+
+def _every_class(value: Any) -> Any:
+    """One rate for every asset class: ``0.07`` is ``{hardware: 0.07, facility: 0.07, generation: 0.07}``."""
+    if isinstance(value, (dict, CostOfCapital)):
+        return value
+    rate = check_ratio(value, 0.0, 1.0, COST_OF_CAPITAL_EXAMPLE)
+    return {"hardware": rate, "facility": rate, "generation": rate}
+
+
+CostOfCapitalField = Annotated[CostOfCapital, BeforeValidator(_every_class), WithJsonSchema({
+    "description": "Yearly cost of capital (0 to 1): one rate, or one per asset class {hardware, facility, "
+                   "generation}. It sets capital_charge_usd, the annuity that recovers each asset's capex over "
+                   "its life; at 0 that is straight-line recovery.",
+    "anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
+              {"type": "object", "required": ["hardware", "facility", "generation"], "additionalProperties": False,
+               "properties": {key: {"type": "number", "minimum": 0, "maximum": 1}
+                              for key in ("hardware", "facility", "generation")}}],
+    "examples": [0.07, {"hardware": 0.09, "facility": 0.07, "generation": 0.07}]})]

@@ -9,7 +9,10 @@ from fleetsim.catalog import H100_FLOPS
 from fleetsim.errors import Problem
 from fleetsim.scenario.schema import Hardware
 
-REQUIRED = ("power", "system_overhead", "flops", "price", "life", "failure_rate")
+REQUIRED = ("flops", "price", "life", "failure_rate")
+"""Fields every resolved entry needs, besides its full-load IT power: ``it_power``, or ``power``
+and ``system_overhead`` (exactly one of the two paths)."""
+BOARD_PATH = ("power", "system_overhead")
 
 
 @dataclass(frozen=True)
@@ -17,19 +20,16 @@ class HardwareSpec:
     """A fully resolved accelerator type, in internal units (W, FLOP/s, USD, months)."""
 
     name: str
-    power_w: float
-    system_overhead: float
+    power_w: float | None
+    system_overhead: float | None
+    it_power_w: float
+    """Full-load IT power per accelerator: ``it_power`` as given, or board power × system overhead."""
     flops: float
     h100e: float
     price_usd: float
     life_months: int
     failure_rate: float
     description: str = ""
-
-    @property
-    def it_power_w(self) -> float:
-        """Full-load IT power per accelerator: board power × system overhead."""
-        return self.power_w * self.system_overhead
 
 
 def did_you_mean(name: str, choices) -> str:
@@ -78,6 +78,10 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
         else:
             base = {}
         own = entry.model_dump(exclude_none=True, exclude={"like"})
+        if "it_power" in own:  # an entry's own power path replaces the inherited one
+            base = {k: v for k, v in base.items() if k not in BOARD_PATH}
+        elif any(key in own for key in BOARD_PATH):
+            base = {k: v for k, v in base.items() if k != "it_power"}
         result = {**base, **own}
         if "flops" in own and "h100e" not in own:
             result.pop("h100e", None)
@@ -90,15 +94,19 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
         if fields is None:
             continue
         missing = [key for key in REQUIRED if key not in fields]
+        if "it_power" not in fields:
+            missing += [key for key in BOARD_PATH if key not in fields]
         if missing:
             problems.append(Problem(
-                f"hardware {name!r} lacks {', '.join(missing)}; set them or inherit with 'like: H100'",
+                f"hardware {name!r} lacks {', '.join(missing)}; set them or inherit with 'like: H100' (the "
+            "full-load IT power is it_power, or power × system_overhead)",
                 ("hardware", name)))
             continue
         specs[name] = HardwareSpec(
             name=name,
-            power_w=fields["power"],
-            system_overhead=fields["system_overhead"],
+            power_w=fields.get("power"),
+            system_overhead=fields.get("system_overhead"),
+            it_power_w=fields.get("it_power", fields.get("power", 0.0) * fields.get("system_overhead", 0.0)),
             flops=fields["flops"],
             h100e=fields.get("h100e", fields["flops"] / H100_FLOPS),
             price_usd=fields["price"],

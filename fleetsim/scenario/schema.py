@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fleetsim.scenario.economics import ZERO, Cash, Debt, Demand, OtherRevenue
+from fleetsim.scenario.economics import ZERO, Cash, CostOfCapital, CostOfCapitalField, Debt, Demand, OtherRevenue
 from fleetsim.scenario.fields import (
     Count,
     Delivery,
@@ -38,6 +38,10 @@ class Hardware(Model):
     system_overhead: Ratio(
         "Full-load IT power per accelerator over board power (host, network, storage, fans); "
         "a DGX H100 draws 10.2 kW for 8 GPUs of 700 W, so 1.82.", 1.0, 5.0, "1.82") | None = None
+    it_power: Quantity("accelerator power",
+                       "Full-load IT power per accelerator, given directly (as the Epoch AI hub and many analysts "
+                       "quote it, e.g. 1.8 kW for a GB200), instead of power × system_overhead: an entry sets one "
+                       "of the two paths.") | None = None
     flops: Quantity("compute rate", "Dense BF16 throughput.") | None = None
     h100e: Number("H100 equivalents per accelerator; defaults to flops over the H100's 989 TFLOP/s.",
                   "2.53", maximum=1e4) | None = None
@@ -45,6 +49,18 @@ class Hardware(Model):
     life: Quantity("life", "Useful life: depreciation period and retirement age (whole months).",
                    positive=True) | None = None
     failure_rate: Ratio("Annualised share of accelerators that fail.", 0.0, 1.0, "0.09") | None = None
+
+    @model_validator(mode="after")
+    def _one_power_path(self) -> Hardware:
+        if self.it_power is not None:
+            for key in ("power", "system_overhead"):
+                if getattr(self, key) is not None:
+                    raise fail(f"'it_power' and '{key}' both give the full-load IT power: set it_power: 1.8 kW "
+                               "alone, or power and system_overhead (e.g. power: 1200 W, system_overhead: 1.39)",
+                               ("it_power",))
+            if self.it_power <= 0:
+                raise fail("must be more than zero; for example 1.8 kW", ("it_power",))
+        return self
 
 
 class Electricity(Model):
@@ -165,6 +181,10 @@ class Finance(Model):
     cash: Cash = Cash()
     debt: Debt | None = None
     discount_rate: Ratio("Yearly discount rate for NPV (cohort table).", 0.0, 1.0, "0.10") = 0.10
+    cost_of_capital: CostOfCapitalField = Field(
+        default_factory=lambda: CostOfCapital(hardware=0.0, facility=0.0, generation=0.0),
+        description="Yearly cost of capital: one rate, or {hardware, facility, generation}; sets the capital "
+                    "charge and the total cost of ownership (default 0: straight-line capital recovery).")
 
 
 class Inference(Model):
@@ -183,14 +203,59 @@ class Revenue(Model):
     other: OtherRevenue = ZERO
 
 
+RUN_EXAMPLE = ("compute: 3.8e25 FLOP (with mfu), or hardware: H100, count: 16384, hours: 1300 h, "
+               "or h100e_hours: 3.1e7")
+
+
 class TrainingRun(Model):
-    """A training run consuming a share of training capacity until its compute budget is met."""
+    """A training run consuming a share of training capacity until its budget is met. Its size is
+    given one way: FLOP (``compute`` with ``mfu``), accelerators × duration (``hardware``,
+    ``count`` and ``hours`` or ``end``), or ``h100e_hours``."""
 
     name: str = Field(description="Name of the run, e.g. grok-5.", examples=["grok-5"])
-    compute: Quantity("compute", "Total training compute.")
+    compute: Quantity("compute", "Total training compute (with mfu).") | None = None
     start: Month("First month of the run.")
     share: Ratio("Share of the fleet's training capacity the run uses.", 0.0, 1.0, "0.8", low_open=True) = 1.0
-    mfu: Ratio("Model FLOP utilization.", 0.0, 1.0, "0.38", low_open=True) = 0.4
+    mfu: Ratio("Model FLOP utilization (with compute).", 0.0, 1.0, "0.38", low_open=True) = 0.4
+    hardware: str | None = Field(None, description="Accelerator the run is sized in (with count and hours or "
+                                                    "end), e.g. H100.", examples=["H100"])
+    count: Count("Accelerators the run uses (with hardware), at most as many as ordered.", "16384") | None = None
+    hours: Quantity("duration", "Duration of the run on count accelerators, e.g. 1300 h.") | None = None
+    end: Month("Last month of a run given as accelerators over start..end (whole months).") | None = None
+    h100e_hours: Number("Size of the run in H100e-hours, as published runs often are.", "3.1e7",
+                        maximum=1e18) | None = None
+    valuation: Literal["book", "replacement"] = Field(
+        "book", description="book: the depreciation of the hardware used; replacement: its value at the run's "
+                            "start amortised at replacement_rate (Epoch AI's method, Cottier et al. 2024).")
+    replacement_rate: Ratio("Yearly replacement rate of valuation: replacement; Epoch AI: hardware "
+                            "price-performance improves 0.14 orders of magnitude a year, 0.14 × ln 10 = 0.322.",
+                            0.0, 5.0, "0.322", low_open=True) = 0.14 * 2.302585092994046
+    charge_facility: bool = Field(False, description="Also charge the run its share of facility and generation "
+                                                     "depreciation (by default only the hardware it runs on).")
+
+    @model_validator(mode="after")
+    def _sized_one_way(self) -> TrainingRun:
+        ways = [key for key, given in (("compute", self.compute is not None),
+                                       ("h100e_hours", self.h100e_hours is not None),
+                                       ("count", self.count is not None or self.hardware is not None
+                                        or self.hours is not None or self.end is not None)) if given]
+        if len(ways) > 1:
+            key = ways[1] if ways[1] != "count" or self.count is not None else \
+                next(k for k in ("hardware", "hours", "end") if getattr(self, k) is not None)
+            raise fail(f"the run is sized twice ({' and '.join(ways)}): give one of {RUN_EXAMPLE}", (key,))
+        if not ways:
+            raise fail(f"the run needs its size: {RUN_EXAMPLE}", ("compute",))
+        if ways[0] == "count":
+            for key in ("hardware", "count"):
+                if getattr(self, key) is None:
+                    raise fail(f"a run sized as accelerators × duration needs '{key}'; for example "
+                               "hardware: H100, count: 16384, hours: 1300 h", (key,))
+            if (self.hours is None) == (self.end is None):
+                raise fail("give the run's duration once: hours (e.g. 1300 h) or end (e.g. 2024-06)",
+                           ("hours" if self.hours is not None else "count",))
+            if self.end is not None and self.end < self.start:
+                raise fail("the run ends before it starts: 'end' must not be earlier than 'start'", ("end",))
+        return self
 
 
 class ScenarioSpec(Model):
