@@ -51,7 +51,7 @@ _LAZY = {
     "simulate": ("fleetsim.simulation", "simulate"),
     "Result": ("fleetsim.result", "Result"),
     "read_result": ("fleetsim.result", "read_result"),
-    "compare": ("fleetsim.compare", "compare"),
+    "compare": ("fleetsim.comparison", "compare"),
     "score": ("fleetsim.scoring", "score"),
     "Scorecard": ("fleetsim.scoring", "Scorecard"),
     "run_many": ("fleetsim.uncertainty.montecarlo", "run_many"),

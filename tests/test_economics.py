@@ -204,3 +204,16 @@ def test_compare_api_and_cli(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["compare", str(root / "colossus.yaml")])
     assert info.value.code == 2
+
+
+def test_fleetsim_compare_stays_the_function_after_any_import():
+    """A submodule named ``compare`` would replace the lazy ``fleetsim.compare`` function once
+    imported (a test-order failure was seen); the module is ``fleetsim.comparison``."""
+    import importlib
+
+    import fleetsim
+
+    importlib.import_module("fleetsim.comparison")
+    importlib.import_module("fleetsim.cli.commands")
+    assert callable(fleetsim.compare) and fleetsim.compare.__module__ == "fleetsim.comparison"
+    assert not isinstance(fleetsim.compare, type(importlib))

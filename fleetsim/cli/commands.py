@@ -318,7 +318,7 @@ def compare(paths: list[str], output: str | None, as_json: bool = False, overwri
 
     from rich.table import Table
 
-    from fleetsim.compare import compare as compare_scenarios
+    from fleetsim.comparison import compare as compare_scenarios
     from fleetsim.scenario.load import load
 
     scenarios = [load(path) for path in paths]
