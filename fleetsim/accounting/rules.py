@@ -102,7 +102,7 @@ def facility_capex(halls_mw: np.ndarray, construction_usd_per_mw: float) -> np.n
     sources (grid, turbines, batteries) add no hall capex: they carry their own.
 
     >>> facility_capex(np.array([100.0, 100.0, 150.0]), 10e6)
-    array([1.0e+09, 0.0e+00, 5.0e+08])
+    array([1.e+09, 0.e+00, 5.e+08])
     """
     added = np.diff(halls_mw, prepend=0.0).clip(min=0.0)
     return construction_usd_per_mw * added

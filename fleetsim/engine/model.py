@@ -32,8 +32,8 @@ def failure_probability(rate: np.ndarray | float, hours: float) -> np.ndarray | 
     """Probability that a working accelerator fails within ``hours``, for a hazard of ``rate``
     failures per accelerator-year: ``1 − exp(−rate × hours ÷ 8766)``.
 
-    >>> round(failure_probability(0.09, 744.0), 6)
-    0.007609
+    >>> round(float(failure_probability(0.09, 744.0)), 7)
+    0.0076095
     """
     return -np.expm1(-np.asarray(rate) * hours / HOURS_PER_YEAR)
 
