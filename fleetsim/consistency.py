@@ -53,9 +53,50 @@ def check_horizon(scenario: Scenario) -> list[str]:
     return found
 
 
+def check_design_pue(scenario: Scenario) -> list[str]:
+    """A design PUE below the operating PUE of some simulated month: allowed, but the hardware
+    installed on the design basis is curtailed in those months."""
+    spec = scenario.spec
+    found = []
+    for name, site in spec.sites.items():
+        if site.design_pue is None:
+            continue
+        operating = site.pue.series(spec.start, spec.months)
+        worse = [i for i, value in enumerate(operating) if value > site.design_pue + 1e-12]
+        if worse:
+            found.append(f"sites.{name}.design_pue {site.design_pue:g} is below the operating pue "
+                         f"({max(operating):g} in {_months.to_text(spec.start + worse[0])}, {len(worse)} months): "
+                         "hardware installed on the design basis is curtailed in those months")
+    return found
+
+
 def scenario_warnings(scenario: Scenario) -> list[str]:
     """Warnings that need only the scenario."""
-    return [*check_magnitudes(scenario), *check_horizon(scenario)]
+    return [*check_magnitudes(scenario), *check_horizon(scenario), *check_design_pue(scenario)]
+
+
+def check_power(plan: Plan, sites) -> list[str]:
+    """Sites whose hardware was curtailed (full-load power above capacity, or IT load above the
+    halls) or lost hours to energy no source supplied, or paid for lost load: never silent."""
+    found = []
+    for site in plan.sites:
+        rows = sites[sites.site == site.name]
+        months = rows.month.astype(str).to_numpy()
+        curtailed = rows.curtailed_h100e_hours.to_numpy()
+        if (curtailed > 0).any():
+            over = np.flatnonzero(curtailed > 0)
+            found.append(f"site {site.name}: full-load power of its installed hardware exceeds capacity (or its "
+                         f"halls) in {len(over)} months from {months[over[0]]}; curtailed to fit, losing "
+                         f"{curtailed.sum():,.0f} H100e-hours (a capacity step down, or a PUE worse than design_pue)")
+        unserved = rows.unserved_energy_mwh.to_numpy()
+        if (unserved > 0).any():
+            short = np.flatnonzero(unserved > 0)
+            effect = (f"charged at its value of lost load, {site.value_of_lost_load / 1000:g} USD/kWh"
+                      if site.value_of_lost_load is not None else
+                      f"the hours it would have powered are lost ({rows.unserved_h100e_hours.sum():,.0f} H100e-hours)")
+            found.append(f"site {site.name}: its sources cannot supply {unserved.sum():,.0f} MWh in {len(short)} "
+                         f"months from {months[short[0]]} (batteries store energy, they do not supply it); {effect}")
+    return found
 
 
 def check_stranding(plan: Plan, trace: Trace) -> list[str]:

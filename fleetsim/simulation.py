@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fleetsim import __version__
 from fleetsim.accounting.books import build_books
-from fleetsim.consistency import check_stranding, scenario_warnings
+from fleetsim.consistency import check_power, check_stranding, scenario_warnings
 from fleetsim.engine import compile_plan, run
 from fleetsim.errors import FleetsimWarning
 from fleetsim.result import Result
@@ -33,7 +33,7 @@ def simulate(scenario: Scenario | str | Path, *, seed=None) -> Result:
         "seed": scenario.spec.seed,
         "overrides": {key: value for key, value in scenario.overrides},
     }
-    found = [*scenario_warnings(scenario), *check_stranding(plan, trace)]
+    found = [*scenario_warnings(scenario), *check_stranding(plan, trace), *check_power(plan, books.sites)]
     for message in found:
         warnings.warn(message, FleetsimWarning, stacklevel=2)
     return Result(books.monthly, books.ledger, books.training, meta, found, books.energy, books.cohorts,

@@ -57,8 +57,8 @@ def test_depreciation_after_horizon_is_cut():
 
 
 def test_facility_capex_per_mw_of_it():
-    # 150 MW facility at PUE 1.25 is 120 MW of IT; at 9 MUSD/MW: 1.08 GUSD. Cuts cost nothing.
-    capex = rules.facility_capex(np.array([150.0, 150.0, 300.0, 200.0]), 9e6, 1.25)
+    # 120 MW of IT halls (150 MW at design PUE 1.25); at 9 MUSD/MW: 1.08 GUSD. Cuts cost nothing.
+    capex = rules.facility_capex(np.array([120.0, 120.0, 240.0, 160.0]), 9e6)
     assert capex.tolist() == pytest.approx([1.08e9, 0.0, 1.08e9, 0.0])
 
 

@@ -152,18 +152,23 @@ def test_supply_scenario_by_hand(make_scenario):
 
 
 def test_unserved_energy_is_reported(make_scenario):
-    sc = supply_scenario(make_scenario).override({"sites.s1.supply.grid.capacity": {"2024-01": "1 MW",
-                                                                                    "2024-03": "0 MW"}})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+    # from March no grid and no turbines: only the firm battery's 0.2 MW, which stores energy but never supplies it
+    sc = supply_scenario(make_scenario).override({
+        "sites.s1.supply.grid.capacity": {"2024-01": "1 MW", "2024-03": "0 MW"},
+        "sites.s1.supply.gas.units": {"2024-01": 2, "2024-03": 0}})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", fleetsim.FleetsimWarning)
         res = fleetsim.simulate(sc)
     m = res.monthly
     assert m.unserved_energy_mwh.iloc[:2].sum() == 0
     assert (m.unserved_energy_mwh.iloc[2:] > 0).all()
-    np.testing.assert_allclose(m.grid_energy_mwh + m.onsite_energy_mwh + m.unserved_energy_mwh, m.energy_mwh,
-                               rtol=1e-12)
+    # energy nobody supplies is not free: the hours it would have powered are lost, the energy drawn is what was served
+    assert (m.h100e_available.iloc[2:] == 0).all() and (m.energy_mwh.iloc[2:] == 0).all()
+    assert (m.unserved_h100e_hours.iloc[2:] > 0).all()
+    np.testing.assert_allclose(m.grid_energy_mwh + m.onsite_energy_mwh, m.energy_mwh, rtol=1e-12)
     assert (m.capacity_shortfall_mw.iloc[2:] > 0).all()
     assert "unserved" in set(res.energy.source)
+    assert any("cannot supply" in str(w.message) for w in caught)
 
 
 def test_seasonal_pue_profile(make_scenario):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import capital, economics, rules
+from fleetsim.accounting import capital, economics, rules, supplied
 from fleetsim.accounting.cohorts import cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
@@ -60,24 +60,26 @@ class Usage:
         return self.utilization * plan.busy_draw + (1.0 - self.utilization) * plan.idle_draw
 
 
-def usage(plan: Plan, h100e_hours: np.ndarray) -> Usage:
+def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None = None) -> Usage:
     """Busy and training shares after token demand: inference capacity that demand leaves
-    unused goes to training or stays idle, as the scenario says."""
+    unused goes to training or stays idle, as the scenario says. ``training_share`` replaces the
+    scenario's (after power losses, see :func:`fleetsim.accounting.supplied.training_first`)."""
     f = plan.finance
+    training_share = plan.training_share if training_share is None else training_share
     busy = h100e_hours * plan.utilization
-    inference = busy * (1.0 - plan.training_share)
+    inference = busy * (1.0 - training_share)
     capacity = inference * f.tokens_per_h100e_hour
     if f.demand_tokens is None:
-        return Usage(plan.utilization, plan.training_share, capacity, np.zeros(plan.months))
+        return Usage(plan.utilization, training_share, capacity, np.zeros(plan.months))
     sold, unserved = economics.demand_served(capacity, f.demand_tokens, f.token_price_usd,
                                              f.reference_price_usd, f.elasticity)
     spare = np.where(f.tokens_per_h100e_hour > 0, (capacity - sold) / max(f.tokens_per_h100e_hour, 1e-300), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         if f.spare_inference_to == "training":
-            share = np.where(busy > 0, (busy * plan.training_share + spare) / busy, plan.training_share)
+            share = np.where(busy > 0, (busy * training_share + spare) / busy, training_share)
             return Usage(plan.utilization, share, sold, unserved)
         used = busy - spare
-        share = np.where(used > 0, busy * plan.training_share / used, plan.training_share)
+        share = np.where(used > 0, busy * training_share / used, training_share)
         utilization = np.where(h100e_hours > 0, used / h100e_hours, plan.utilization)
     return Usage(utilization, share, sold, unserved)
 
@@ -91,11 +93,22 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     site_names = [s.name for s in plan.sites]
     group_site = np.array([site_names.index(site) for site, _ in groups], dtype=np.int64)
     pue = np.array([s.pue for s in plan.sites]).reshape(len(plan.sites), n_months).T
-    avail = trace.available_hours
-    h100e_hours = avail @ (indicator * c.h100e[:, None])
-    use = usage(plan, h100e_hours.sum(axis=1))
-    it_energy = (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None]
+    cohort_site = np.zeros((len(c), len(plan.sites)))
+    cohort_site[np.arange(len(c)), c.site] = 1.0
+    nominal = (trace.available_hours + trace.curtailed_hours) @ c.h100e
+
+    def physical(avail: np.ndarray):
+        h100e_hours = avail @ (indicator * c.h100e[:, None])
+        use = usage(plan, h100e_hours.sum(axis=1), supplied.training_first(plan, nominal, h100e_hours.sum(axis=1)))
+        return h100e_hours, use, (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None]
+
+    def site_energy(avail: np.ndarray) -> np.ndarray:
+        return (avail @ (cohort_site * c.unit_it_mw[:, None])) * physical(avail)[1].draw(plan)[:, None] * pue
+
+    trace, unserved_hours = supplied.supply(plan, trace, site_energy)
+    h100e_hours, use, it_energy = physical(trace.available_hours)
     facility_energy = it_energy * pue[:, group_site]
+    lost_mwh = (unserved_hours @ (cohort_site * c.unit_it_mw[:, None])) * use.draw(plan)[:, None] * pue
     busy_hours = h100e_hours * use.utilization[:, None]
     training_hours = busy_hours * use.training_share[:, None]
     inference_hours = busy_hours - training_hours
@@ -119,15 +132,15 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     }
     rows = [(account, site, hardware, flows[:, g])
             for account, flows in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
-    for s, site in enumerate(plan.sites):
-        facility = rules.facility_capex(site.capacity_mw, site.construction_usd_per_mw, pue[:, s])
+    for site in plan.sites:
+        facility = rules.facility_capex(site.halls_mw, site.construction_usd_per_mw)
         rows.append(("facility_capex", site.name, "", facility))
         rows.append(("facility_depreciation", site.name, "", rules.facility_depreciation(facility, f.facility_life)))
-        rows.append(("colocation", site.name, "", site.colocation_usd_per_mw_month * site.capacity_mw / pue[:, s]))
+        rows.append(("colocation", site.name, "", site.colocation_usd_per_mw_month * site.halls_mw))
     rows.append(("fixed_opex", "", "", f.fixed_opex_usd.astype(float)))
     rows.append(("subscriptions", "", "", f.subscriptions_usd.astype(float)))
     rows.append(("other_revenue", "", "", f.other_revenue_usd.astype(float)))
-    power = power_books(plan, trace, facility_energy, it_energy, group_site, groups, months)
+    power = power_books(plan, trace, facility_energy, it_energy, group_site, groups, months, lost_mwh)
     capital_charge = _capital_charge(plan, rows, power.capital_charge_usd)
     rows += power.rows
     all_capex = sum(values for account, _, _, values in rows
@@ -136,13 +149,15 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     interest, principal, debt_balance = economics.loan_schedule(drawn, f.debt_rate, f.debt_term)
     rows += [("debt_drawn", "", "", drawn), ("interest", "", "", interest), ("principal", "", "", principal)]
 
-    per_site = site_arrays(plan, trace, it_energy, facility_energy, h100e_hours, group_site, power.site_series)
+    per_site = site_arrays(plan, trace, it_energy, facility_energy, h100e_hours, group_site, power.site_series,
+                           unserved_hours)
     series = {
         "accelerators": trace.installed.sum(axis=1).astype(float),
         "h100e": trace.installed @ c.h100e,
         "h100e_available": h100e_hours.sum(axis=1) / plan.hours,
         **{column: per_site[column].sum(axis=1) for column in
-           ("stranded", "waiting_power", "waiting_install", "stranded_accelerator_months")},
+           ("stranded", "waiting_power", "waiting_install", "stranded_accelerator_months", "failures",
+            "curtailed_h100e_hours", "unserved_h100e_hours", "halls_mw")},
         "capacity_mw": np.sum([s.capacity_mw for s in plan.sites], axis=0),
         "it_power_mw": it_energy.sum(axis=1) / plan.hours,
         "facility_power_mw": facility_energy.sum(axis=1) / plan.hours,

@@ -12,6 +12,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "waiting_install": ("", "peak"),
     "stranded_accelerator_months": ("month", "total"),
     "capacity_mw": ("MW", "mean"),
+    "halls_mw": ("MW", "mean"),
     "capacity_shortfall_mw": ("MW", "peak"),
     "it_power_mw": ("MW", "mean"),
     "facility_power_mw": ("MW", "mean"),
@@ -20,6 +21,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "grid_energy_mwh": ("MWh", "total"),
     "onsite_energy_mwh": ("MWh", "total"),
     "unserved_energy_mwh": ("MWh", "total"),
+    "failures": ("", "total"),
+    "curtailed_h100e_hours": ("hour", "total"),
+    "unserved_h100e_hours": ("hour", "total"),
     "emissions_tco2": ("t", "total"),
     "water_m3": ("m**3", "total"),
     "training_h100e_hours": ("hour", "total"),
@@ -30,6 +34,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "fuel_cost_usd": ("USD", "total"),
     "demand_charge_usd": ("USD", "total"),
     "generation_om_usd": ("USD", "total"),
+    "lost_load_cost_usd": ("USD", "total"),
     "energy_cost_usd": ("USD", "total"),
     "hardware_capex_usd": ("USD", "total"),
     "facility_capex_usd": ("USD", "total"),
@@ -73,9 +78,10 @@ ROLLUP = {"end": "the period's last month", "mean": "hour-weighted mean", "peak"
 UNITS: dict[str, str] = {column: unit for column, (unit, _) in COLUMNS.items()}
 KINDS: dict[str, str] = {column: kind for column, (_, kind) in COLUMNS.items()}
 
-SITE_COLUMNS = ["capacity_mw", "peak_facility_power_mw", "facility_power_mw", "it_power_mw", "capacity_shortfall_mw",
-                "accelerators", "h100e", "h100e_available", "stranded", "waiting_power", "waiting_install",
-                "stranded_accelerator_months", "energy_mwh", "unserved_energy_mwh"]
+SITE_COLUMNS = ["capacity_mw", "halls_mw", "peak_facility_power_mw", "facility_power_mw", "it_power_mw",
+                "capacity_shortfall_mw", "accelerators", "h100e", "h100e_available", "stranded", "waiting_power",
+                "waiting_install", "stranded_accelerator_months", "energy_mwh", "unserved_energy_mwh", "failures",
+                "curtailed_h100e_hours", "unserved_h100e_hours"]
 """Columns of ``Result.sites`` after ``month, site``: the physical columns of the monthly table,
 site by site (units and kinds as in :data:`COLUMNS`; summed over sites they give the fleet's)."""
 
@@ -85,6 +91,7 @@ ACCOUNT_TABLE: dict[str, tuple[str, str, str]] = {
     "battery_losses": ("purchased_energy_cost_usd", "cost", "both"),
     "fuel": ("fuel_cost_usd", "cost", "both"),
     "demand_charge": ("demand_charge_usd", "cost", "both"),
+    "lost_load": ("lost_load_cost_usd", "cost", "both"),
     "hardware_capex": ("hardware_capex_usd", "cost", "cash"),
     "facility_capex": ("facility_capex_usd", "cost", "cash"),
     "generation_capex": ("facility_capex_usd", "cost", "cash"),
@@ -126,10 +133,12 @@ def label_ledger(ledger):
     return ledger[LEDGER_COLUMNS]
 
 
-ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd", "generation_om_usd")
+ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd", "generation_om_usd",
+                     "lost_load_cost_usd")
 """The money columns that make up ``energy_cost_usd``, the total energy cost: energy bought from
-grid and PPA sources (with battery losses), turbine fuel, grid demand charges, and the variable
-O&M of on-site generation (part of its merit-order marginal cost; fixed O&M stays opex)."""
+grid and PPA sources (with battery losses), turbine fuel, grid demand charges, the variable O&M
+of on-site generation (part of its merit-order marginal cost; fixed O&M stays opex), and
+unserved energy charged at a site's value of lost load."""
 
 COMPOSITES: dict[str, tuple[str, ...]] = {"energy_cost_usd": ENERGY_COST_PARTS}
 """Monthly money columns that are sums of other money columns (and so of their ledger accounts)."""

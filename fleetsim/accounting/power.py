@@ -15,7 +15,7 @@ import pandas as pd
 from fleetsim.accounting import capital, rules
 from fleetsim.accounting.columns import ENERGY_COLUMNS
 from fleetsim.accounting.dispatch import dispatch
-from fleetsim.engine.model import Trace
+from fleetsim.engine.model import Trace, powered_share
 from fleetsim.engine.plan import Plan
 
 IMPORTED = ("grid", "ppa")
@@ -51,8 +51,11 @@ def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_ene
 
 
 def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy: np.ndarray,
-                group_site: np.ndarray, groups: list[tuple[str, str]], months: pd.PeriodIndex) -> PowerBooks:
-    """Dispatch every site and book its energy, fuel, O&M, demand charges and generation capex."""
+                group_site: np.ndarray, groups: list[tuple[str, str]], months: pd.PeriodIndex,
+                lost_mwh: np.ndarray | None = None) -> PowerBooks:
+    """Dispatch every site and book its energy, fuel, O&M, demand charges, lost load and generation
+    capex. ``lost_mwh`` (months × sites) is the energy of hours already taken away because no
+    source supplied it (:mod:`fleetsim.accounting.supplied`): unserved, but not charged."""
     c, n_months, hours = plan.cohorts, plan.months, plan.hours
     books = PowerBooks(series={name: np.zeros(n_months) for name in (
         "grid_energy_mwh", "onsite_energy_mwh", "unserved_energy_mwh", "emissions_tco2", "water_m3",
@@ -72,10 +75,13 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         working_mw = trace.available_hours[:, sl] @ unit_it / hours
         peak_mw = working_mw * plan.busy_draw * site.pue
         result = dispatch(site.sources, group_energy.sum(axis=1), peak_mw, hours)
+        lost_load_usd = result.unserved_mwh * (site.value_of_lost_load or 0.0)
+        if lost_mwh is not None:
+            result.unserved_mwh = result.unserved_mwh + lost_mwh[:, s]
         for account, values in (("energy", result.energy_usd.sum(axis=1)), ("fuel", result.fuel_usd.sum(axis=1)),
                                 ("generation_om", result.om_usd.sum(axis=1)),
                                 ("demand_charge", result.demand_usd.sum(axis=1)),
-                                ("battery_losses", result.battery_losses_usd)):
+                                ("battery_losses", result.battery_losses_usd), ("lost_load", lost_load_usd)):
             _allocate(books.rows, account, site.name, values, group_energy, names)
             books.site_cost_usd[:, s] += values  # variable O&M is energy cost, as in the merit order
         capex = np.sum([source.capex_usd for source in site.sources], axis=0)
@@ -94,21 +100,24 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         books.site_series["unserved_energy_mwh"][:, s] = result.unserved_mwh
         series["emissions_tco2"] += result.emissions_t.sum(axis=1)
         series["water_m3"] += it_energy[:, in_site].sum(axis=1) * site.water_l_per_kwh
-        full_load = trace.installed[:, sl] @ unit_it * site.pue
-        series["peak_facility_power_mw"] += full_load
+        installed_it = trace.installed[:, sl] @ unit_it
+        full_load = installed_it * site.pue
         waiting = trace.stranded[:, sl] @ unit_it * site.pue
         shortfall = np.maximum(full_load + waiting - site.capacity_mw, 0.0)
+        full_load = full_load * powered_share(installed_it, site.capacity_mw, site.pue, site.halls_mw)  # curtailed
+        series["peak_facility_power_mw"] += full_load
         series["capacity_shortfall_mw"] += shortfall
         books.site_series["peak_facility_power_mw"][:, s] = full_load
         books.site_series["capacity_shortfall_mw"][:, s] = shortfall
-        frames.append(_energy_table(site.name, site.sources, result, months))
+        frames.append(_energy_table(site.name, site.sources, result, months, lost_load_usd))
     books.energy = (pd.concat(frames, ignore_index=True) if frames
                     else pd.DataFrame({column: [] for column in ENERGY_COLUMNS}))
     return books
 
 
-def _energy_table(site: str, sources, result, months: pd.PeriodIndex) -> pd.DataFrame:
-    """Rows for every non-battery source each month, and unserved energy where there is some."""
+def _energy_table(site: str, sources, result, months: pd.PeriodIndex, lost_load_usd: np.ndarray) -> pd.DataFrame:
+    """Rows for every non-battery source each month, and unserved energy where there is some (its
+    cost: the value of lost load charged, if any)."""
     cost = result.energy_usd + result.fuel_usd + result.om_usd + result.demand_usd
     keep = [k for k, source in enumerate(sources) if source.kind != "battery"]
     n = len(months)
@@ -119,6 +128,6 @@ def _energy_table(site: str, sources, result, months: pd.PeriodIndex) -> pd.Data
         "source": [sources[k].name for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
         "kind": [sources[k].kind for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
         "energy_mwh": np.r_[result.energy_mwh[:, keep].T.reshape(-1), result.unserved_mwh[unserved]],
-        "cost_usd": np.r_[cost[:, keep].T.reshape(-1), np.zeros(len(unserved))],
+        "cost_usd": np.r_[cost[:, keep].T.reshape(-1), lost_load_usd[unserved]],
         "emissions_tco2": np.r_[result.emissions_t[:, keep].T.reshape(-1), np.zeros(len(unserved))],
     })

@@ -95,16 +95,17 @@ def on_books(delivery: np.ndarray, life: np.ndarray, months: int) -> np.ndarray:
     return (t >= delivery) & (t < delivery + life)
 
 
-def facility_capex(capacity_mw: np.ndarray, construction_usd_per_mw: float, pue: float) -> np.ndarray:
-    """Capex of capacity added each month: ``cost per MW of IT × added facility MW ÷ PUE``.
+def facility_capex(halls_mw: np.ndarray, construction_usd_per_mw: float) -> np.ndarray:
+    """Capex of data halls added each month: ``cost per MW of IT × hall MW (of IT) added``.
 
-    Capacity in force at the start is charged in the first month; reductions cost nothing.
+    Halls in force at the start are charged in the first month; reductions cost nothing. Power
+    sources (grid, turbines, batteries) add no hall capex: they carry their own.
 
-    >>> facility_capex(np.array([150.0, 150.0, 300.0]), 9e6, 1.25)
-    array([1.08e+09, 0.00e+00, 1.08e+09])
+    >>> facility_capex(np.array([100.0, 100.0, 150.0]), 10e6)
+    array([1.e+09, 0.e+00, 5.e+08])
     """
-    added = np.diff(capacity_mw, prepend=0.0).clip(min=0.0)
-    return construction_usd_per_mw * added / pue
+    added = np.diff(halls_mw, prepend=0.0).clip(min=0.0)
+    return construction_usd_per_mw * added
 
 
 def facility_depreciation(capex: np.ndarray, life: int) -> np.ndarray:

@@ -22,13 +22,14 @@ from fleetsim.engine.plan import Plan
 
 
 def site_arrays(plan: Plan, trace: Trace, it_energy: np.ndarray, facility_energy: np.ndarray,
-                h100e_hours: np.ndarray, group_site: np.ndarray, power_series: dict[str, np.ndarray]
-                ) -> dict[str, np.ndarray]:
+                h100e_hours: np.ndarray, group_site: np.ndarray, power_series: dict[str, np.ndarray],
+                unserved_hours: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Column → months × sites array, for every column of :data:`SITE_COLUMNS`.
 
     ``it_energy``, ``facility_energy`` and ``h100e_hours`` are months × (site, hardware) groups;
     ``group_site`` is each group's site; ``power_series`` holds the months × sites series the
-    power books computed (full-load power, capacity shortfall, unserved energy).
+    power books computed (full-load power, capacity shortfall, unserved energy);
+    ``unserved_hours`` (months × cohorts) the accelerator-hours lost to unserved energy.
     """
     c, hours, n = plan.cohorts, plan.hours[:, None], len(plan.sites)
     by_site = np.zeros((len(group_site), n))
@@ -37,8 +38,14 @@ def site_arrays(plan: Plan, trace: Trace, it_energy: np.ndarray, facility_energy
     cohort_site[np.arange(len(c.site)), c.site] = 1.0
     stranded = (trace.stranded @ cohort_site)
     waiting_install = trace.waiting_install @ cohort_site
+    unserved_hours = np.zeros_like(trace.available_hours) if unserved_hours is None else unserved_hours
+    h100e_site = cohort_site * c.h100e[:, None]
     arrays = {
         "capacity_mw": np.array([s.capacity_mw for s in plan.sites], dtype=float).reshape(n, plan.months).T,
+        "halls_mw": np.array([s.halls_mw for s in plan.sites], dtype=float).reshape(n, plan.months).T,
+        "failures": (trace.failures @ cohort_site).astype(float),
+        "curtailed_h100e_hours": trace.curtailed_hours @ h100e_site,
+        "unserved_h100e_hours": unserved_hours @ h100e_site,
         "peak_facility_power_mw": power_series["peak_facility_power_mw"],
         "facility_power_mw": facility_energy @ by_site / hours,
         "it_power_mw": it_energy @ by_site / hours,

@@ -25,7 +25,32 @@ from fleetsim.engine.plan import Plan, SitePlan
 PHASES = ("capacity", "retire", "repair", "deliver", "install", "fail", "record")
 RETIRE, REPAIR, DELIVER, INSTALL, FAIL, RECORD = range(1, 7)
 HOURS_PER_YEAR = 8766.0
-"""Hours in an average year (365.25 days), the basis of annualised failure rates."""
+"""Hours in an average year (365.25 days), the basis of failure rates per accelerator-year."""
+
+
+def failure_probability(rate: np.ndarray | float, hours: float) -> np.ndarray | float:
+    """Probability that a working accelerator fails within ``hours``, for a hazard of ``rate``
+    failures per accelerator-year: ``1 − exp(−rate × hours ÷ 8766)``.
+
+    >>> round(float(failure_probability(0.09, 744.0)), 7)
+    0.0076095
+    """
+    return -np.expm1(-np.asarray(rate) * hours / HOURS_PER_YEAR)
+
+
+def powered_share(it_mw, capacity_mw, pue, halls_mw):
+    """Share of the month a site's installed hardware can run: 1, unless its full-load facility
+    power at the month's *operating* PUE exceeds capacity (a capacity step down, a PUE worse than
+    designed) or its IT load exceeds the halls; then ``min(capacity ÷ PUE, halls) ÷ IT load``, so
+    that facility power stays within capacity (curtailment). Works on numbers or arrays.
+
+    >>> float(powered_share(100.0, 110.0, 1.4, 200.0))
+    0.7857142857142857
+    """
+    it_mw = np.asarray(it_mw, dtype=float)
+    limit = np.maximum(np.minimum(np.asarray(capacity_mw) / pue, halls_mw), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(it_mw > limit * (1 + 1e-9), limit / np.where(it_mw > 0, it_mw, 1.0), 1.0)
 
 
 class At(Event):
@@ -44,19 +69,23 @@ class Trace:
 
     ``installed`` and ``stranded`` are counts at the end of the month; ``waiting_install`` is the
     part of ``stranded`` that the site's capacity could have energised that month but its install
-    rate did not (the rest waits for power); ``available_hours`` are accelerator-hours of working
-    (not failed) installed hardware over the month.
+    rate did not (the rest waits for power or halls); ``available_hours`` are accelerator-hours of
+    working (not failed) installed hardware over the month, after curtailment; ``curtailed_hours``
+    the accelerator-hours curtailment took because full-load power (at the month's operating PUE)
+    exceeded capacity, or IT load the halls; ``failures`` the failures drawn in the month.
     """
 
     installed: np.ndarray
     stranded: np.ndarray
     available_hours: np.ndarray
     waiting_install: np.ndarray
+    failures: np.ndarray
+    curtailed_hours: np.ndarray
 
     @classmethod
     def empty(cls, months: int, cohorts: int) -> Trace:
-        return cls(np.zeros((months, cohorts), np.int64), np.zeros((months, cohorts), np.int64),
-                   np.zeros((months, cohorts), float), np.zeros((months, cohorts), np.int64))
+        counts, hours = (lambda: np.zeros((months, cohorts), np.int64)), (lambda: np.zeros((months, cohorts)))
+        return cls(counts(), counts(), hours(), counts(), counts(), hours())
 
     @property
     def waiting_power(self) -> np.ndarray:
@@ -130,13 +159,13 @@ class SiteModel:
             self.in_repair -= back
 
     def install(self, month: int) -> None:
-        """Energise waiting cohorts first come, first served, within install rate and capacity."""
-        pue = self.site.pue[month]
-        headroom = self.site.capacity_mw[month] - float(self.installed @ self.unit_it_mw) * pue
+        """Energise waiting cohorts first come, first served, within install rate and IT room:
+        capacity ÷ design PUE, and the halls (never the month's operating PUE)."""
+        headroom = float(self.site.it_room_mw[month]) - float(self.installed @ self.unit_it_mw)
         budget = self.site.install_rate
         while self.queue and budget > 0:
             local = self.queue[0]
-            unit = self.unit_it_mw[local] * pue
+            unit = self.unit_it_mw[local]
             fits = math.floor(headroom / unit + 1e-9) if unit > 0 else self.waiting[local]
             count = int(min(self.waiting[local], budget, max(fits, 0)))
             if count > 0:
@@ -147,14 +176,15 @@ class SiteModel:
             if self.waiting[local] > 0:
                 break
             self.queue.popleft()
-        self.waiting_install = self._fit(headroom, pue)
+        self.waiting_install = self._fit(headroom)
 
-    def _fit(self, headroom: float, pue: float) -> np.ndarray:
-        """Per cohort, how many waiting accelerators ``headroom`` would still energise first come,
-        first served with no install-rate limit: those wait for the install rate, not for power."""
+    def _fit(self, headroom: float) -> np.ndarray:
+        """Per cohort, how many waiting accelerators ``headroom`` (MW of IT) would still energise
+        first come, first served with no install-rate limit: those wait for the install rate, not
+        for power."""
         fit = np.zeros_like(self.waiting)
         for local in self.queue:
-            unit = self.unit_it_mw[local] * pue
+            unit = self.unit_it_mw[local]
             fits = math.floor(headroom / unit + 1e-9) if unit > 0 else self.waiting[local]
             count = int(min(self.waiting[local], max(fits, 0)))
             fit[local] = count
@@ -169,8 +199,8 @@ class SiteModel:
         working = self.installed - self.in_repair
         if not working.any():
             return
-        probability = 1.0 - (1.0 - self.failure_rate) ** (hours[month] / HOURS_PER_YEAR)
-        failed = self.rng.binomial(working, probability)
+        failed = self.rng.binomial(working, failure_probability(self.failure_rate, hours[month]))
+        self.trace.failures[month, self.site.cohorts] = failed
         if not failed.any():
             return
         remaining, ahead = self.plan.repair_hours, month
@@ -193,7 +223,15 @@ class SiteModel:
         lost = self.lost_hours.pop(month, None)
         if lost is not None:
             available = np.maximum(available - lost, 0.0)
-        self.trace.available_hours[month, sl] = available
+        share = self.powered_share(month)
+        self.trace.curtailed_hours[month, sl] = available * (1.0 - share)
+        self.trace.available_hours[month, sl] = available * share
+
+    def powered_share(self, month: int) -> float:
+        """Share of the month's hours the site can run (see :func:`powered_share`)."""
+        site = self.site
+        return float(powered_share(float(self.installed @ self.unit_it_mw), site.capacity_mw[month],
+                                   site.pue[month], site.halls_mw[month]))
 
 
 def run(plan: Plan, seed: np.random.SeedSequence | None = None) -> Trace:

@@ -18,7 +18,8 @@ from fleetsim.scenario.load import Scenario
 
 @dataclass(frozen=True)
 class SitePlan:
-    """One site, month by month: firm capacity (MW of facility power), PUE, power sources."""
+    """One site, month by month: firm capacity (MW of facility power), operating PUE, power sources,
+    the design PUE (installation's basis) and the data halls (MW of IT load)."""
 
     name: str
     pue: np.ndarray
@@ -29,6 +30,20 @@ class SitePlan:
     water_l_per_kwh: float
     colocation_usd_per_mw_month: float
     cohorts: slice
+    design_pue: float = 1.0
+    halls_mw: np.ndarray | None = None
+    value_of_lost_load: float | None = None
+
+    @property
+    def it_room_mw(self) -> np.ndarray:
+        """IT load the site can energise each month: ``min(capacity ÷ design PUE, halls)``."""
+        return np.minimum(self.capacity_mw / self.design_pue, self.halls_mw)
+
+    @property
+    def deliverable_mw(self) -> np.ndarray:
+        """Power the site's energy sources can deliver (grid, PPA, turbines; batteries store, never supply)."""
+        return np.sum([s.capacity_mw for s in self.sources if s.kind != "battery"], axis=0) \
+            if any(s.kind != "battery" for s in self.sources) else np.zeros(len(self.pue))
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,7 @@ class Cohorts:
     unit_it_mw: np.ndarray    # full-load IT power per accelerator, MW (× the site's PUE: facility power)
     h100e: np.ndarray         # H100 equivalents per accelerator
     price: np.ndarray         # capex per accelerator, USD
-    failure_rate: np.ndarray  # annualised failing share
+    failure_rate: np.ndarray  # failures per accelerator-year (a hazard rate)
     leased: np.ndarray        # True for leased cohorts (no capex, depreciation or maintenance)
     lease_rate: np.ndarray    # USD per accelerator-hour of a leased cohort (0 when bought)
 
@@ -127,6 +142,19 @@ def split_window(count: int, first: int, last: int) -> list[tuple[int, int]]:
     return [(first + i, base + (1 if i < extra else 0)) for i in range(n)]
 
 
+def halls_series(site, sources: list[SourcePlan], design_pue: float, start: int, months: int) -> np.ndarray:
+    """The site's data halls, MW of IT load each month: its ``halls`` schedule, or by default its
+    firm grid, PPA and turbine capacity ÷ design PUE (batteries add none), never less than in an
+    earlier month (halls once built stay) — except at a colocated site, whose rented halls follow
+    its contract."""
+    if site.halls is not None:
+        return np.array(site.halls.series(start, months), dtype=float)
+    firm = np.sum([s.firm_mw for s in sources if s.kind != "battery"], axis=0) \
+        if any(s.kind != "battery" for s in sources) else np.zeros(months)
+    halls = np.asarray(firm, dtype=float) / design_pue
+    return halls if site.colocation else np.maximum.accumulate(halls)
+
+
 def compile_plan(scenario: Scenario) -> Plan:
     """Compile a validated scenario into a :class:`Plan`."""
     spec = scenario.spec
@@ -166,6 +194,7 @@ def compile_plan(scenario: Scenario) -> Plan:
         first = int(np.searchsorted(site_idx, i, side="left"))
         last = int(np.searchsorted(site_idx, i, side="right"))
         sources = compile_supply(site, start, months)
+        design = site.design_pue if site.design_pue is not None else site.pue.maximum
         sites.append(SitePlan(
             name=name,
             pue=np.array(site.pue.series(start, months)),
@@ -176,6 +205,9 @@ def compile_plan(scenario: Scenario) -> Plan:
             water_l_per_kwh=site.water,
             colocation_usd_per_mw_month=site.colocation,
             cohorts=slice(first, last),
+            design_pue=design,
+            halls_mw=halls_series(site, sources, design, start, months),
+            value_of_lost_load=site.value_of_lost_load,
         ))
     ops = spec.operations
     finance = spec.finance

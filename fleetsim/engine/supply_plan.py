@@ -20,7 +20,8 @@ class SourcePlan:
     """One power source, month by month.
 
     ``capacity_mw`` is what it can deliver (turbines × availability; 0 for batteries);
-    ``firm_mw`` what it adds to the capacity that gates installation; ``energy_usd_per_mwh`` the
+    ``firm_mw`` what it adds to the capacity that gates installation (a firm battery:
+    min(power, energy ÷ firm window)); ``energy_usd_per_mwh`` the
     energy charge (grid, PPA), ``fuel_usd_per_mwh`` and ``om_usd_per_mwh`` a turbine's costs;
     ``capex_usd`` is spent in the month it appears.
     """
@@ -72,12 +73,23 @@ def _source(name: str, source, start: int, months: int) -> SourcePlan:
     first = 0 if source.start is None else max(source.start - start, 0)
     in_service = (np.arange(months) >= first).astype(float)
     shave = in_service * min(source.power, source.energy / source.peak_window)
+    firm = in_service * firm_battery_mw(source.power, source.energy, source.firm_window) if source.firm else zeros
     capex = np.zeros(months)
     if first < months:
         capex[first] = source.capex * source.energy
-    return SourcePlan(name, source.kind, zeros, in_service * source.power if source.firm else zeros, zeros,
+    return SourcePlan(name, source.kind, zeros, firm, zeros,
                       zeros, 0.0, zeros, 0.0, capex, max(1, round(source.life)), shave,
                       source.peak_window, source.round_trip)
+
+
+def firm_battery_mw(power_mw: float, energy_mwh: float, window_hours: float) -> float:
+    """Firm capacity of a battery: the power it can sustain over its firm window, never more than
+    its rated power.
+
+    >>> firm_battery_mw(100.0, 200.0, 4.0)
+    50.0
+    """
+    return min(power_mw, energy_mwh / window_hours)
 
 
 def compile_supply(site: Site, start: int, months: int) -> list[SourcePlan]:

@@ -48,7 +48,9 @@ class Hardware(Model):
     price: Quantity("money", "All-in capex per accelerator: its share of server, network and storage.") | None = None
     life: Quantity("life", "Useful life: depreciation period and retirement age (whole months).",
                    positive=True) | None = None
-    failure_rate: Ratio("Annualised share of accelerators that fail.", 0.0, 1.0, "0.09") | None = None
+    failure_rate: Ratio("Failures per accelerator-year, a hazard rate (Meta's Llama 3 log: about 0.09 for H100); "
+                        "a month of h hours fails 1 − exp(−rate × h ÷ 8766) of working accelerators.",
+                        0.0, 50.0, "0.09") | None = None
 
     @model_validator(mode="after")
     def _one_power_path(self) -> Hardware:
@@ -88,7 +90,18 @@ class Site(Model):
     install_rate: Count("Accelerators energised per month at most (unlimited when absent).",
                         "60000") | None = None
     construction_cost: Quantity(
-        "money per power", "Facility capex per MW of IT (critical) load, the industry's convention.") = 0.0
+        "money per power", "Facility capex per MW of IT (critical) load added to the data halls "
+                           "(see 'halls'), the industry's convention.") = 0.0
+    design_pue: Ratio("Design (nameplate) PUE: the basis of installation gating, hall sizing and colocation "
+                      "rent (default: the highest value of 'pue'). The operating 'pue' drives energy only.",
+                      1.0, 3.0, "1.4") | None = None
+    halls: ScheduleOf("power", "Built data halls, MW of IT (critical) load; caps the IT load installed and "
+                               "drives facility capex (construction_cost × hall MW added) and colocation rent. "
+                               "Default: firm grid, PPA and turbine capacity ÷ design PUE, never less than "
+                               "before (batteries add none); zero before the first key.") | None = None
+    value_of_lost_load: Quantity(
+        "energy price", "Charge each MWh no source supplies at this value (account lost_load) instead of "
+                        "taking the hours it would have powered away.") | None = None
 
     @model_validator(mode="after")
     def _one_power_description(self) -> Site:

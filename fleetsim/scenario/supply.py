@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from fleetsim.scenario.fields import Month, Quantity, Ratio, Schedule, ScheduleOf
+from fleetsim.scenario.fields import Month, Quantity, Ratio, Schedule, ScheduleOf, fail
 from fleetsim.scenario.schema_base import Model
 
 GAS_CARBON_T_PER_MMBTU = 53.06e-3
@@ -53,12 +53,22 @@ class Battery(Model):
     kind: Literal["battery"]
     power: Quantity("power", "Rated power.")
     energy: Quantity("energy", "Stored energy.")
-    firm: bool = Field(False, description="Count the power as firm capacity for installation.")
+    firm: bool = Field(False, description="Count the power it can sustain over firm_window (min(power, energy ÷ "
+                                          "firm_window)) as firm capacity for installation.")
+    firm_window: Quantity("duration", "Hours a firm battery must sustain its firm power: its firm capacity is "
+                                      "min(power, energy ÷ firm_window).") = 4.0
     round_trip: Ratio("Round-trip efficiency.", 0.0, 1.0, "0.9", low_open=True) = 0.9
     peak_window: Quantity("duration", "Daily peak window the battery must cover to shave the peak.") = 4.0
     capex: Quantity("money per energy", "Capex per kWh of storage.") = 0.0
     life: Quantity("life", "Depreciation period of the battery's capex.", positive=True) = 180.0
     start: Month("First month in service (default: the scenario's start).") | None = None
+
+    @model_validator(mode="after")
+    def _window_is_positive(self) -> Battery:
+        if self.firm_window <= 0:
+            raise fail("firm_window must be more than zero (a battery sustains its power for a while); "
+                       "for example firm_window: 4 h", ("firm_window",))
+        return self
 
 
 class Ppa(Model):
