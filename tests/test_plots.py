@@ -399,3 +399,12 @@ def test_progress_advances_by_many_steps():
         steps.add(10)
         steps.advance("draws (10/10)", 10)
         assert steps._bar.tasks[0].completed == 10 and steps._bar.tasks[0].total == 12
+
+
+def test_the_cost_chart_stacks_every_part_of_the_energy_cost():
+    """A new part of energy_cost_usd left out of the chart would silently drop out of the stack."""
+    from fleetsim.accounting.columns import ENERGY_COST_PARTS
+    from fleetsim.plots.money import COST_COLORS, COST_PARTS
+
+    assert list(COST_PARTS)[:len(ENERGY_COST_PARTS)] == list(ENERGY_COST_PARTS)
+    assert set(COST_PARTS) <= set(COST_COLORS)

@@ -26,14 +26,15 @@ if TYPE_CHECKING:
 
 COST_PARTS = {"purchased_energy_cost_usd": "energy: purchased", "fuel_cost_usd": "energy: fuel",
               "demand_charge_usd": "energy: demand charges", "generation_om_usd": "energy: generation O&M",
-              "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
+              "lost_load_cost_usd": "energy: lost load", "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
               "lease_usd": "leases"}
 """The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels; the first
-four make up the total energy cost, ``energy_cost_usd``."""
+five make up the total energy cost, ``energy_cost_usd`` (its parts are
+:data:`fleetsim.accounting.columns.ENERGY_COST_PARTS`; a test keeps the two in step)."""
 FINANCING = {"interest_usd": "interest (financing)"}
 """Costs outside operating cost that the cost chart stacks on top of it."""
 COST_COLORS = {"purchased_energy_cost_usd": "#e6ab02", "fuel_cost_usd": "#a6761d", "demand_charge_usd": "#e7298a",
-               "generation_om_usd": "#1b9e77",
+               "generation_om_usd": "#1b9e77", "lost_load_cost_usd": "#000000",
                "depreciation_usd": "#7570b3", "opex_usd": "#999999", "lease_usd": "#66a61e",
                "interest_usd": "#d95f02"}
 
