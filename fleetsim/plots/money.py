@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 COST_PARTS = {"purchased_energy_cost_usd": "energy: purchased", "fuel_cost_usd": "energy: fuel",
               "demand_charge_usd": "energy: demand charges", "generation_om_usd": "energy: generation O&M",
-              "lost_load_cost_usd": "energy: lost load", "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
+              "lost_load_cost_usd": "energy: lost load",
+              "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
               "lease_usd": "leases"}
 """The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels; the first
 five make up the total energy cost, ``energy_cost_usd`` (its parts are
