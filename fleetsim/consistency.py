@@ -89,14 +89,19 @@ def check_power(plan: Plan, sites) -> list[str]:
                          f"halls) in {len(over)} months from {months[over[0]]}; curtailed to fit, losing "
                          f"{curtailed.sum():,.0f} H100e-hours (a capacity step down, or a PUE worse than design_pue)")
         unserved = rows.unserved_energy_mwh.to_numpy()
-        if (unserved > 0).any():
-            short = np.flatnonzero(unserved > 0)
+        if (unserved > UNSERVED_TOLERANCE_MWH).any():  # not the rounding leftovers of an exact fit
+            short = np.flatnonzero(unserved > UNSERVED_TOLERANCE_MWH)
             effect = (f"charged at its value of lost load, {site.value_of_lost_load / 1000:g} USD/kWh"
                       if site.value_of_lost_load is not None else
                       f"the hours it would have powered are lost ({rows.unserved_h100e_hours.sum():,.0f} H100e-hours)")
             found.append(f"site {site.name}: its sources cannot supply {unserved.sum():,.0f} MWh in {len(short)} "
                          f"months from {months[short[0]]} (batteries store energy, they do not supply it); {effect}")
     return found
+
+
+UNSERVED_TOLERANCE_MWH = 1e-6
+"""Unserved energy below this (1 Wh a month) is floating-point leftover of a site curtailed to
+exactly its capacity, not a shortfall worth a warning."""
 
 
 def check_stranding(plan: Plan, trace: Trace) -> list[str]:

@@ -159,3 +159,11 @@ def test_relative_links_in_docs_resolve():
                 headings = re.findall(r"^#+ (.+)$", file.read_text(encoding="utf-8"), flags=re.M)
                 anchors = {docgen._anchor(h) for h in headings}
                 assert anchor in anchors, f"{page.name}: no heading for #{anchor} in {file.name}"
+
+
+def test_readme_lists_every_shipped_scenario():
+    """The README's table of shipped scenarios names every file in scenarios/ (and no other)."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Shipped scenarios", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([^`]+\.yaml)` \|", table, re.M))
+    assert listed == {p.name for p in (ROOT / "scenarios").glob("*.yaml")}
