@@ -23,6 +23,8 @@ _LAZY = {
     "compare": ("fleetsim.compare", "compare"),
     "score": ("fleetsim.scoring", "score"),
     "Scorecard": ("fleetsim.scoring", "Scorecard"),
+    "calibrate": ("fleetsim.uncertainty.calibrate", "calibrate"),
+    "Calibration": ("fleetsim.uncertainty.calibrate", "Calibration"),
     "run_many": ("fleetsim.uncertainty.montecarlo", "run_many"),
     "Ensemble": ("fleetsim.uncertainty.montecarlo", "Ensemble"),
     "FleetsimError": ("fleetsim.errors", "FleetsimError"),

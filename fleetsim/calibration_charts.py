@@ -1,0 +1,65 @@
+"""Charts of a :class:`~fleetsim.uncertainty.calibrate.Calibration` (matplotlib, imported here only):
+posterior-predictive bands of each observed fleet metric with the observations on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _scale(unit: str, values: np.ndarray) -> tuple[float, str]:
+    top = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
+    if unit == "USD":
+        return (1e9, "GUSD") if top >= 1e9 else (1e6, "MUSD")
+    if unit == "MW" and top >= 1000:
+        return 1000.0, "GW"
+    if not unit and top >= 1e6:
+        return 1e6, "millions"
+    if not unit and top >= 1e3:
+        return 1e3, "thousands"
+    return 1.0, unit
+
+
+def predictive(calibration, metric: str | None = None):
+    """A Figure with one panel per observed fleet metric (or just ``metric``): the prior's and the
+    posterior's P10–P90 band and the posterior P50 of the monthly column, the observations as
+    dots with their one-sigma bars. Per-site observations are drawn at their posterior P50."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
+    from fleetsim.accounting.columns import UNITS
+
+    fit = calibration.fit
+    metrics = [metric] if metric else list(dict.fromkeys(fit["metric"]))
+    figure = Figure(figsize=(8, 2.8 * len(metrics)), dpi=100, layout="constrained")
+    for n, name in enumerate(metrics):
+        axes = figure.add_subplot(len(metrics), 1, n + 1)
+        rows = fit[fit["metric"] == name]
+        unit = UNITS.get(name, "USD" if name.endswith("_usd") else "")
+        scale, shown = _scale(unit, rows["observed"].to_numpy(float))
+        fleet = rows[rows["site"] == ""]
+        if name in calibration.monthly.columns and len(fleet):
+            for frame, colour, label in ((calibration.prior_monthly, "0.8", "prior P10–P90"),
+                                         (calibration.monthly, "C0", "posterior P10–P90")):
+                band = frame[name].unstack("stat")
+                when = band.index.to_timestamp()
+                axes.fill_between(when, band["p10"] / scale, band["p90"] / scale, color=colour,
+                                  alpha=0.35 if colour == "C0" else 0.6, label=label, linewidth=0)
+            axes.plot(when, calibration.monthly[name].unstack("stat")["p50"] / scale, color="C0",
+                      label="posterior P50")
+        months = pd.PeriodIndex(rows["month"], freq="M").to_timestamp()
+        axes.errorbar(months, rows["observed"] / scale, yerr=rows["uncertainty"] / scale, fmt="o", color="C3",
+                      markersize=4, capsize=3, label="observed ± 1σ")
+        if (rows["site"] != "").any():
+            axes.plot(months, rows["posterior_p50"] / scale, "x", color="C0", label="posterior P50 (per site)")
+        axes.set_title(f"{name}: posterior predictive against the record", fontsize=10)
+        axes.set_ylabel(shown)
+        axes.set_xlabel("month")
+        locator = AutoDateLocator(maxticks=8)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.legend(fontsize=7, loc="upper left")
+    return figure
