@@ -116,14 +116,46 @@ def monte_carlo(draws: int, memory_draws: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def records(repeat: int) -> list[tuple[str, str, str]]:
+    """Issue 12: fleetsim sites NAME and score end to end, and every shipped site scored."""
+    rows = []
+    exe = str(Path(sys.executable).with_name("fleetsim"))
+    with tempfile.TemporaryDirectory() as tmp:
+        sites_t = command_time([exe, "sites", "xAI Colossus 2"], repeat)
+        rows.append(("fleetsim sites 'xAI Colossus 2' (end to end)", f"{sites_t:.3f} s",
+                     f"target < 2 s: {sites_t / 2:.2f}x"))
+        scenario, observations = Path(tmp) / "c1.yaml", Path(tmp) / "c1.csv"
+        subprocess.run([exe, "sites", "xAI Colossus 1", "-o", str(scenario)], capture_output=True, check=True)
+        subprocess.run([sys.executable, "-c", "import fleetsim.data as d; d.site_observations('xAI Colossus 1')"
+                        f".to_csv({str(observations)!r}, index=False)"], check=True)
+        score_t = command_time([exe, "score", str(scenario), str(observations), "-o", f"{tmp}/card"], repeat)
+        rows.append(("fleetsim score (Colossus 1 site, 28 rows; end to end)", f"{score_t:.3f} s",
+                     f"target < 2 s: {score_t / 2:.2f}x"))
+        run_t = command_time([exe, "run", str(scenario), "-o", f"{tmp}/run", "--quiet"], repeat)
+        rows.append(("  for reference: fleetsim run of the same scenario", f"{run_t:.3f} s", ""))
+    every = in_subprocess("import json,time;t=time.perf_counter();from fleetsim.data import validation;"
+                          "table=validation.score_all();print(json.dumps({'time':time.perf_counter()-t,"
+                          "'rows':len(table)}))")
+    rows.append((f"all 16 Epoch AI sites: generate, run, score ({every['rows']} rows)", f"{every['time']:.3f} s",
+                 f"target < 60 s: {every['time'] / 60:.2f}x"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the best time is reported")
     parser.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws timed (default 1000)")
     parser.add_argument("--memory-draws", type=int, default=10000,
                         help="draws of the memory measurement (default 10000; 0 skips it)")
+    parser.add_argument("--only", choices=("records",), help="run one group only: records (sites, score)")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
+    if args.only == "records":
+        rows = records(args.repeat)
+        width = max(len(r[0]) for r in rows)
+        for label, value, note in rows:
+            print(f"  {label:<{width}}  {value:>10}  {note}")
+        return 0
 
     imports = in_subprocess(
         "import json,time;t=time.perf_counter();import pandas;a=time.perf_counter();"
@@ -174,6 +206,7 @@ def main() -> int:
     rows.append(("  peak memory of that process (RSS)", f"{big['rss']:.0f} MB",
                  f"target < 300 MB: {big['rss'] / 300:.2f}x (after imports: {big['base']:.0f} MB)"))
 
+    rows += records(args.repeat)
     rows += monte_carlo(args.draws, args.memory_draws)
 
     width = max(len(r[0]) for r in rows)

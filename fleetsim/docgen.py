@@ -4,6 +4,7 @@
 
     python -m fleetsim.docgen > docs/scenario-reference.md    # the scenario language, from its schema
     python -m fleetsim.docgen cli > docs/cli.md               # the command line, from its parser
+    python -m fleetsim.docgen validation-sites --into docs/validation.md   # every Epoch AI site, scored
 
 ``tests/test_docs.py`` fails when a committed page differs from what these commands print. Both
 pages are built from data (the pydantic JSON Schema, the argparse actions), never from
@@ -336,16 +337,34 @@ def cli_reference() -> str:
 
 
 # --------------------------------------------------------------------------- entry point
-PAGES = {"scenario": scenario_reference, "cli": cli_reference}
+def validation_sites() -> str:
+    """The section "Epoch AI sites" of docs/validation.md: every shipped site scored."""
+    from fleetsim.data.validation import section
+
+    return section()
+
+
+PAGES = {"scenario": scenario_reference, "cli": cli_reference, "validation-sites": validation_sites}
 """Each generated page by name: ``python -m fleetsim.docgen NAME``."""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fleetsim.docgen", description=__doc__.splitlines()[0])
     parser.add_argument("page", nargs="?", default="scenario", choices=list(PAGES),
-                        help="scenario (docs/scenario-reference.md, the default) or cli (docs/cli.md)")
+                        help="scenario (docs/scenario-reference.md, the default), cli (docs/cli.md) or "
+                             "validation-sites (the section 'Epoch AI sites' of docs/validation.md)")
+    parser.add_argument("--into", metavar="FILE", help="replace the page's marked section in FILE instead of printing")
     args = parser.parse_args(argv)
-    sys.stdout.write(PAGES[args.page]())
+    text = PAGES[args.page]()
+    if args.into:
+        from pathlib import Path
+
+        from fleetsim.data.validation import replace_section
+
+        target = Path(args.into)
+        target.write_text(replace_section(target.read_text(encoding="utf-8"), text), encoding="utf-8")
+        return 0
+    sys.stdout.write(text)
     return 0
 
 

@@ -108,4 +108,4 @@ def epoch_h100e(name: str) -> tuple[float, str]:
     value, label = max(((v, lab) for v, lab in candidates if isinstance(v, float) and not math.isnan(v)),
                        key=lambda item: item[0])
     source = f"{label} {value / 1e12:,.0f} TOP/s ÷ 1,979 (Epoch ml_hardware.csv, '{EPOCH_NAMES[name]}')"
-    return value / H100_8BIT, source
+    return float(value) / H100_8BIT, source

@@ -6,8 +6,9 @@
 ...     warnings.simplefilter("ignore")
 ...     res = fleetsim.simulate(sc)
 >>> card = fleetsim.score(res, fleetsim.data.site_observations("xAI Colossus 2", "observed"))
->>> card.table.loc[card.table.metric == "h100e", ["month", "observed", "fleetsim"]].tail(1).to_string(index=False)
-'  month  observed  fleetsim\\n2025-10 277918.14 277918.14'
+>>> row = card.table[(card.table.metric == "h100e") & (card.table.month == "2025-10")].iloc[0]
+>>> round(row.observed), round(row.fleetsim)  # 110,000 GB200 at Epoch's 2.5265 H100e each
+(277918, 277915)
 """
 
 from __future__ import annotations

@@ -160,9 +160,13 @@ def read(path: str | Path, target) -> Observations:
         metric, factor = cell["metric"], 1.0
         if metric not in units:
             other = metric_units(not site)
-            scope = ("is a fleet column: leave site blank" if site and metric in other else
-                     "is not a per-site column" if site else "unknown metric")
-            fail("metric", f"{metric!r} {scope}{_close(metric, list(units))}", "peak_facility_power_mw")
+            if site and metric in other:
+                fail("metric", f"{metric!r} is a fleet column, not a per-site one: leave site blank",
+                     "peak_facility_power_mw")
+            else:
+                fail("metric", f"unknown metric {metric!r}{_close(metric, list(units))} (a "
+                               f"{'per-site' if site else 'monthly'} column or cumulative_capex_usd)",
+                     "peak_facility_power_mw")
         else:
             try:
                 factor = _factor(cell["unit"], units[metric])
