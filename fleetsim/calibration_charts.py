@@ -30,7 +30,7 @@ def predictive(calibration, metric: str | None = None):
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
-    from fleetsim.accounting.columns import UNITS
+    from fleetsim.scoring.observations import unit_of
 
     fit = calibration.fit
     metrics = [metric] if metric else list(dict.fromkeys(fit["metric"]))
@@ -38,7 +38,7 @@ def predictive(calibration, metric: str | None = None):
     for n, name in enumerate(metrics):
         axes = figure.add_subplot(len(metrics), 1, n + 1)
         rows = fit[fit["metric"] == name]
-        unit = UNITS.get(name, "USD" if name.endswith("_usd") else "")
+        unit = unit_of(name)
         scale, shown = _scale(unit, rows["observed"].to_numpy(float))
         fleet = rows[rows["site"] == ""]
         if name in calibration.monthly.columns and len(fleet):

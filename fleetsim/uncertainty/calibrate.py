@@ -3,8 +3,8 @@
 The posterior of the uncertain inputs θ given observations y_j with one-sigma uncertainties σ_j
 is ``p(θ | y) ∝ p(θ) · L(θ)``, ``log L(θ) = −½ Σ_j ((m_j(θ) − y_j) / σ_j)²``, where m_j(θ) is
 fleetsim's value for observation j (:func:`fleetsim.scoring.series`). Draws come from the prior
-exactly as ``run_many`` draws them; if the effective sample size of the likelihood weights is
-below ``ess_target`` × draws, the likelihood is brought in by adaptive tempering with systematic
+exactly as ``run_many`` draws them; if the effective sample size of the likelihood weights has
+collapsed below ``collapse`` × draws, the likelihood is brought in by adaptive tempering with systematic
 resampling and one random-walk Metropolis move per particle and stage
 (:mod:`fleetsim.uncertainty.tempering`, which cites the method). Each particle also carries the
 engine's random stream, refreshed with every proposal: the sampler then targets the posterior
@@ -50,17 +50,44 @@ class Observe:
     points: list[tuple[int, int]]          # per observation: series number, month position
 
     def __call__(self, scenario, jobs) -> list[Outcome]:
-        from fleetsim.scoring import series
-
         out = []
         for job in jobs:
             try:
                 result = run_job(scenario, job)
-                lines = [series(result, metric, site).to_numpy(float) for metric, site in self.series]
+                lines = self.lines(result)
             except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
                 raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
             values = np.array([lines[k][month] for k, month in self.points])
             out.append(Outcome(job[0], result.monthly.to_numpy(), values))
+        return out
+
+    def lines(self, result) -> list[np.ndarray]:
+        """Each series as :func:`fleetsim.scoring.series` gives it, with each table grouped once."""
+        from fleetsim.scoring import CAPEX_ACCOUNTS, PERIODS
+
+        monthly, months = result.monthly, len(result.monthly)
+        sites = capex = None
+        out = []
+        for metric, site in self.series:
+            if metric == "cumulative_capex_usd":
+                if capex is None:
+                    ledger = result.ledger[result.ledger["account"].isin(CAPEX_ACCOUNTS)]
+                    position = pd.PeriodIndex(ledger["month"], freq="M").asi8 - monthly.index[0].ordinal
+                    capex = pd.DataFrame({"site": ledger["site"].to_numpy(), "at": position,
+                                          "usd": ledger["amount_usd"].to_numpy(float)})
+                rows = capex[capex["site"] == site] if site else capex
+                line = np.bincount(rows["at"], weights=rows["usd"], minlength=months)[:months].cumsum()
+            elif site:
+                if sites is None:
+                    sites = {name: group.set_index(pd.PeriodIndex(group["month"], freq="M"))
+                             for name, group in result.sites.groupby("site", sort=False)}
+                line = sites[site][metric].reindex(monthly.index).to_numpy(float)
+            elif metric[-4:] in PERIODS and metric not in monthly.columns:
+                flow = monthly[metric[:-4]]
+                line = flow.groupby(flow.index.asfreq(PERIODS[metric[-4:]])).cumsum().to_numpy(float)
+            else:
+                line = monthly[metric].to_numpy(float)
+            out.append(line)
         return out
 
 
@@ -120,11 +147,14 @@ def _observations(scenario, observations):
 
 
 def calibrate(scenario, observations, draws: int = 1000, executor: Any = "local", workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None, ess_target: float = 0.5,
-              max_stages: int = 20) -> Calibration:
+              progress: Callable[[int, int], None] | None = None, collapse: float = 0.1,
+              ess_target: float = 0.5, max_stages: int = 20) -> Calibration:
     """Condition ``scenario``'s distributions on ``observations`` (a path or an ``Observations``).
 
-    ``draws``: particles (the prior sample); each tempering stage runs ``draws`` more simulations.
+    ``draws``: particles (the prior sample). If the likelihood weights keep an ESS of at least
+    ``collapse`` × draws, they are the posterior; below it the ESS has collapsed and tempering
+    stages follow, each exponent keeping ESS = ``ess_target`` × draws, each running ``draws`` more
+    simulations (at most ``max_stages``).
     ``progress(done, planned)`` is called as simulations finish (``planned`` grows by ``draws``
     with each stage). Raises :class:`CalibrationError` for a scenario without distributions,
     unusable observations, or when no draw comes near the observations.
@@ -168,7 +198,10 @@ def calibrate(scenario, observations, draws: int = 1000, executor: Any = "local"
         refs = np.column_stack([np.zeros(draws, int), np.arange(draws)])
         phi, stage, rows = 0.0, 0, []
         while True:
-            new = tempering.next_exponent(loglik, phi, ess_target * draws) if stage < max_stages else 1.0
+            if stage == 0 and tempering.ess(loglik) >= collapse * draws:
+                new = 1.0  # plain importance sampling: the weights have not collapsed
+            else:
+                new = tempering.next_exponent(loglik, phi, ess_target * draws) if stage < max_stages else 1.0
             logw = (new - phi) * loglik
             rows.append({"stage": stage, "exponent": new, "ess": tempering.ess(logw),
                          "ess_fraction": tempering.ess(logw) / draws, "acceptance": math.nan,
