@@ -88,17 +88,16 @@ def calibrate(args) -> int:
 def _print(result, name: str) -> None:
     from rich.table import Table
 
-    from fleetsim.cli.uncertain import _cell
-
     console = _console()
     table = Table(title=f"{name}: prior → posterior ({result.meta['draws']} draws)", title_justify="left")
     for column in ("input", "prior P10", "P50", "P90", "posterior P10", "P50 ", "P90 "):
-        table.add_column(column, justify="left" if column == "input" else "right", overflow="fold")
+        table.add_column(column, justify="left" if column == "input" else "right", overflow="fold",
+                         min_width=24 if column == "input" else None)
     for row in result.inputs.itertuples():
         unit = f" ({row.unit})" if row.unit else ""
         cells = [row.prior_p10, row.prior_p50, row.prior_p90, row.posterior_p10, row.posterior_p50,
                  row.posterior_p90]
-        table.add_row(f"{row.input}{unit}", *(_cell(c) if isinstance(c, float) else str(c) for c in cells))
+        table.add_row(f"{row.input}{unit}", *(_short(c) for c in cells))
     console.print(table)
     stages = Table(title="Tempering stages (ESS: effective sample size after reweighting)", title_justify="left")
     for column in ("stage", "exponent", "ESS", "ESS / draws", "move acceptance", "simulations"):
@@ -107,3 +106,12 @@ def _print(result, name: str) -> None:
         stages.add_row(str(row.stage), f"{row.exponent:.4g}", f"{row.ess:,.0f}", f"{row.ess_fraction:.2f}",
                        "" if row.acceptance != row.acceptance else f"{row.acceptance:.2f}", f"{row.simulations:,}")
     console.print(stages)
+
+
+def _short(value) -> str:
+    """4 significant digits; very large or small numbers in scientific notation."""
+    if not isinstance(value, float):
+        return str(value)
+    if value and not 1e-3 <= abs(value) < 1e7:
+        return f"{value:.4g}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
