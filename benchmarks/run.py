@@ -116,6 +116,30 @@ def monte_carlo(draws: int, memory_draws: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+OBSERVATIONS = ROOT / "scenarios" / "colossus.observations.csv"
+CALIBRATE = ("import json,time,resource,warnings;warnings.simplefilter('ignore');import fleetsim;"
+             "sc=fleetsim.load({path!r});t=time.perf_counter();"
+             "c=fleetsim.calibrate(sc,{observations!r},draws={draws},workers=2);d=time.perf_counter()-t;"
+             "print(json.dumps({{'time':d,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+             "'child':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,'stages':len(c.stages),"
+             "'simulations':int(c.stages.simulations.iloc[-1]),'ess':c.ess}}))")
+
+
+def calibration(draws: int) -> list[tuple[str, str, str]]:
+    """Issue 12: calibrate the uncertain flagship on its observations (2 workers), and memory at a
+    quarter of the draws: flat in draws means the two peaks are close."""
+    rows = []
+    for n in (draws // 4, draws):
+        code = CALIBRATE.format(path=str(UNCERTAIN), observations=str(OBSERVATIONS), draws=n)
+        out = in_subprocess(f"if __name__ == '__main__':\n    exec({code!r})")
+        note = f"target < 120 s: {out['time'] / 120:.2f}x" if n == draws else ""
+        rows.append((f"calibrate colossus-uncertain, {n:,} draws, 2 workers ({out['stages']} stage(s), "
+                     f"{out['simulations']:,} runs)", f"{out['time']:.1f} s", note))
+        rows.append(("  peak memory: main process / largest worker", f"{out['rss']:.0f} MB",
+                     f"/ {out['child']:.0f} MB; final ESS {out['ess']:,.0f}"))
+    return rows
+
+
 def records(repeat: int) -> list[tuple[str, str, str]]:
     """Issue 12: fleetsim sites NAME and score end to end, and every shipped site scored."""
     rows = []
@@ -147,11 +171,14 @@ def main() -> int:
     parser.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws timed (default 1000)")
     parser.add_argument("--memory-draws", type=int, default=10000,
                         help="draws of the memory measurement (default 10000; 0 skips it)")
-    parser.add_argument("--only", choices=("records",), help="run one group only: records (sites, score)")
+    parser.add_argument("--calibrate-draws", type=int, default=2000,
+                        help="draws of the calibration benchmark (default 2000, also a quarter of it; 0 skips)")
+    parser.add_argument("--only", choices=("records", "calibrate"),
+                        help="run one group only: records (sites, score) or calibrate")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
-    if args.only == "records":
-        rows = records(args.repeat)
+    if args.only:
+        rows = records(args.repeat) if args.only == "records" else calibration(args.calibrate_draws)
         width = max(len(r[0]) for r in rows)
         for label, value, note in rows:
             print(f"  {label:<{width}}  {value:>10}  {note}")
@@ -208,6 +235,8 @@ def main() -> int:
 
     rows += records(args.repeat)
     rows += monte_carlo(args.draws, args.memory_draws)
+    if args.calibrate_draws:
+        rows += calibration(args.calibrate_draws)
 
     width = max(len(r[0]) for r in rows)
     print(f"fleetsim {fleetsim.__version__} benchmarks (best of {args.repeat}; Python {sys.version.split()[0]})")

@@ -54,6 +54,8 @@ _LAZY = {
     "compare": ("fleetsim.comparison", "compare"),
     "score": ("fleetsim.scoring", "score"),
     "Scorecard": ("fleetsim.scoring", "Scorecard"),
+    "calibrate": ("fleetsim.uncertainty.calibrate", "calibrate"),
+    "Calibration": ("fleetsim.uncertainty.calibrate", "Calibration"),
     "run_many": ("fleetsim.uncertainty.montecarlo", "run_many"),
     "Ensemble": ("fleetsim.uncertainty.montecarlo", "Ensemble"),
     "FleetsimError": ("fleetsim.errors", "FleetsimError"),

@@ -56,7 +56,7 @@ def test_set_mapping_value_read_as_yaml(tmp_path):
                  "--set", "sites.colossus-2.supply.grid.capacity={2025-09: 2 GW}"])
     assert code == 0
     monthly = pd.read_csv(tmp_path / "o" / "monthly.csv")
-    turbines_1, turbines_2 = 15 * 16.5 * 0.93, 65 * 16.5 * 0.93
+    turbines_1, turbines_2 = 12 * 16.5 * 0.93, 65 * 16.5 * 0.93  # Colossus 1 keeps 12 turbines from 2025-09
     assert monthly.capacity_mw.iloc[-1] == pytest.approx(turbines_1 + 300 + 150 + turbines_2 + 2000)
 
 

@@ -164,10 +164,10 @@ def test_scenario_displays_as_html_with_notes_and_sources():
     scenario = fleetsim.load(FLAGSHIP)
     page = parse(scenario._repr_html_())
     text = " ".join(page.text)
-    assert "Musk, 2024-09" in text, "the comment beside an order is its note"
+    assert "100k H100 online 2024-09-02 (Epoch hub; Musk)" in text, "the comment beside an order is its note"
     assert "NVIDIA H100 Tensor Core GPU datasheet" in text, "catalog values carry their source"
     assert "scenario file: estimate: custom silicon" in text, "scenario overrides carry their comment"
-    assert "colossus-1.pue" in text and "{2025-09: 20, 2026-03: 65}" in text
+    assert "colossus-1.pue" in text and "{2025-09: 20, 2026-01: 65}" in text
 
 
 def test_comment_notes_follow_yaml_rules(tmp_path):
@@ -343,7 +343,7 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(sens):
         assert p90[n].get_x() + p90[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p90 * 1e-9)
     texts = {t.get_text().strip() for t in ax.texts}
     assert {display.short_value(v) for v in (*table.p10_value, *table.p90_value)} <= texts
-    assert "45,800 USD" in texts and "55,800 USD" in texts
+    assert "165 MUSD/month" in texts and "275 MUSD/month" in texts  # fixed costs from 2025 at P10 and P90
     figure.canvas.draw()
 
 

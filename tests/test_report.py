@@ -108,8 +108,8 @@ def test_report_has_the_summary_and_tables(page):
     text = " ".join(page.text)
     assert "Peak facility power (full load)" in text and "Operating cost per H100e-hour" in text
     assert "Power by site" in page.headings and "chart-sites" in [a["id"] for a in page.of("figure")]
-    assert "colossus-2: short of power from 2025-11; peak 176,673 waiting in 2026-02; cause: power (100%)" in text
-    assert "colossus-1: short of power from 2025-01; peak 65,099 waiting in 2025-01; cause: power (85%)" in text
+    assert "colossus-2: short of power from 2025-11; peak 207,339 waiting in 2025-12; cause: power (100%)" in text
+    assert "colossus-1: never short of power; no hardware waited" in text
     assert "By year" in page.headings and page.tags.count("details") == 1
     assert "Monthly table (60 months)" in text
     monthly = page.text[page.text.index("Monthly table (60 months)"):]
@@ -283,14 +283,15 @@ def test_report_with_draws_has_the_ranges_and_the_inputs(draws_page, draws_repor
         draws_page.headings)
     assert draws_page.headings.index("Uncertainty") == draws_page.headings.index("Charts") + 1
     assert {"#uncertainty"} <= {a.get("href") for a in draws_page.of("a")}
-    assert f"{DRAWS} Monte Carlo draws of the scenario's 5 uncertain inputs" in text
+    assert f"{DRAWS} Monte Carlo draws of the scenario's 7 uncertain inputs" in text
     section = draws_report.read_text().split('<section id="uncertainty">', 1)[1].split("</section>", 1)[0]
     assert "<th style=\"text-align:right\">P10</th><th style=\"text-align:right\">P50</th>" in section
     for label in ("Cumulative cash at the end", "Cash burn, mean per month", "Operating cost per H100e-hour",
                   "Peak facility power (full load)"):
         assert label in section
-    assert "hardware.GB200.price" in text and "{triangular: [42000 USD, 50000 USD, 60000 USD]}" in text
-    assert "50,000 USD" in text and "1 month" in text, "central values, short"
+    assert "finance.opex.fixed.2025-01" in text
+    assert "{triangular: [120 MUSD/month, 220 MUSD/month, 320 MUSD/month]}" in text
+    assert "220 MUSD/month" in text and "1 month" in text, "central values, short"
 
 
 def test_report_ranges_match_the_ensemble():

@@ -50,7 +50,8 @@ def test_breakdowns_sum_to_totals(flagship):
     assert set(by_site.columns) == {"colossus-1", "colossus-2"}
     np.testing.assert_allclose(by_site.sum(axis=1), flagship.monthly.fuel_cost_usd, rtol=1e-12)
     by_hw = flagship.breakdown("hardware", "hardware_capex_usd")
-    assert by_hw["GB200"].sum() == pytest.approx(580000 * 50000)
+    assert by_hw["GB200"].sum() == pytest.approx(30000 * 51700)  # Colossus 1's; Colossus 2's are leased
+    assert by_hw["H100"].sum() == pytest.approx(150000 * 36000)
 
 
 def test_quantity_has_units(flagship):

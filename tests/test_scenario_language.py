@@ -86,7 +86,7 @@ def test_extends_deep_merges(tmp_path):
     sc = fleetsim.load(tmp_path / "variant.yaml")
     assert sc.name == "variant"
     assert sc.spec.sites["colossus-1"].pue.maximum == 1.4
-    assert sc.spec.sites["colossus-1"].install_rate == 60000        # kept from the base
+    assert sc.spec.sites["colossus-1"].install_rate == 75000        # kept from the base
     assert len(sc.spec.orders) == 1                                 # lists are replaced whole
 
 

@@ -258,23 +258,20 @@ def flagship():
 def test_flagship_per_site_story(flagship):
     story = flagship.power_story()
     one, two, fleet = story.loc["colossus-1"], story.loc["colossus-2"], story.loc["fleet"]
-    assert (one.first_month_short, one.peak_waiting, one.peak_month) == ("2025-01", 65099, "2025-01")
-    # the Megapacks add firm power but no halls (and supply no energy): colossus-1's second H100/H200 order
-    # waits for the grid (2025-05) and the 15th turbine (2025-06), not for the batteries (2025-02)
-    assert (one.accelerator_months_waiting_power, one.accelerator_months_waiting_install) == (262076, 45099)
-    assert one.cause == "power"
-    assert (two.first_month_short, two.peak_waiting, two.peak_month, two.months_waiting) == ("2025-11", 176673,
-                                                                                            "2026-02", 7)
-    assert two.accelerator_months_waiting == two.accelerator_months_waiting_power == 531753
+    # Colossus 1's turbines, Megapacks and substations keep ahead of its chips (Epoch AI's dates)
+    assert (one.first_month_short, one.peak_waiting, one.peak_month, one.cause) == ("", 0, "", "none")
+    assert (two.first_month_short, two.peak_waiting, two.peak_month, two.months_waiting) == ("2025-11", 207339,
+                                                                                            "2025-12", 3)
+    assert two.accelerator_months_waiting == two.accelerator_months_waiting_power == 346027
     assert two.cause == "power"
-    assert fleet.peak_waiting == 176673 and fleet.first_month_short == "2025-01"
-    # February 2026: colossus-2 is short while colossus-1 has headroom, which the fleet sums hide
-    feb = flagship.sites[flagship.sites.month == pd.Period("2026-02", "M")].set_index("site")
-    assert feb.loc["colossus-2", "waiting_power"] == 176673
-    assert feb.loc["colossus-2", "capacity_mw"] - feb.loc["colossus-2", "peak_facility_power_mw"] < 0.01
-    assert feb.loc["colossus-1", "capacity_mw"] - feb.loc["colossus-1", "peak_facility_power_mw"] > 250
-    assert feb.loc["colossus-1", "stranded"] == 0
-    assert flagship.rollup("Y").loc[pd.Period("2026", "Y"), "stranded"] == 176673
+    assert fleet.peak_waiting == 207339 and fleet.first_month_short == "2025-11"
+    # December 2025: colossus-2 is short while colossus-1 has headroom, which the fleet sums hide
+    dec = flagship.sites[flagship.sites.month == pd.Period("2025-12", "M")].set_index("site")
+    assert dec.loc["colossus-2", "waiting_power"] == 207339
+    assert dec.loc["colossus-2", "capacity_mw"] - dec.loc["colossus-2", "peak_facility_power_mw"] < 0.01
+    assert dec.loc["colossus-1", "capacity_mw"] - dec.loc["colossus-1", "peak_facility_power_mw"] > 200
+    assert dec.loc["colossus-1", "stranded"] == 0
+    assert flagship.rollup("Y").loc[pd.Period("2025", "Y"), "stranded"] == 207339
 
 
 def test_site_panels_match_single_site_runs(flagship):

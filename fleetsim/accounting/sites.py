@@ -127,7 +127,7 @@ def power_story(sites: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
 
 def story_text(name: str, row) -> tuple[str, str]:
     """A :func:`power_story` row in words: a headline and a detail line, such as
-    ``colossus-2: short of power from 2025-11; peak 176,673 waiting in 2026-02; cause: power (100 %)``
+    ``colossus-2: short of power from 2025-11; peak 207,339 waiting in 2025-12; cause: power (100 %)``
     and ``waited 7 months (2025-11 to 2026-08), 531,753 accelerator-months; 397 MW headroom at the end``."""
     headroom = f"{row['headroom_end_mw']:,.0f} MW headroom at the end"
     if not row["months_waiting"]:

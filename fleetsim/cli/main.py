@@ -108,6 +108,26 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--json", dest="as_json", action="store_true",
                        help="print the scorecard as JSON instead of tables")
 
+    calibrate = commands.add_parser(
+        "calibrate", help="condition a scenario's distributions on dated observations (posterior, ESS, chart)",
+        description="Importance sampling from SCENARIO's distributions with a Gaussian measurement-error "
+                    "likelihood from each observed row's uncertainty (one sigma), and adaptive likelihood tempering "
+                    "with resampling and Metropolis moves when the effective sample size collapses. Writes "
+                    "inputs.csv (prior and posterior P10/P50/P90), stages.csv (ESS per stage), fit.csv, posterior "
+                    "and prior monthly quantiles, particles.csv, predictive.png and <name>-calibrated.yaml, a "
+                    "scenario that extends SCENARIO with the posterior distributions.")
+    calibrate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file with distributions")
+    calibrate.add_argument("observations", metavar="OBSERVATIONS", help="observations CSV file (as for score)")
+    calibrate.add_argument("--draws", type=int, default=1000, metavar="N",
+                           help="particles drawn from the prior (default 1000); each tempering stage runs N more")
+    calibrate.add_argument("-o", "--output", metavar="DIR",
+                           help="output folder (default out/<scenario name>-calibration/)")
+    _overwrite_option(calibrate, "folder")
+    calibrate.add_argument("--json", dest="as_json", action="store_true",
+                           help="print inputs and stages as JSON instead of tables")
+    calibrate.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _executor_options(calibrate)
+
     compare = commands.add_parser("compare", help="headline figures of scenarios side by side",
                                   description="Simulate each SCENARIO and print headline figures side by side, "
                                               "with differences and ratios to the first.")
@@ -226,12 +246,16 @@ def _main(argv: list[str] | None) -> int:
     from fleetsim.errors import FleetsimError
 
     try:
-        if args.command in ("run", "sweep", "sensitivity", "report"):
+        if args.command in ("run", "sweep", "sensitivity", "report", "calibrate"):
             _check_counts(args, parser)
         if args.command == "run" and args.draws is not None:
             from fleetsim.cli.uncertain import run_draws
 
             return run_draws(args, overrides)
+        if args.command == "calibrate":
+            from fleetsim.cli.calibrate import calibrate
+
+            return calibrate(args)
         if args.command == "sweep":
             from fleetsim.cli.uncertain import sweep
 

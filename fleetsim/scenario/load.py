@@ -293,7 +293,10 @@ def _absolute_files(data: Any, base: Path) -> None:
 
 def _merge(base: Any, over: Any, path: Key, locations: dict[Key, Location],
            over_locations: dict[Key, Location]) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
+    from fleetsim.uncertainty.distributions import is_distribution
+
+    # a distribution replaces what it extends whole: {normal: ...} over {uniform: ...} is not a merge
+    if isinstance(base, dict) and isinstance(over, dict) and not (is_distribution(base) or is_distribution(over)):
         merged = dict(base)
         for key, value in over.items():
             merged[key] = _merge(base.get(key), value, (*path, key), locations, over_locations)

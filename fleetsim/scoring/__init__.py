@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fleetsim.scoring.observations import DERIVED, Observations, ObservationsError, from_frame, read
+from fleetsim.scoring.observations import DERIVED, PERIODS, Observations, ObservationsError, from_frame, read, unit_of
 
 __all__ = ["Observations", "ObservationsError", "Scorecard", "read", "score"]
 
@@ -60,6 +60,9 @@ def _series(result, metric: str, site: str) -> pd.Series:
             ledger = ledger[ledger["site"] == site]
         monthly = ledger.groupby("month")["amount_usd"].sum().reindex(index, fill_value=0.0)
         return monthly.cumsum()
+    if metric[-4:] in PERIODS and metric not in result.monthly.columns:  # a flow summed over the period to date
+        flow = result.monthly[metric[:-4]]
+        return flow.groupby(flow.index.asfreq(PERIODS[metric[-4:]])).cumsum()
     if site:
         rows = result.sites[result.sites["site"] == site]
         return pd.Series(rows[metric].to_numpy(float), index=pd.PeriodIndex(rows["month"], freq="M")).reindex(index)
@@ -78,8 +81,6 @@ def score(result, observations) -> Scorecard:
     file, or a DataFrame with its columns; a path or a table is checked against ``result`` (its
     horizon and sites) and raises :class:`ObservationsError` when it does not fit.
     """
-    from fleetsim.accounting.columns import UNITS
-
     path = None
     if isinstance(observations, (str, Path)):
         path = Path(observations)
@@ -105,7 +106,7 @@ def score(result, observations) -> Scorecard:
     table = pd.DataFrame({
         "month": frame["month"].astype(str), "site": frame["site"], "metric": frame["metric"],
         "status": frame["status"], "observed": observed, "fleetsim": model,
-        "unit": [DERIVED.get(m, UNITS.get(m, "")) for m in frame["metric"]], "error": error,
+        "unit": [unit_of(m) for m in frame["metric"]], "error": error,
         "relative_error": relative, "uncertainty": band, "within": within, "source": frame["source"]},
         columns=TABLE_COLUMNS)
     return Scorecard(table, summarize(table), {"observations": str(path) if path else None,

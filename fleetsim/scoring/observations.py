@@ -7,7 +7,9 @@ A CSV file with a header and the columns
 ``site``        a site of the scenario, or blank for the whole fleet
 ``metric``      a monthly column of ``Result.monthly`` (fleet), a per-site column of
                 ``Result.sites`` (site), or ``cumulative_capex_usd`` (hardware + facility
-                capex from the start to the end of the month, fleet or site)
+                capex from the start to the end of the month, fleet or site), or a flow
+                column summed over the year or quarter to date (fleet): ``revenue_usd_qtd``
+                (revenue from the quarter's first month to this one), ``cash_burn_usd_ytd``
 ``value``       a number
 ``unit``        a pint unit of the metric's dimension (``MW``, ``GW``, ``GUSD``); blank for counts
 ``source``      who published the figure, and when
@@ -38,6 +40,23 @@ REQUIRED = COLUMNS[:-1]
 STATUSES = ("observed", "projected")
 DERIVED = {"cumulative_capex_usd": "USD"}
 """Metrics computed for scoring beyond the result's columns, with their unit."""
+PERIODS = {"_ytd": "Y", "_qtd": "Q"}
+"""Suffixes of a flow column summed over the year (``_ytd``) or quarter (``_qtd``) to date."""
+
+
+def period_flows() -> dict[str, str]:
+    """``<column>_ytd`` and ``<column>_qtd`` of every monthly column that sums over time → unit."""
+    from fleetsim.accounting.columns import COLUMNS
+
+    return {f"{name}{suffix}": unit for name, (unit, kind) in COLUMNS.items() if kind == "total"
+            for suffix in PERIODS}
+
+
+def unit_of(metric: str) -> str:
+    """The unit of any observable metric (monthly, per-site, derived or period-to-date)."""
+    from fleetsim.accounting.columns import UNITS
+
+    return DERIVED.get(metric) or UNITS.get(metric) or period_flows().get(metric, "")
 EXAMPLE_ROW = "2024-09,colossus-1,peak_facility_power_mw,174,MW,Epoch AI 2025-12,observed,0.1"
 
 
@@ -79,7 +98,7 @@ def metric_units(site_level: bool) -> dict[str, str]:
     from fleetsim.accounting.columns import SITE_COLUMNS, UNITS
 
     names = SITE_COLUMNS if site_level else list(UNITS)
-    return {**{name: UNITS[name] for name in names}, **DERIVED}
+    return {**{name: UNITS[name] for name in names}, **DERIVED, **({} if site_level else period_flows())}
 
 
 def _close(word: str, choices: list[str]) -> str:

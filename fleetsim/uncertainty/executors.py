@@ -119,9 +119,11 @@ def chunk_size(count: int, workers: int) -> int:
 
 
 def map_chunks(scenario, jobs: list[Job], executor: Any = "local", workers: int | None = None,
-               progress: Callable[[int], None] | None = None) -> Iterator[list[Outcome]]:
+               progress: Callable[[int], None] | None = None, runner: Callable = run_chunk
+               ) -> Iterator[list[Outcome]]:
     """Yield chunks of outcomes of ``scenario``'s jobs **in job order**, whatever order the
-    workers finish in.
+    workers finish in. ``runner(scenario, jobs)`` turns a chunk into outcomes (default
+    :func:`run_chunk`; a picklable callable for other figures, as calibration's).
 
     ``executor`` is ``"local"`` (a process pool; in this process when one worker suffices),
     ``"dask"`` (a local Dask cluster), a scheduler address (``"tcp://host:8786"``) or a
@@ -130,7 +132,7 @@ def map_chunks(scenario, jobs: list[Job], executor: Any = "local", workers: int 
     workers = workers or os.cpu_count() or 1
     size = chunk_size(len(jobs), workers)
     parts = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    yield from _map(run_chunk, [(scenario, part) for part in parts], [len(p) for p in parts], executor, workers,
+    yield from _map(runner, [(scenario, part) for part in parts], [len(p) for p in parts], executor, workers,
                     progress, shared=scenario)
 
 
