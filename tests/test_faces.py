@@ -73,7 +73,7 @@ def test_run_summary_says_usd_per_hour_and_tells_the_cash_story(flagship, tmp_pa
     cells = [cell.strip() for cell in row.strip("│ ").split("│")]
     assert cells == ["Operating cost per H100e-hour", f"{flagship.summary()['cost_per_h100e_hour_usd']:,.3f}", "USD/h"]
     story = _cash_story(flagship.monthly)
-    assert story == "cash runs out in 2024-07: balance below zero for 51 of 60 months, lowest −30,037 MUSD in 2026-09"
+    assert story == "cash runs out in 2024-11: balance below zero for 48 of 60 months, lowest −36,478 MUSD in 2029-06"
     assert story in out.splitlines()
 
 
@@ -97,8 +97,8 @@ def test_cash_chart_has_one_zero_per_axis_and_marks_the_month_cash_runs_out(flag
     assert low < cumulative.min() and high >= 0  # the panel's zero is in view
     zero = [line for line in below.get_lines() if list(line.get_ydata()) == [0, 0]]
     assert len(zero) == 1
-    mark = lines["cash runs out (2024-07)"]
-    assert pd.Timestamp(mark.get_xdata()[0]) == pd.Timestamp("2024-07-01")
+    mark = lines["cash runs out (2024-11)"]
+    assert pd.Timestamp(mark.get_xdata()[0]) == pd.Timestamp("2024-11-01")
     assert [line.get_label() for line in top.get_lines() if not line.get_label().startswith("_")] == ["revenue"]
 
 

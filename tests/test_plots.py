@@ -58,7 +58,7 @@ EXPECTED = {
                                "opex (fixed + maintenance)"}),
     "cash": ("cash burn, revenue and cash", {"cash burn (spending − revenue)", "revenue",
                                              "cumulative cash, −Σ burn", "cash balance after raises",
-                                             "cash runs out (2024-07)"}),
+                                             "cash runs out (2024-11)"}),
     "unit_costs": ("unit costs", {"depreciation (accrual)", "revenue per H100e-hour", "inference cost per Mtok",
                                   "break-even price per Mtok", "price realised per Mtok"}),
 }
@@ -335,7 +335,7 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(sens):
     ticks = sorted(zip(ax.get_yticks(), names, strict=True), reverse=True)
     ordered = table.sort_values("swing", ascending=False, kind="stable")
     assert [text for _, text in ticks] == [plots._wrap_key(label) for label in ordered.label]
-    assert "orders[4] (GB200 → colossus-2, 2025-09 to 2026-06).lead_time" in list(ordered.label)
+    assert "orders[6] (GB200 → colossus-2, 2025-11 to 2026-02).lead_time" in list(ordered.label)
     p10, p90 = ax.containers
     for n, row in table.iterrows():  # bars run from the central value to the metric at P10 / P90
         assert p10[n].get_x() == pytest.approx(row.central * 1e-9)

@@ -109,7 +109,7 @@ def test_report_has_the_summary_and_tables(page):
     assert "Peak facility power (full load)" in text and "Operating cost per H100e-hour" in text
     assert "Power by site" in page.headings and "chart-sites" in [a["id"] for a in page.of("figure")]
     assert "colossus-2: short of power from 2025-11; peak 207,339 waiting in 2025-12; cause: power (100%)" in text
-    assert "colossus-1: never short of power; no hardware waited" in text
+    assert "colossus-1: short of power from 2024-11; peak 22,960 waiting in 2024-11; cause: power (100%)" in text
     assert "By year" in page.headings and page.tags.count("details") == 1
     assert "Monthly table (60 months)" in text
     monthly = page.text[page.text.index("Monthly table (60 months)"):]

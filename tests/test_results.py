@@ -119,7 +119,10 @@ def test_training_run_meets_its_budget(flagship):
     assert run["compute_flop"] == pytest.approx(6e27, rel=1e-9)
     assert run["h100e_hours"] == pytest.approx(6e27 / (989e12 * 3600 * 0.38), rel=1e-9)
     assert run["start"] == "2026-01" and run["end"] > "2026-01"
-    assert run["cost_usd"] == pytest.approx(run["depreciation_usd"] + run["energy_cost_usd"])
+    # its hardware is partly leased (Colossus 2's GPUs from the SPV): depreciation + lease + energy
+    assert run["cost_usd"] == pytest.approx(run["depreciation_usd"] + run["lease_usd"] + run["facility_usd"]
+                                            + run["energy_cost_usd"])
+    assert run["lease_usd"] > 0 and run["facility_usd"] == 0  # facility only with charge_facility: true
 
 
 def test_training_attribution_by_hand(make_scenario):

@@ -258,13 +258,16 @@ def flagship():
 def test_flagship_per_site_story(flagship):
     story = flagship.power_story()
     one, two, fleet = story.loc["colossus-1"], story.loc["colossus-2"], story.loc["fleet"]
-    # Colossus 1's turbines, Megapacks and substations keep ahead of its chips (Epoch AI's dates)
-    assert (one.first_month_short, one.peak_waiting, one.peak_month, one.cause) == ("", 0, "", "none")
+    # Colossus 1's halls (Epoch AI's facility MW ÷ 1.34) hold 130 MW of IT until 2024-12: 100,000 H100 at
+    # 0.7 kW × 1.82 = 127.4 MW leave room for 2.6 MW ÷ 1.274 kW = 2,040 of November's 25,000 deliveries
+    assert (one.first_month_short, one.peak_waiting, one.peak_month, one.cause) == ("2024-11", 22960, "2024-11",
+                                                                                    "power")
+    assert one.months_waiting == 1 and one.accelerator_months_waiting == 22960
     assert (two.first_month_short, two.peak_waiting, two.peak_month, two.months_waiting) == ("2025-11", 207339,
                                                                                             "2025-12", 3)
     assert two.accelerator_months_waiting == two.accelerator_months_waiting_power == 346027
     assert two.cause == "power"
-    assert fleet.peak_waiting == 207339 and fleet.first_month_short == "2025-11"
+    assert fleet.peak_waiting == 207339 and fleet.first_month_short == "2024-11" and fleet.months_waiting == 4
     # December 2025: colossus-2 is short while colossus-1 has headroom, which the fleet sums hide
     dec = flagship.sites[flagship.sites.month == pd.Period("2025-12", "M")].set_index("site")
     assert dec.loc["colossus-2", "waiting_power"] == 207339
