@@ -7,7 +7,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _folder, _load
+from fleetsim.cli.commands import _console, _folder, _load, _print_json
 
 
 @contextmanager
@@ -73,9 +73,9 @@ def calibrate(args) -> int:
 
     write_atomically(target, write, overwrite=args.overwrite, protect=protect)
     if args.as_json:
-        print(json.dumps({"scenario": scenario.name, "output": str(target), "meta": result.meta,
-                          "inputs": json.loads(result.inputs.to_json(orient="records")),
-                          "stages": json.loads(result.stages.to_json(orient="records"))}, indent=2, default=str))
+        _print_json({"scenario": scenario.name, "output": str(target), "meta": result.meta,
+                     "inputs": json.loads(result.inputs.to_json(orient="records")),
+                     "stages": json.loads(result.stages.to_json(orient="records"))})
         return 0
     if not args.quiet:
         _print(result, scenario.name)

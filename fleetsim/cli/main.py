@@ -105,8 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("-o", "--output", metavar="DIR", help="output folder (default out/<scenario name>-score/)")
     _overwrite_option(score, "folder")
     _set_option(score, "override one field first, as for run (repeatable)")
-    score.add_argument("--json", dest="as_json", action="store_true",
-                       help="print the scorecard as JSON instead of tables")
+    _json_option(score, "print the scorecard as JSON instead of tables")
 
     calibrate = commands.add_parser(
         "calibrate", help="condition a scenario's distributions on dated observations (posterior, ESS, chart)",
@@ -123,8 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("-o", "--output", metavar="DIR",
                            help="output folder (default out/<scenario name>-calibration/)")
     _overwrite_option(calibrate, "folder")
-    calibrate.add_argument("--json", dest="as_json", action="store_true",
-                           help="print inputs and stages as JSON instead of tables")
+    _json_option(calibrate, "print inputs and stages as JSON instead of tables")
     calibrate.add_argument("--quiet", action="store_true", help="print nothing on success")
     _executor_options(calibrate)
 

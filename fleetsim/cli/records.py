@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _load, _print_warnings
+from fleetsim.cli.commands import _console, _load, _print_json, _print_warnings
 
 
 def _number(value: float, unit: str = "") -> str:
@@ -117,9 +117,9 @@ def score(path: str, observations: str, output: str | None, as_json: bool, overw
 
     write_atomically(target, write, overwrite=overwrite, protect=protect)
     if as_json:
-        print(json.dumps({"scenario": scenario.name, "observations": str(observations), "output": str(target),
-                          "summary": _records(card.summary), "scorecard": _records(card.table),
-                          "warnings": list(result.warnings)}, indent=2, default=str))
+        _print_json({"scenario": scenario.name, "observations": str(observations), "output": str(target),
+                     "summary": _records(card.summary), "scorecard": _records(card.table),
+                     "warnings": list(result.warnings)})
         return 0
     print_scorecard(card, _console())
     _console().print(f"wrote scorecard.csv and meta.json to {target}/", markup=False)
@@ -128,9 +128,10 @@ def score(path: str, observations: str, output: str | None, as_json: bool, overw
 
 
 def _records(frame) -> list[dict]:
-    """Rows as JSON-ready dicts (NaN as None)."""
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v.item() if hasattr(v, "item") else v)
-             for k, v in row.items()} for row in frame.to_dict("records")]
+    """Rows as JSON-ready dicts (NaN and infinities as None, numpy scalars as Python numbers)."""
+    from fleetsim.tables import json_ready
+
+    return json_ready(frame.to_dict("records"))
 
 
 def print_scorecard(card, console) -> None:

@@ -6,7 +6,7 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _folder, _load, _print_warnings
+from fleetsim.cli.commands import _console, _folder, _load, _print_json, _print_warnings
 
 
 @contextmanager
@@ -96,13 +96,6 @@ def _write_meta(folder: Path, meta: dict, columns: dict) -> None:
 
     (folder / "meta.json").write_text(json.dumps(json_ready({**meta, "columns": columns}), indent=2,
                                                  allow_nan=False) + "\n")
-
-
-def _print_json(document: dict) -> None:
-    """A machine-readable summary on stdout: NaN and infinities as null, never invalid JSON."""
-    from fleetsim.tables import json_ready
-
-    print(json.dumps(json_ready(document), indent=2, allow_nan=False))
 
 
 def _files(target: Path) -> list[str]:
