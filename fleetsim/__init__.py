@@ -15,11 +15,13 @@ import sys as _sys
 
 
 def _leave(signum, frame):  # pragma: no cover - exercised in subprocess tests
+    import _signal
     import os
 
-    os.write(2, b"fleetsim: interrupted; nothing was written\n" if signum == 2 else
+    interrupted = signum == _signal.SIGINT
+    os.write(2, b"fleetsim: interrupted; nothing was written\n" if interrupted else
              b"fleetsim: terminated; nothing was written\n")
-    os._exit(130 if signum == 2 else 143)
+    os._exit(130 if interrupted else 143)
 
 
 def _install_early_handlers() -> None:

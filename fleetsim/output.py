@@ -49,12 +49,20 @@ def default_folder(name: str, suffix: str = "") -> Path:
     return Path("out") / component
 
 
+def _listed(folder: Path) -> set[str] | None:
+    """The files ``folder``'s marker says fleetsim wrote there; None without a readable marker."""
+    try:
+        return set(json.loads((folder / MARKER).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def written_files(folder: str | Path) -> list[str]:
     """The files fleetsim wrote into ``folder`` (as its marker lists them), sorted."""
-    try:
-        return sorted(json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+    listed = _listed(Path(folder))
+    if listed is None:
         return sorted(p.name for p in Path(folder).iterdir() if p.name != MARKER)
+    return sorted(listed)
 
 
 def umask() -> int:
@@ -93,9 +101,8 @@ def _refuse_inputs(target: Path, protect: Iterable[Path], what: str, example: st
 def _foreign(folder: Path) -> list[str]:
     """Names in ``folder`` that fleetsim did not write there (all of them without a valid marker)."""
     names = sorted(p.name for p in folder.iterdir())
-    try:
-        listed = set(json.loads((folder / MARKER).read_text(encoding="utf-8"))["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+    listed = _listed(folder)
+    if listed is None:
         return names
     return [n for n in names if n != MARKER and n not in listed]
 

@@ -321,9 +321,11 @@ def _main(argv: list[str] | None) -> int:
     except Exception:
         if interrupts.interrupted() is None:
             raise
-        # an interrupt that a C extension turned into another error (an ImportError mid-import)
-        return _interrupted(interrupts.Terminated() if interrupts.interrupted() == 15 else KeyboardInterrupt(),
-                            interrupts.written())
+        try:  # an interrupt that a C extension turned into another error (an ImportError mid-import)
+            interrupts.raise_if_interrupted()
+        except KeyboardInterrupt as exc:
+            return _interrupted(exc, interrupts.written())
+        raise  # pragma: no cover - raise_if_interrupted always raises once an interrupt is recorded
 
 
 def _interrupted(exc: KeyboardInterrupt, written: list) -> int:
