@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from fleetsim.plots.style import (
@@ -61,16 +62,22 @@ def power(result: Result) -> Figure:
     stranded_ax.grid(False)
     ax.set_zorder(stranded_ax.get_zorder() + 1)
     ax.patch.set_visible(False)
-    ax.step(t, m.capacity_mw * factor, where="post", color=COLORS["capacity"], linewidth=2,
-            label="capacity (usable facility power)")
-    ax.step(t, m.peak_facility_power_mw * factor, where="post", color=COLORS["peak"], linewidth=2,
-            label="full-load facility power of installed hardware")
-    ax.step(t, m.facility_power_mw * factor, where="post", color=COLORS["drawn"], linewidth=1.5,
-            linestyle="--", label="mean facility power drawn")
+    _power_lines(ax, t, m, factor, ("capacity (usable facility power)",
+                                    "full-load facility power of installed hardware", "mean facility power drawn"))
     _value_axis(ax, f"power [{unit}]")
     ax.set_ylim(bottom=0)
     _legend(ax, stranded_ax)
     return figure
+
+
+def _power_lines(ax: Axes, t, frame: pd.DataFrame, factor: float, labels: tuple[str, str, str]) -> None:
+    """Capacity, full-load facility power of the installed hardware and mean power drawn, as steps
+    (the fleet chart and each site panel), labelled ``labels`` in that order."""
+    capacity, peak, drawn = labels
+    ax.step(t, frame.capacity_mw * factor, where="post", color=COLORS["capacity"], linewidth=2, label=capacity)
+    ax.step(t, frame.peak_facility_power_mw * factor, where="post", color=COLORS["peak"], linewidth=2, label=peak)
+    ax.step(t, frame.facility_power_mw * factor, where="post", color=COLORS["drawn"], linewidth=1.5,
+            linestyle="--", label=drawn)
 
 
 WAITING = {"waiting_power": ("waiting for power", "#e7298a"),
@@ -110,12 +117,7 @@ def site_power(result: Result, site: str | None = None) -> Figure:
         _value_axis(waiting_ax, f"accelerators waiting{f' [{word}]' if word else ''}")
         ax.set_zorder(waiting_ax.get_zorder() + 1)
         ax.patch.set_visible(False)
-        ax.step(t, frame.capacity_mw * factor, where="post", color=COLORS["capacity"], linewidth=2,
-                label="capacity")
-        ax.step(t, frame.peak_facility_power_mw * factor, where="post", color=COLORS["peak"], linewidth=2,
-                label="full-load power installed")
-        ax.step(t, frame.facility_power_mw * factor, where="post", color=COLORS["drawn"], linewidth=1.5,
-                linestyle="--", label="mean power drawn")
+        _power_lines(ax, t, frame, factor, ("capacity", "full-load power installed", "mean power drawn"))
         ax.set_ylim(bottom=0)
         _value_axis(ax, f"facility power [{unit}]")
         ax.text(0.01, 0.95, name, transform=ax.transAxes, va="top", fontsize=10, fontweight="bold")
