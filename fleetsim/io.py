@@ -1,4 +1,5 @@
-"""Writing and reading result folders: CSV or Parquet tables plus ``meta.json``, written atomically.
+"""Writing and reading result folders: CSV or Parquet tables plus ``meta.json`` (the folder itself
+is put in place by :func:`fleetsim.output.write_folder`).
 
 Months are written as ``YYYY-MM`` text so that any tool can read them; ``meta.json`` carries the
 units of every column, the ledger's account mapping and the run's provenance.
@@ -7,7 +8,6 @@ units of every column, the ledger's account mapping and the run's provenance.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -20,19 +20,6 @@ TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", 
 """Columns read back as text (an empty cell is an empty string, not NaN; "NA" is text)."""
 _NA = ["", "nan", "NaN", "-nan", "NA", "N/A", "null", "None"]
 """What a numeric column's cell may hold for a missing value."""
-
-
-def write_atomically(target: str | Path, write: Callable[[Path], None], *, overwrite: bool = False,
-                     protect: Iterable[Path] = ()) -> Path:
-    """Fill a temporary sibling folder with ``write``, then swap it in for ``target``.
-
-    The rules of :mod:`fleetsim.output` apply: an existing folder fleetsim did not write is
-    refused unless ``overwrite``; inputs (``protect``) and the current folder never are replaced;
-    a failure at any point leaves no partial folder and the previous ``target`` untouched.
-    """
-    from fleetsim.output import write_folder
-
-    return write_folder(target, write, overwrite=overwrite, protect=protect)
 
 
 def _month_text(frame: pd.DataFrame) -> pd.DataFrame:

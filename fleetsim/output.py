@@ -109,7 +109,14 @@ def _foreign(folder: Path) -> list[str]:
 
 def check_folder(target: str | Path, *, overwrite: bool = False, protect: Iterable[Path] = (),
                  what: str = "output folder") -> Path:
-    """Refuse, before any work, a folder that :func:`write_folder` would refuse."""
+    """Refuse, before any work, a folder that :func:`write_folder` would refuse (read under the
+    parent's lock, so another fleetsim's swap of the same folder is never seen half-done)."""
+    with _locked(Path(_as_path(target, what)).parent):
+        return _check_folder(target, overwrite=overwrite, protect=protect, what=what)
+
+
+def _check_folder(target: str | Path, *, overwrite: bool = False, protect: Iterable[Path] = (),
+                  what: str = "output folder") -> Path:
     target = _as_path(target, what)
     _refuse_inputs(target, protect, what)
     if target.is_symlink():
@@ -171,13 +178,18 @@ def _held_signals() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _locked(parent: Path) -> Iterator[None]:
-    """An advisory lock on ``parent`` (the folder itself, so no lock file is left behind)."""
+    """An advisory lock on ``parent`` (the folder itself, so no lock file is left behind); nothing
+    when ``parent`` is not an existing folder."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    descriptor = os.open(parent, os.O_RDONLY)
+    try:
+        descriptor = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    except (OSError, ValueError):  # not there yet (it is created when writing), or not a folder
+        yield
+        return
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -230,7 +242,7 @@ def write_folder(target: str | Path, write: Callable[[Path], None], *, overwrite
                                         encoding="utf-8")
         interrupts.raise_if_interrupted()
         with _locked(parent), _held_signals():
-            check_folder(target, overwrite=overwrite, protect=protect, what=what)  # again, under the lock
+            _check_folder(target, overwrite=overwrite, protect=protect, what=what)  # again, under the lock
             _swap(temporary, target)
             interrupts.wrote(target)
     except OSError as exc:
@@ -268,7 +280,7 @@ def write_file(target: str | Path, data: bytes, *, is_ours: Callable[[bytes], bo
         os.chmod(temporary, 0o666 & ~umask())
         interrupts.raise_if_interrupted()
         with _locked(parent), _held_signals():
-            check_file(target, is_ours=is_ours, overwrite=overwrite, protect=protect, what=what, example=example)
+            _check_file(target, is_ours=is_ours, overwrite=overwrite, protect=protect, what=what, example=example)
             os.replace(temporary, target)
             temporary = None
             interrupts.wrote(target)
@@ -283,7 +295,15 @@ def write_file(target: str | Path, data: bytes, *, is_ours: Callable[[bytes], bo
 
 def check_file(target: str | Path, *, is_ours: Callable[[bytes], bool], overwrite: bool = False,
                protect: Iterable[Path] = (), what: str = "file", example: str = "out/report.html") -> Path:
-    """Refuse, before any work, a file path that :func:`write_file` would refuse."""
+    """Refuse, before any work, a file path that :func:`write_file` would refuse (read under the
+    parent's lock, as :func:`check_folder`)."""
+    with _locked(Path(_as_path(target, what)).parent):
+        return _check_file(target, is_ours=is_ours, overwrite=overwrite, protect=protect, what=what,
+                           example=example)
+
+
+def _check_file(target: str | Path, *, is_ours: Callable[[bytes], bool], overwrite: bool = False,
+                protect: Iterable[Path] = (), what: str = "file", example: str = "out/report.html") -> Path:
     target = _as_path(target, what)
     _refuse_inputs(target, protect, what, example)
     if target.is_dir():

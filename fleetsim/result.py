@@ -14,6 +14,7 @@ from fleetsim.accounting.books import add_ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
 from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, ENERGY_COLUMNS, KINDS, SITE_COLUMNS, UNITS
 from fleetsim.accounting.sites import power_story
+from fleetsim.output import write_folder
 
 if TYPE_CHECKING:
     from fleetsim.plots import PlotAccessor
@@ -208,7 +209,7 @@ class Result:
 
         scenario_file = self.meta.get("scenario_file")
         inputs = (*protect, *([Path(scenario_file)] if scenario_file else []))
-        return io.write_atomically(folder, write, overwrite=overwrite, protect=inputs)
+        return write_folder(folder, write, overwrite=overwrite, protect=inputs)
 
     def __repr__(self) -> str:
         m = self.monthly

@@ -32,7 +32,7 @@ def _bar(draws: int, enabled: bool):
 
 def calibrate(args) -> int:
     """Calibrate, print the inputs' prior and posterior and the stages, write the folder."""
-    from fleetsim.io import write_atomically
+    from fleetsim.output import write_folder
     from fleetsim.uncertainty.calibrate import CalibrationError
     from fleetsim.uncertainty.calibrate import calibrate as run
 
@@ -71,7 +71,7 @@ def calibrate(args) -> int:
         (folder / "meta.json").write_text(json.dumps({**result.meta, "fleetsim_command": "calibrate"}, indent=2,
                                                      default=str) + "\n")
 
-    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
+    write_folder(target, write, overwrite=args.overwrite, protect=protect)
     if args.as_json:
         _print_json({"scenario": scenario.name, "output": str(target), "meta": result.meta,
                      "inputs": json.loads(result.inputs.to_json(orient="records")),

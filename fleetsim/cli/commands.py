@@ -328,7 +328,7 @@ def compare(paths: list[str], output: str | None, as_json: bool = False, overwri
     units = {"figure": None, "unit": None, **{str(c): "row's unit" for c in table.columns if c != "unit"}}
     units.update({str(c): "" for c in table.columns if " / " in str(c)})
     if output is not None:
-        from fleetsim.io import write_atomically
+        from fleetsim.output import write_folder
 
         def write(folder: Path) -> None:
             from fleetsim.tables import json_ready
@@ -338,7 +338,7 @@ def compare(paths: list[str], output: str | None, as_json: bool = False, overwri
                     "row_units": table["unit"].to_dict(), "columns": {"compare.csv": units}}
             (folder / "meta.json").write_text(json.dumps(json_ready(meta), indent=2, allow_nan=False) + "\n")
 
-        write_atomically(target, write, overwrite=overwrite, protect=protect)
+        write_folder(target, write, overwrite=overwrite, protect=protect)
     if as_json:
         _print_json({"output": output, "units": table["unit"].to_dict(),
                      "figures": table.drop(columns="unit").to_dict(orient="index")})

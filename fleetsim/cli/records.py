@@ -113,9 +113,9 @@ def score(path: str, observations: str, output: str | None, as_json: bool, overw
         card.table.to_csv(folder / "scorecard.csv", index=False)
         (folder / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
 
-    from fleetsim.io import write_atomically
+    from fleetsim.output import write_folder
 
-    write_atomically(target, write, overwrite=overwrite, protect=protect)
+    write_folder(target, write, overwrite=overwrite, protect=protect)
     if as_json:
         _print_json({"scenario": scenario.name, "observations": str(observations), "output": str(target),
                      "summary": _records(card.summary), "scorecard": _records(card.table),

@@ -30,7 +30,7 @@ def _executor(args):
 
 def run_draws(args, overrides) -> int:
     """``run --draws N``: ensemble quantiles, draws and headline ranges (``--draw K`` is a plain run)."""
-    from fleetsim.io import write_atomically
+    from fleetsim.output import write_folder
     from fleetsim.uncertainty.montecarlo import run_many
 
     scenario = _load(args.scenario, overrides)
@@ -52,7 +52,7 @@ def run_draws(args, overrides) -> int:
             for column in FAN_COLUMNS:
                 (folder / f"fan_{column}.png").write_bytes(png(fan(ensemble, column, table)))
 
-    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
+    write_folder(target, write, overwrite=args.overwrite, protect=protect)
     ranges = ensemble.summary()
     if args.as_json:
         _print_json({"scenario": scenario.name, "draws": args.draws, "output": str(target),
@@ -108,7 +108,7 @@ def sweep(args, overrides) -> int:
     """Every case of the --vary grid; sweep.csv and sweep_monthly.parquet."""
     import pandas as pd
 
-    from fleetsim.io import write_atomically
+    from fleetsim.output import write_folder
     from fleetsim.tables import column_units, schema_with_units
     from fleetsim.uncertainty.executors import SUMMARY_KEYS
     from fleetsim.uncertainty.montecarlo import run_many
@@ -150,7 +150,7 @@ def sweep(args, overrides) -> int:
         _write_meta(folder, {"scenario": scenario.name, "scenario_hash": scenario.hash(), "seed": scenario.spec.seed,
                              "vary": dict(varies), "draws": args.draws, "fleetsim_command": "sweep"}, files)
 
-    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
+    write_folder(target, write, overwrite=args.overwrite, protect=protect)
     what = f", P50 of {args.draws} draws" if args.draws else ""
     if args.as_json:
         _print_json({"scenario": scenario.name, "cases": len(grid), "draws": args.draws, "output": str(target),
@@ -198,7 +198,7 @@ def _print_cases(table, varied: list[str], figures: list[str], title: str) -> No
 
 def sensitivity(args, overrides) -> int:
     """Tornado and Sobol indices of --metric; tornado.csv and sobol.csv."""
-    from fleetsim.io import write_atomically
+    from fleetsim.output import write_folder
     from fleetsim.uncertainty.sensitivity import _check
     from fleetsim.uncertainty.sensitivity import sensitivity as analyse
 
@@ -227,7 +227,7 @@ def sensitivity(args, overrides) -> int:
                              "metric": args.metric, "metric_unit": metric_unit, "samples": args.samples,
                              "fleetsim_command": "sensitivity"}, files)
 
-    write_atomically(target, write, overwrite=args.overwrite, protect=protect)
+    write_folder(target, write, overwrite=args.overwrite, protect=protect)
     if args.as_json:
         _print_json({"scenario": scenario.name, "metric": args.metric, "unit": metric_unit, "output": str(target),
                      "files": _files(target), "units": files, "tornado": result.tornado.to_dict(orient="records"),
