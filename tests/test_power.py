@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 import fleetsim
 from fleetsim.accounting.dispatch import billed_peaks, dispatch, merit_order
-from fleetsim.engine.supply_plan import SourcePlan
+from fleetsim.accounting.power import ENERGY_BY_ROLE
+from fleetsim.engine.supply_plan import COMPILERS, SourcePlan
 from fleetsim.errors import ScenarioError
+from fleetsim.scenario.supply import ENERGY_ROLES, ROLES, SERVES, SOURCE_KINDS, Role, Source, check_roles, kinds_of
 
 UNIT_IT_MW = 700e-6 * 1.82
 GAS_T_PER_MMBTU = 53.06e-3
@@ -19,9 +21,11 @@ GAS_T_PER_MMBTU = 53.06e-3
 def source(name, kind, capacity, price=0.0, fuel=0.0, om=0.0, carbon=0.0, demand=0.0, shave=0.0, months=1,
            window=4.0, round_trip=1.0):
     full = np.full(months, float(capacity))
-    return SourcePlan(name, kind, full if kind != "battery" else np.zeros(months), full, np.full(months, price),
-                      np.full(months, fuel), om, np.full(months, carbon), demand, np.zeros(months), 1,
-                      np.full(months, shave), window, round_trip)
+    storage = Role.STORAGE in ROLES[kind]
+    return SourcePlan(name=name, kind=kind, capacity_mw=np.zeros(months) if storage else full, firm_mw=full,
+                      energy_usd_per_mwh=np.full(months, price), fuel_usd_per_mwh=np.full(months, fuel),
+                      om_usd_per_mwh=om, carbon_t_per_mwh=np.full(months, carbon), demand_usd_per_mw_month=demand,
+                      shave_mw=np.full(months, shave), window_hours=window, round_trip=round_trip)
 
 
 def test_merit_order_cheapest_first_within_capacity():
@@ -215,3 +219,81 @@ def test_supply_mistakes_in_a_file_are_located(make_scenario, tmp_path):
     message = str(info.value)
     line = text.splitlines().index("      grid: {kind: ppa, capacity: 1 MW, price: 0.05 USD/kWh}") + 1
     assert f"scenario.yaml:{line}:7" in message and "written twice" in message
+
+
+def test_every_source_kind_has_roles_and_a_compiler():
+    # the kinds the scenario language accepts, read from the Source union's Literal tags
+    kinds = kinds_of(Source)
+    assert kinds == SOURCE_KINDS and set(kinds) == {"grid", "gas_turbine", "battery", "ppa"}
+    assert set(ROLES) == set(kinds)
+    for kind in kinds:
+        assert sum(role in ROLES[kind] for role in ENERGY_ROLES) == 1, kind
+    assert {model.model_fields["kind"].annotation.__args__[0] for model in COMPILERS} == set(kinds)
+    # every role that serves energy has its monthly column
+    assert set(ENERGY_BY_ROLE) == set(SERVES)
+
+
+def test_a_kind_without_roles_fails():
+    with pytest.raises(TypeError, match="without roles: \\['nuclear'\\]"):
+        check_roles((*SOURCE_KINDS, "nuclear"), ROLES)
+    with pytest.raises(TypeError, match="roles for no source kind: \\['grid'\\]"):
+        check_roles(tuple(k for k in SOURCE_KINDS if k != "grid"), ROLES)
+    with pytest.raises(TypeError, match="exactly one"):
+        check_roles(("solar",), {"solar": Role.IMPORTED | Role.GENERATION})
+    with pytest.raises(TypeError, match="exactly one"):
+        check_roles(("solar",), {"solar": Role.FIRM})
+    with pytest.raises(KeyError, match="'nuclear' has no roles"):
+        SourcePlan(name="n", kind="nuclear", capacity_mw=np.ones(1))
+
+
+def test_roles_drive_dispatch_not_names():
+    # a ppa (IMPORTED, not PEAK_BILLED) is never billed a demand charge, even with a rate set
+    hours = np.array([720.0])
+    ppa = source("ppa", "ppa", 100, price=50.0, demand=12000.0)
+    grid = source("grid", "grid", 100, price=80.0, demand=12000.0)
+    result = dispatch([ppa, grid], np.array([720.0 * 150]), np.array([150.0]), hours)
+    assert result.demand_usd[0].tolist() == [0.0, 50 * 12000.0]      # the ppa covers 100 MW of the 150 MW peak
+    assert result.energy_mwh[0].tolist() == [720.0 * 100, 720.0 * 50]
+
+
+ALL_KINDS = SUPPLY.replace("      pack:",
+                           "      deal: {{kind: ppa, capacity: 0.1 MW, price: 0.05 USD/kWh}}\n      pack:")
+
+
+def test_role_columns_sum_to_the_energy_served(make_scenario):
+    # every kind at one site; each role-driven column is the energy of its kinds in the energy table,
+    # and the columns sum to all energy served (storage serves none): no kind falls out of the columns
+    sc = make_scenario(orders="  - {hardware: TEST, count: 1000, site: s1, delivery: 2024-01}")
+    text = sc.path.read_text()
+    start, end = text.index("  s1:"), text.index("orders:")
+    sc.path.write_text(text[:start] + ALL_KINDS.format(pue="1.25") + text[end:])
+    every_kind = fleetsim.load(sc.path)
+    assert {source.kind for source in every_kind.spec.sites["s1"].supply.values()} == set(SOURCE_KINDS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+        res = fleetsim.simulate(every_kind)
+    m, table = res.monthly, res.energy
+    served = table[table.kind != "unserved"]
+    assert set(served.kind) == {kind for kind in SOURCE_KINDS if ROLES[kind] & SERVES}
+    for role, column in ENERGY_BY_ROLE.items():
+        rows = served[[bool(ROLES[kind] & role) for kind in served.kind]]
+        np.testing.assert_allclose(rows.groupby("month").energy_mwh.sum().reindex(m.index, fill_value=0.0),
+                                   m[column], rtol=1e-12, atol=1e-9)
+    assert (m.grid_energy_mwh > 0).all() and (m.onsite_energy_mwh > 0).all()
+    np.testing.assert_allclose(sum(m[column] for column in ENERGY_BY_ROLE.values()), m.energy_mwh, rtol=1e-12)
+    # by hand: gas (38.25 USD/MWh) first at 0.9 MW, then the ppa (50) at 0.1 MW, the grid (80) the rest
+    draw = 0.8 * 0.75 + 0.2 * 0.25
+    hours = m.index.days_in_month.to_numpy() * 24.0
+    energy = 1000 * UNIT_IT_MW * 1.25 * draw * hours
+    np.testing.assert_allclose(m.onsite_energy_mwh, np.minimum(energy, 0.9 * hours), rtol=1e-12)
+    np.testing.assert_allclose(m.grid_energy_mwh, energy - 0.9 * hours, rtol=1e-12)
+    assert m.capacity_mw.iloc[0] == pytest.approx(2.2)  # 1 grid + 0.9 gas + 0.1 ppa + 0.2 firm battery
+
+
+def test_model_md_lists_every_kind_with_its_roles():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([A-Z_, ]+) \|", text, flags=re.M))
+    assert rows == {kind: ", ".join(role.name for role in Role if role in ROLES[kind]) for kind in SOURCE_KINDS}

@@ -2,15 +2,19 @@
 
 Rules (the README gives them with their equations):
 
-1. *Merit order.* Each month, sources that generate or import energy (grid, PPA, gas turbines)
-   are sorted by marginal cost — grid or PPA energy price; a turbine's heat rate × fuel price +
+Each source's part follows its kind's roles (:data:`fleetsim.scenario.supply.ROLES`), never its
+kind's name:
+
+1. *Merit order.* Each month, sources that serve energy (``IMPORTED`` or ``GENERATION``: grid,
+   PPA, gas turbines) are sorted by marginal cost — grid or PPA energy price; a turbine's heat rate × fuel price +
    variable O&M — and serve the month's facility energy cheapest first, each up to its capacity
    × the month's hours. What no source can serve is *unserved*, never dropped.
 2. *Billed grid peak.* The month's peak demand is the working accelerators' full-load IT power ×
-   busy draw × PUE. Sources cheaper than a grid source cover the peak first (up to their
-   capacity); batteries then shave up to ``min(power, energy ÷ peak window)``; each grid source
-   is billed its demand charge on what remains, up to its capacity.
-3. *Battery losses.* The energy a battery shifts each day (shave × window) loses
+   busy draw × PUE. Sources cheaper than a ``PEAK_BILLED`` source (grid) cover the peak first (up
+   to their capacity); ``STORAGE`` (batteries) then shaves up to ``min(power, energy ÷ peak
+   window)``; each peak-billed source is billed its demand charge on what remains, up to its
+   capacity.
+3. *Battery losses.* The energy storage shifts each day (shave × window) loses
    ``1/round_trip − 1`` of itself, charged at the month's cheapest source price.
 """
 
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fleetsim.engine.supply_plan import SourcePlan
+from fleetsim.scenario.supply import SERVES, Role
 
 
 @dataclass
@@ -53,9 +58,9 @@ def merit_order(demand_mwh: float, capacity_mwh: np.ndarray, marginal: np.ndarra
     return served, float(max(remaining, 0.0))
 
 
-def billed_peaks(peak_mw: float, capacity_mw: np.ndarray, marginal: np.ndarray, is_grid: np.ndarray,
+def billed_peaks(peak_mw: float, capacity_mw: np.ndarray, marginal: np.ndarray, peak_billed: np.ndarray,
                  shave_mw: float) -> tuple[np.ndarray, float]:
-    """Billed peak of each grid source (MW) and the battery shave used (MW).
+    """Billed peak of each peak-billed (grid) source (MW) and the battery shave used (MW).
 
     >>> billed_peaks(100.0, np.array([200.0, 30.0]), np.array([80.0, 40.0]), np.array([True, False]), 20.0)
     (array([50.,  0.]), 20.0)
@@ -64,7 +69,7 @@ def billed_peaks(peak_mw: float, capacity_mw: np.ndarray, marginal: np.ndarray, 
     remaining = peak_mw
     shave_used = 0.0
     for k in np.argsort(marginal, kind="stable"):
-        if is_grid[k]:
+        if peak_billed[k]:
             if shave_used == 0.0 and shave_mw > 0:
                 shave_used = min(shave_mw, max(remaining, 0.0))
                 remaining -= shave_used
@@ -77,14 +82,13 @@ def dispatch(sources: list[SourcePlan], demand_mwh: np.ndarray, peak_mw: np.ndar
              hours: np.ndarray) -> Dispatch:
     """Dispatch a site's monthly facility energy over its sources (see the module's rules)."""
     months, count = len(demand_mwh), len(sources)
-    serving = np.array([s.kind != "battery" for s in sources])
-    is_grid = np.array([s.kind == "grid" for s in sources])
+    serving = np.array([s.has(SERVES) for s in sources], dtype=bool)
+    peak_billed = np.array([s.has(Role.PEAK_BILLED) for s in sources], dtype=bool)
     capacity = np.array([s.capacity_mw for s in sources]).reshape(count, months).T
     marginal = np.array([s.marginal_usd_per_mwh for s in sources]).reshape(count, months).T
     marginal_serving = np.where(serving[None, :], marginal, np.inf)
-    shave = np.sum([s.shave_mw for s in sources if s.kind == "battery"], axis=0) if (~serving).any() \
-        else np.zeros(months)
-    batteries = [s for s in sources if s.kind == "battery"]
+    batteries = [s for s in sources if s.has(Role.STORAGE)]
+    shave = np.sum([s.shave_mw for s in batteries], axis=0) if batteries else np.zeros(months)
     energy = np.zeros((months, count))
     billed = np.zeros((months, count))
     unserved = np.zeros(months)
@@ -93,7 +97,7 @@ def dispatch(sources: list[SourcePlan], demand_mwh: np.ndarray, peak_mw: np.ndar
         energy[t], unserved[t] = merit_order(demand_mwh[t], np.where(serving, capacity[t] * hours[t], 0.0),
                                              marginal_serving[t])
         billed[t], used = billed_peaks(peak_mw[t], np.where(serving, capacity[t], 0.0), marginal_serving[t],
-                                       is_grid, shave[t])
+                                       peak_billed, shave[t])
         if used > 0 and batteries:
             window = max(b.window_hours for b in batteries)
             round_trip = min(b.round_trip for b in batteries)

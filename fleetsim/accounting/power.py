@@ -17,9 +17,13 @@ from fleetsim.accounting.columns import ENERGY_COLUMNS
 from fleetsim.accounting.dispatch import dispatch
 from fleetsim.engine.model import Trace, powered_share
 from fleetsim.engine.plan import Plan
+from fleetsim.scenario.supply import SERVES, Role
 
-IMPORTED = ("grid", "ppa")
-ONSITE = ("gas_turbine",)
+ENERGY_BY_ROLE = {Role.IMPORTED: "grid_energy_mwh", Role.GENERATION: "onsite_energy_mwh"}
+"""The monthly column each energy-serving role's energy goes to; together they hold all energy
+served (storage serves none)."""
+if set(ENERGY_BY_ROLE) != set(SERVES):
+    raise TypeError(f"every role that serves energy needs its column: {sorted(r.name for r in SERVES)}")
 
 
 @dataclass
@@ -92,10 +96,10 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         for source in site.sources:
             books.capital_charge_usd += capital.capital_charge(source.capex_usd, generation_rate, source.life_months)
 
-        kinds = np.array([source.kind for source in site.sources])
         series = books.series
-        series["grid_energy_mwh"] += result.energy_mwh[:, np.isin(kinds, IMPORTED)].sum(axis=1)
-        series["onsite_energy_mwh"] += result.energy_mwh[:, np.isin(kinds, ONSITE)].sum(axis=1)
+        for role, column in ENERGY_BY_ROLE.items():
+            has_role = np.array([source.has(role) for source in site.sources], dtype=bool)
+            series[column] += result.energy_mwh[:, has_role].sum(axis=1)
         series["unserved_energy_mwh"] += result.unserved_mwh
         books.site_series["unserved_energy_mwh"][:, s] = result.unserved_mwh
         series["emissions_tco2"] += result.emissions_t.sum(axis=1)
@@ -116,10 +120,10 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
 
 
 def _energy_table(site: str, sources, result, months: pd.PeriodIndex, lost_load_usd: np.ndarray) -> pd.DataFrame:
-    """Rows for every non-battery source each month, and unserved energy where there is some (its
+    """Rows for every source that serves energy each month, and unserved energy where there is some (its
     cost: the value of lost load charged, if any)."""
     cost = result.energy_usd + result.fuel_usd + result.om_usd + result.demand_usd
-    keep = [k for k, source in enumerate(sources) if source.kind != "battery"]
+    keep = [k for k, source in enumerate(sources) if source.has(SERVES)]
     n = len(months)
     unserved = np.flatnonzero(result.unserved_mwh)
     return pd.DataFrame({

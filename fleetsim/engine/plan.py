@@ -14,6 +14,7 @@ import numpy as np
 from fleetsim.engine.supply_plan import SourcePlan, compile_supply
 from fleetsim.months import hours_array
 from fleetsim.scenario.load import Scenario
+from fleetsim.scenario.supply import SERVES
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ class SitePlan:
 
     @property
     def deliverable_mw(self) -> np.ndarray:
-        """Power the site's energy sources can deliver (grid, PPA, turbines; batteries store, never supply)."""
-        return np.sum([s.capacity_mw for s in self.sources if s.kind != "battery"], axis=0) \
-            if any(s.kind != "battery" for s in self.sources) else np.zeros(len(self.pue))
+        """Power the site's energy-serving sources can deliver (grid, PPA, turbines; storage never supplies)."""
+        serving = [s.capacity_mw for s in self.sources if s.has(SERVES)]
+        return np.sum(serving, axis=0) if serving else np.zeros(len(self.pue))
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,8 @@ def halls_series(site, sources: list[SourcePlan], design_pue: float, start: int,
     its contract."""
     if site.halls is not None:
         return np.array(site.halls.series(start, months), dtype=float)
-    firm = np.sum([s.firm_mw for s in sources if s.kind != "battery"], axis=0) \
-        if any(s.kind != "battery" for s in sources) else np.zeros(months)
+    serving = [s.firm_mw for s in sources if s.has(SERVES)]
+    firm = np.sum(serving, axis=0) if serving else np.zeros(months)
     halls = np.asarray(firm, dtype=float) / design_pue
     return halls if site.colocation else np.maximum.accumulate(halls)
 

@@ -1,5 +1,10 @@
 """Power supply of a site: named sources of kinds grid, gas_turbine, battery and ppa.
 
+What each kind *does* is given once, in :data:`ROLES` (see :class:`Role`); every consumer
+(installation's firm capacity, the halls, dispatch, the energy columns, the energy table) asks a
+source's roles and never compares kind names. A kind in :data:`Source` without roles, or with
+other than exactly one energy role, fails at import.
+
 Firm capacity — grid and PPA capacity, turbines × availability, batteries marked ``firm`` —
 gates installation. Each month's facility energy is dispatched in merit order (see
 :mod:`fleetsim.accounting.dispatch`).
@@ -7,7 +12,10 @@ gates installation. Each month's facility energy is dispatched in merit order (s
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -81,4 +89,72 @@ class Ppa(Model):
 
 
 Source = Annotated[Grid | GasTurbine | Battery | Ppa, Field(discriminator="kind")]
-SOURCE_KINDS = ("grid", "gas_turbine", "battery", "ppa")
+
+
+class Role(enum.Flag):
+    """What a power source does in the model. A kind's roles are a combination of these
+    (``Role.IMPORTED | Role.FIRM``); :data:`ROLES` gives them for every kind."""
+
+    IMPORTED = enum.auto()
+    """Serves energy bought from outside the site (merit order); counted in ``grid_energy_mwh``."""
+    GENERATION = enum.auto()
+    """Serves energy generated on site (merit order); counted in ``onsite_energy_mwh``."""
+    STORAGE = enum.auto()
+    """Stores energy and never serves it: shaves the billed grid peak and pays its round-trip
+    losses; no row in the energy table, no share of the default halls."""
+    FIRM = enum.auto()
+    """Its deliverable capacity is firm: it gates installation and sizes the default halls. (A
+    battery is firm per source, when marked ``firm``, for min(power, energy ÷ firm_window).)"""
+    PEAK_BILLED = enum.auto()
+    """Billed a demand charge on the month's peak left after cheaper sources and batteries."""
+
+
+SERVES = Role.IMPORTED | Role.GENERATION
+"""The roles that serve energy in the merit order."""
+ENERGY_ROLES = (Role.IMPORTED, Role.GENERATION, Role.STORAGE)
+"""Every kind has exactly one of these: they split a site's sources for the energy columns."""
+
+ROLES: Mapping[str, Role] = MappingProxyType({
+    "grid": Role.IMPORTED | Role.FIRM | Role.PEAK_BILLED,
+    "ppa": Role.IMPORTED | Role.FIRM,
+    "gas_turbine": Role.GENERATION | Role.FIRM,
+    "battery": Role.STORAGE,
+})
+"""Each source kind's roles: the one place a kind's behaviour is named (docs/model.md, *Power
+supply and dispatch*, lists the same table; a test checks both)."""
+
+
+def kinds_of(union) -> tuple[str, ...]:
+    """The ``kind`` values of a discriminated union of source models, in order."""
+    members = get_args(get_args(union)[0])
+    return tuple(value for member in members for value in get_args(member.model_fields["kind"].annotation))
+
+
+def check_roles(kinds: tuple[str, ...], roles: Mapping[str, Role]) -> None:
+    """Raise ``TypeError`` unless every kind has roles, no roles name a kind that does not exist,
+    and each kind has exactly one energy role (:data:`ENERGY_ROLES`)."""
+    missing = [kind for kind in kinds if kind not in roles]
+    unknown = [kind for kind in roles if kind not in kinds]
+    if missing or unknown:
+        raise TypeError(f"source kinds without roles: {missing}; roles for no source kind: {unknown} "
+                        "(give each kind of Source its roles in fleetsim.scenario.supply.ROLES)")
+    for kind in kinds:
+        energy = [role for role in ENERGY_ROLES if role in roles[kind]]
+        if len(energy) != 1:
+            raise TypeError(f"source kind {kind!r} has energy roles {energy}: it needs exactly one of "
+                            f"{[role.name for role in ENERGY_ROLES]}")
+        if Role.STORAGE in roles[kind] and roles[kind] & (Role.FIRM | Role.PEAK_BILLED):
+            raise TypeError(f"source kind {kind!r}: storage serves no energy, so it is neither FIRM nor PEAK_BILLED")
+
+
+SOURCE_KINDS = kinds_of(Source)
+"""Every source kind the scenario language accepts."""
+check_roles(SOURCE_KINDS, ROLES)
+
+
+def roles_of(kind: str) -> Role:
+    """The roles of a source kind; ``KeyError`` for a kind that has none."""
+    try:
+        return ROLES[kind]
+    except KeyError:
+        raise KeyError(f"source kind {kind!r} has no roles; kinds: {', '.join(ROLES)}") from None
