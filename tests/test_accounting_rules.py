@@ -77,6 +77,15 @@ def test_training_compute_per_h100e_hour():
     assert rules.training_compute_per_h100e_hour(0.4) == pytest.approx(989e12 * 3600 * 0.4)
 
 
+def test_one_h100_reference_throughput():
+    # the constant and the catalog's sourced H100 entry agree (NVIDIA datasheet: 1,979 TFLOPS sparse BF16 ÷ 2)
+    from fleetsim.catalog import H100_8BIT_OPS, H100_FLOPS, catalog_values
+    from fleetsim.units import parse
+
+    assert H100_FLOPS == 989e12 == parse(catalog_values()["H100"]["flops"], "compute rate")
+    assert H100_8BIT_OPS == 2 * 989.5e12  # FP8 dense 1,979 TFLOPS: twice the (unrounded) BF16 figure
+
+
 def test_on_books_mask():
     mask = rules.on_books(np.array([1]), np.array([2]), 5)
     assert mask[:, 0].tolist() == [False, True, True, False, False]

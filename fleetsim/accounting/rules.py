@@ -11,6 +11,8 @@ from functools import partial
 
 import numpy as np
 
+from fleetsim.catalog import H100_FLOPS
+
 __all__ = [
     "declining_balance_fractions",
     "depreciation",
@@ -22,10 +24,6 @@ __all__ = [
     "straight_line_fractions",
     "training_compute_per_h100e_hour",
 ]
-
-H100_DENSE_BF16 = 989e12
-"""FLOP/s of one H100 equivalent (dense BF16)."""
-
 
 def escalate(price: np.ndarray, escalation: float) -> np.ndarray:
     """Price in each month: ``price × (1 + escalation)^(months since start ÷ 12)``.
@@ -136,4 +134,4 @@ def training_compute_per_h100e_hour(mfu: float) -> float:
     >>> training_compute_per_h100e_hour(0.5)
     1.7802e+18
     """
-    return H100_DENSE_BF16 * 3600.0 * mfu
+    return H100_FLOPS * 3600.0 * mfu

@@ -13,7 +13,16 @@ from typing import Any
 
 CATALOG_FILE = Path(__file__).with_name("hardware.yaml")
 H100_FLOPS = 989e12
-"""Dense BF16 throughput of the H100 SXM in FLOP/s: the basis of H100 equivalents."""
+"""The H100 reference throughput, FLOP/s: dense BF16 of the H100 SXM, the basis of H100
+equivalents (``h100e = flops ÷ H100_FLOPS``) and of training compute per H100e-hour. Source:
+NVIDIA H100 Tensor Core GPU datasheet (2023-05), BF16 Tensor Core 1,979 TFLOPS with sparsity,
+dense half of it, 989 TFLOPS; the catalog's H100 entry (hardware.yaml) cites the same and a test
+checks the two agree. Every use in fleetsim refers to this name."""
+H100_8BIT_OPS = 1.979e15
+"""Epoch AI's H100 equivalent, OP/s: the H100 SXM's dense 8-bit throughput (NVIDIA H100
+datasheet, 2023-05: FP8 3,958 TFLOPS with sparsity, 1,979 dense), the basis of the H100e counts in
+Epoch's data hubs (fleetsim/data/). Not the BF16 basis above: for Hopper both give the same
+H100e, for other chips they differ (docs/sites.md)."""
 
 
 @cache

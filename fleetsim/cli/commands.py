@@ -407,7 +407,7 @@ def validate(paths: list[str], overrides: list[tuple[str, str]], as_json: bool =
 def catalog(name: str | None, as_json: bool = False) -> int:
     from rich.table import Table
 
-    from fleetsim.catalog import catalog_sources, catalog_values
+    from fleetsim.catalog import H100_FLOPS, catalog_sources, catalog_values
     from fleetsim.errors import FleetsimError as Error
     from fleetsim.scenario.hardware import did_you_mean
     from fleetsim.scenario.load import _catalog
@@ -446,7 +446,7 @@ def catalog(name: str | None, as_json: bool = False) -> int:
     for entry_name, entry in entries.items():
         star = {f: "*" if info.get("estimate") else "" for f, info in sources[entry_name].items()}
         cells = [(entry.power, "power", "{:,.0f}"), (entry.system_overhead, "system_overhead", "{:.2f}"),
-                 (entry.flops / 1e12, "flops", "{:,.0f}"), (entry.flops / 989e12, "", "{:.2f}"),
+                 (entry.flops / 1e12, "flops", "{:,.0f}"), (entry.flops / H100_FLOPS, "", "{:.2f}"),
                  (entry.price, "price", "{:,.0f}"), (entry.life / 12, "life", "{:g}"),
                  (entry.failure_rate, "failure_rate", "{:.2f}")]
         table.add_row(entry_name, *[fmt.format(v) + star.get(f, "") for v, f, fmt in cells])

@@ -11,6 +11,8 @@ import datetime as dt
 import math
 import re
 
+from fleetsim.catalog import H100_8BIT_OPS
+
 HYPERSCALERS = ("Alibaba", "Amazon", "Google", "Meta", "Microsoft")
 """Owners that design and run their own fleets of data centers (operator class ``hyperscaler``)."""
 
@@ -44,8 +46,6 @@ EPOCH_NAMES = {"A100": "NVIDIA A100 SXM4 80 GB", "H100": "NVIDIA H100 SXM5 80GB"
                "TPU-v7": "Google TPU v7 Ironwood", "Trainium2": "Amazon Trainium2"}
 """fleetsim catalog name → Epoch's hardware name in ml_hardware.csv."""
 
-H100_8BIT = 1.979e15
-"""Epoch's H100 equivalent: the H100's dense 8-bit throughput in OP/s."""
 
 
 def operator_class(owner: str) -> str:
@@ -108,4 +108,4 @@ def epoch_h100e(name: str) -> tuple[float, str]:
     value, label = max(((v, lab) for v, lab in candidates if isinstance(v, float) and not math.isnan(v)),
                        key=lambda item: item[0])
     source = f"{label} {value / 1e12:,.0f} TOP/s ÷ 1,979 (Epoch ml_hardware.csv, '{EPOCH_NAMES[name]}')"
-    return float(value) / H100_8BIT, source
+    return float(value) / H100_8BIT_OPS, source
