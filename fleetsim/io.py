@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from fleetsim.errors import ResultFormatError
+from fleetsim.months import as_periods
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
@@ -73,7 +74,7 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
             frame = pd.read_csv(path, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False,
                                 na_values={c: _NA for c in columns if c not in TEXT_COLUMNS})
         if "month" in frame.columns:
-            frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
+            frame["month"] = as_periods(frame["month"])
         tables[name] = frame
     monthly = tables["monthly"].set_index("month")
     monthly = monthly.astype(float)

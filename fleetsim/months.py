@@ -60,6 +60,35 @@ def hours_array(start: int, count: int) -> np.ndarray:
     return np.array([hours_in_month(start + i) for i in range(count)], dtype=float)
 
 
-def calendar_month(month: int) -> int:
-    """The month of the year, 1 (January) to 12."""
-    return month % 12 + 1
+def period(month: int):
+    """A month number as a pandas monthly ``Period``.
+
+    >>> period(parse("2024-07"))
+    Period('2024-07', 'M')
+    """
+    import pandas as pd
+
+    return pd.Period(year=month // 12, month=month % 12 + 1, freq="M")
+
+
+def month_index(start: int, count: int):
+    """The ``month`` index of every table: ``count`` monthly periods from month number ``start``
+    (a ``pandas.PeriodIndex`` named ``month``). The one place tables build it.
+
+    >>> month_index(parse("2024-11"), 3).strftime("%Y-%m").tolist()
+    ['2024-11', '2024-12', '2025-01']
+    """
+    import pandas as pd
+
+    return pd.period_range(start=period(start), periods=count, freq="M", name="month")
+
+
+def as_periods(values):
+    """Months given as ``YYYY-MM`` text or periods (a column read back) as a monthly ``PeriodIndex``.
+
+    >>> as_periods(["2024-07", "2025-01"]).tolist()
+    [Period('2024-07', 'M'), Period('2025-01', 'M')]
+    """
+    import pandas as pd
+
+    return pd.PeriodIndex(values, freq="M")

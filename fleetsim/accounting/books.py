@@ -22,6 +22,7 @@ from fleetsim.accounting.sites import site_arrays, site_table
 from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
+from fleetsim.months import as_periods, month_index
 
 
 @dataclass
@@ -87,8 +88,7 @@ def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None
 def build_books(plan: Plan, trace: Trace) -> Books:
     """Compute the ledger, the monthly table, the energy, training and cohort tables."""
     c, f, n_months = plan.cohorts, plan.finance, plan.months
-    months = pd.period_range(start=pd.Period(year=plan.start // 12, month=plan.start % 12 + 1, freq="M"),
-                             periods=n_months, freq="M", name="month")
+    months = month_index(plan.start, n_months)
     groups, member, indicator = _groups(plan)
     site_names = [s.name for s in plan.sites]
     group_site = np.array([site_names.index(site) for site, _ in groups], dtype=np.int64)
@@ -253,7 +253,7 @@ def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:
             amounts.append(values[nonzero])
             labels.append((len(nonzero), site, hardware, account))
     if not positions:
-        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "site": pd.Series(dtype=str),
+        return pd.DataFrame({"month": as_periods([]), "site": pd.Series(dtype=str),
                              "hardware": pd.Series(dtype=str), "account": pd.Series(dtype=str),
                              "amount_usd": pd.Series(dtype=float)})
     counts = [n for n, *_ in labels]

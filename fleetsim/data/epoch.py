@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from fleetsim.errors import FleetsimError
+from fleetsim.months import as_periods
 
 FOLDER = Path(__file__).with_name("epoch-data-centers-2025-12")
 VINTAGE = "2025-12"
@@ -66,7 +67,7 @@ def _timelines() -> pd.DataFrame:
     raw = pd.read_csv(FOLDER / "data_center_timelines.csv", dtype={"Date": str, "Data center": str})
     frame = raw[list(TIMELINE_COLUMNS)].rename(columns=TIMELINE_COLUMNS)  # blank numbers stay NaN
     frame["date"] = [parse_date(text) for text in frame["date"]]
-    frame["month"] = pd.PeriodIndex([pd.Period(d, "M") for d in frame["date"]], freq="M")
+    frame["month"] = as_periods(frame["date"])
     frame["status"] = ["observed" if d <= VINTAGE_DATE else "projected" for d in frame["date"]]
     frame["note"] = frame["note"].fillna("")
     return frame.sort_values(["site", "date"], kind="stable").reset_index(drop=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fleetsim.months import as_periods
 from fleetsim.scoring.observations import DERIVED, PERIODS, Observations, ObservationsError, from_frame, read, unit_of
 
 __all__ = ["Observations", "ObservationsError", "Scorecard", "read", "score"]
@@ -65,7 +66,7 @@ def _series(result, metric: str, site: str) -> pd.Series:
         return flow.groupby(flow.index.asfreq(PERIODS[metric[-4:]])).cumsum()
     if site:
         rows = result.sites[result.sites["site"] == site]
-        return pd.Series(rows[metric].to_numpy(float), index=pd.PeriodIndex(rows["month"], freq="M")).reindex(index)
+        return pd.Series(rows[metric].to_numpy(float), index=as_periods(rows["month"])).reindex(index)
     return result.monthly[metric]
 
 

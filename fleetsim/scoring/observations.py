@@ -87,7 +87,7 @@ def _horizon(target) -> tuple[pd.Period, pd.Period, list[str]]:
     if hasattr(target, "spec"):
         from fleetsim import months
 
-        first = pd.Period(months.to_text(target.spec.start), "M")
+        first = months.period(target.spec.start)
         return first, first + target.spec.months - 1, list(target.spec.sites)
     index = target.monthly.index
     return index[0], index[-1], list(dict.fromkeys(target.sites["site"]))

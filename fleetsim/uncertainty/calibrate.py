@@ -31,6 +31,7 @@ import pandas as pd
 
 from fleetsim.accounting.columns import COLUMNS
 from fleetsim.errors import FleetsimError
+from fleetsim.months import as_periods
 from fleetsim.uncertainty import tempering
 from fleetsim.uncertainty.executors import DrawError, Outcome, map_chunks, run_job
 from fleetsim.uncertainty.montecarlo import QUANTILES
@@ -72,14 +73,14 @@ class Observe:
             if metric == "cumulative_capex_usd":
                 if capex is None:
                     ledger = result.ledger[result.ledger["account"].isin(CAPEX_ACCOUNTS)]
-                    position = pd.PeriodIndex(ledger["month"], freq="M").asi8 - monthly.index[0].ordinal
+                    position = as_periods(ledger["month"]).asi8 - monthly.index[0].ordinal
                     capex = pd.DataFrame({"site": ledger["site"].to_numpy(), "at": position,
                                           "usd": ledger["amount_usd"].to_numpy(float)})
                 rows = capex[capex["site"] == site] if site else capex
                 line = np.bincount(rows["at"], weights=rows["usd"], minlength=months)[:months].cumsum()
             elif site:
                 if sites is None:
-                    sites = {name: group.set_index(pd.PeriodIndex(group["month"], freq="M"))
+                    sites = {name: group.set_index(as_periods(group["month"]))
                              for name, group in result.sites.groupby("site", sort=False)}
                 line = sites[site][metric].reindex(monthly.index).to_numpy(float)
             elif metric[-4:] in PERIODS and metric not in monthly.columns:
@@ -170,9 +171,9 @@ def calibrate(scenario, observations, draws: int = 1000, executor: Any = "local"
                                "write the uncertain inputs as distributions, e.g. utilization: "
                                "{triangular: [0.7, 0.85, 0.95]}")
     obs, table = _observations(scenario, observations)
-    from fleetsim.months import to_text
+    from fleetsim.months import period
 
-    first = pd.Period(to_text(scenario.spec.start), "M")
+    first = period(scenario.spec.start)
     series = list(dict.fromkeys(zip(table["metric"], table["site"], strict=True)))
     runner = Observe(series, [(series.index((m, s)), (p - first).n) for m, s, p in
                               zip(table["metric"], table["site"], table["month"], strict=True)])
@@ -300,11 +301,10 @@ class _Store:
 
 
 def _assemble(scenario, obs, table, u, weights, model, prior_model, rows, monthly, prior_monthly) -> Calibration:
-    from fleetsim.months import to_text
+    from fleetsim.months import month_index
     from fleetsim.uncertainty.posterior import fit_inputs, overlay
 
-    months = pd.period_range(start=to_text(scenario.spec.start), periods=scenario.spec.months, freq="M",
-                             name="month")
+    months = month_index(scenario.spec.start, scenario.spec.months)
     index = pd.MultiIndex.from_product([months, [*QUANTILES, "mean"]], names=["month", "stat"])
     monthly.index, prior_monthly.index = index, index.copy()
     inputs, particles, fitted = fit_inputs(scenario, u, weights)

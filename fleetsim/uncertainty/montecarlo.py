@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from fleetsim.accounting.columns import COLUMNS
+from fleetsim.months import as_periods, month_index
 from fleetsim.uncertainty.executors import SUMMARY_KEYS, map_chunks
 
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
@@ -63,7 +64,7 @@ class Ensemble:
     def draws(self) -> pd.DataFrame:
         """Every draw's monthly table in long form (read from the Parquet file)."""
         frame = pd.read_parquet(self.path)
-        frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
+        frame["month"] = as_periods(frame["month"])
         return frame
 
     def quantiles(self) -> pd.DataFrame:
@@ -122,7 +123,6 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from fleetsim.months import to_text
     from fleetsim.scenario.load import Scenario, load
 
     if draws < 1:
@@ -130,7 +130,7 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     spec = scenario.spec
-    months = pd.period_range(start=to_text(spec.start), periods=spec.months, freq="M", name="month")
+    months = month_index(spec.start, spec.months)
     owner = None
     if path is None:
         owner = tempfile.TemporaryDirectory(prefix="fleetsim-draws-")

@@ -23,11 +23,10 @@ from fleetsim.uncertainty.executors import map_chunks
 
 
 def _metric_values(scenario, jobs, metric: str, executor, workers, progress) -> np.ndarray:
-    from fleetsim.months import to_text
+    from fleetsim.months import month_index
     from fleetsim.result import horizon
 
-    months = pd.period_range(start=to_text(scenario.spec.start), periods=scenario.spec.months, freq="M",
-                             name="month")
+    months = month_index(scenario.spec.start, scenario.spec.months)
     column = list(COLUMNS).index(metric)
     out = np.zeros(len(jobs))
     for chunk in map_chunks(scenario, jobs, executor, workers, progress):

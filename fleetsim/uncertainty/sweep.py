@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from fleetsim.errors import Location, Problem, ScenarioError
+from fleetsim.months import month_index
 from fleetsim.uncertainty.executors import SUMMARY_KEYS, map_variants
 
 _QUANTITY = re.compile(r"^\s*(?P<n>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<u>[^\s\d.].*?)\s*$")
@@ -120,12 +121,10 @@ def sweep(scenario, varies: Sequence[tuple[str, list[Any]]], executor: Any = "lo
           progress: Callable[[int], None] | None = None) -> Sweep:
     """Simulate every case of the grid (each validated like ``--set``; problems name the key)."""
     from fleetsim.accounting.columns import COLUMNS
-    from fleetsim.months import to_text
 
     grid = cases(varies)
     variants = [(n, scenario.override(case, origin="--vary")) for n, case in enumerate(grid)]
-    months = pd.period_range(start=to_text(scenario.spec.start), periods=scenario.spec.months, freq="M",
-                             name="month")
+    months = month_index(scenario.spec.start, scenario.spec.months)
     values, units = case_columns(grid)
     rows, frames = [], []
     for chunk in map_variants(variants, executor, workers, progress):
