@@ -67,10 +67,16 @@ def test_facility_depreciation_over_life():
     assert dep.tolist() == pytest.approx([60.0, 60.0, 90.0, 30.0, 30.0])
 
 
-def test_energy_draw_split_busy_idle():
-    # 1 accelerator of 1 MW IT for 100 h; 80 % busy at 0.75, 20 % idle at 0.25: 65 MWh.
-    energy = rules.energy_mwh(np.array([1.0]), np.array([[100.0]]), np.array([0.8]), 0.75, 0.25)
-    assert energy[0, 0] == pytest.approx(65.0)
+def test_energy_draw_split_busy_idle(make_scenario):
+    # through the real books: 1000 accelerators of 700 W × 1.82 = 1.274 kW IT for January's 744 h,
+    # 80 % busy at 0.75 and 20 % idle at 0.25 (draw 0.65), at PUE 1.25: 770.133 MWh; the cohort
+    # table charges the same energy at 0.08 USD/kWh
+    import fleetsim
+
+    res = fleetsim.simulate(make_scenario(months=1))
+    assert res.monthly.energy_mwh.iloc[0] == pytest.approx(1000 * 1.274e-3 * 744 * 0.65 * 1.25, rel=1e-12)
+    assert res.monthly.energy_mwh.iloc[0] == pytest.approx(770.133, abs=1e-9)
+    assert res.cohorts.energy_cost_usd.iloc[0] == pytest.approx(770.133 * 80.0, rel=1e-12)
 
 
 def test_training_compute_per_h100e_hour():

@@ -16,7 +16,6 @@ from fleetsim.catalog import H100_FLOPS
 __all__ = [
     "declining_balance_fractions",
     "depreciation",
-    "energy_mwh",
     "escalate",
     "facility_capex",
     "facility_depreciation",
@@ -115,17 +114,6 @@ def facility_depreciation(capex: np.ndarray, life: int) -> np.ndarray:
     cumulative = np.concatenate([[0.0], np.cumsum(capex)])
     t = np.arange(len(capex))
     return (cumulative[t + 1] - cumulative[np.maximum(t + 1 - life, 0)]) / life
-
-
-def energy_mwh(unit_it_mw: np.ndarray, available_hours: np.ndarray, utilization: np.ndarray,
-               busy: float, idle: float) -> np.ndarray:
-    """IT energy, months × cohorts: full-load MW × available hours × mean draw fraction.
-
-    Busy time (``utilization``) draws ``busy`` of full load, the rest of available time draws
-    ``idle``; accelerators in repair draw nothing.
-    """
-    draw = utilization * busy + (1.0 - utilization) * idle
-    return unit_it_mw[None, :] * available_hours * draw[:, None]
 
 
 def training_compute_per_h100e_hour(mfu: float) -> float:

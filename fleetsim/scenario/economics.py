@@ -46,7 +46,6 @@ class Demand(Model):
         "idle", description="Where inference capacity that demand does not use goes: training or idle.")
 
 
-DEMAND_EXAMPLE = "{tokens: {2024-07: 2e14}, elasticity: -1.3}"
 OtherRevenue = ScheduleOf("money per month", "Revenue per calendar month (subscriptions, licences...).")
 ZERO = Schedule(((None, 0.0),))
 
