@@ -12,7 +12,6 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fleetsim.scenario.economics import ZERO, Cash, CostOfCapital, CostOfCapitalField, Debt, Demand, OtherRevenue
 from fleetsim.scenario.fields import (
     Count,
     Delivery,
@@ -25,6 +24,7 @@ from fleetsim.scenario.fields import (
     ScheduleOf,
     fail,
 )
+from fleetsim.scenario.finance import ZERO, Cash, CostOfCapital, CostOfCapitalField, Debt, Demand, OtherRevenue
 from fleetsim.scenario.schema_base import Frozen, Model
 from fleetsim.scenario.supply import Source
 

@@ -1,4 +1,4 @@
-"""The scenario language's money side beyond costs: cash and raises, debt, demand for tokens."""
+"""The scenario language's finance and revenue parts: cash and raises, debt, cost of capital, demand for tokens."""
 
 from __future__ import annotations
 
