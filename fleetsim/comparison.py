@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import economics
+from fleetsim.accounting import finance_rules
 from fleetsim.errors import FleetsimWarning
 from fleetsim.result import Result
 from fleetsim.scenario.load import Scenario, load
@@ -42,7 +42,7 @@ def headlines(result: Result, discount_rate: float) -> dict[str, object]:
         "cash_out_month": str(out_of_cash[0]) if len(out_of_cash) else "",
         "cost_per_h100e_hour_usd": summary["cost_per_h100e_hour_usd"],
         "cost_per_mtok_usd": float(m.inference_cost_usd.sum() / mtok) if mtok > 0 else float("nan"),
-        "npv_usd": economics.npv(-m.cash_burn_usd.to_numpy(), discount_rate),
+        "npv_usd": finance_rules.npv(-m.cash_burn_usd.to_numpy(), discount_rate),
     }
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fleetsim
-from fleetsim.accounting import economics
+from fleetsim.accounting import finance_rules
 from fleetsim.errors import ScenarioError
 
 COUNT, PRICE = 1000, 40000.0
@@ -15,17 +15,17 @@ HOURS = np.array([24.0 * calendar.monthrange(2024, m)[1] for m in range(1, 13)])
 
 def test_annuity_matches_closed_form():
     principal, rate, n = 20e6, 0.09 / 12, 60
-    payment = economics.annuity_payment(principal, rate, n)
+    payment = finance_rules.annuity_payment(principal, rate, n)
     # the present value of the payments is the principal
     assert sum(payment / (1 + rate) ** k for k in range(1, n + 1)) == pytest.approx(principal)
-    assert economics.annuity_payment(1200.0, 0.0, 12) == 100.0
+    assert finance_rules.annuity_payment(1200.0, 0.0, 12) == 100.0
 
 
 def test_loan_schedule_by_hand():
     drawn = np.zeros(80)
     drawn[0] = 20e6
-    interest, principal, balance = economics.loan_schedule(drawn, 0.09, 60)
-    payment = economics.annuity_payment(20e6, 0.0075, 60)
+    interest, principal, balance = finance_rules.loan_schedule(drawn, 0.09, 60)
+    payment = finance_rules.annuity_payment(20e6, 0.0075, 60)
     assert interest[0] == 0 and principal[0] == 0 and balance[0] == 20e6
     assert interest[1] == pytest.approx(20e6 * 0.0075)
     assert principal[1] == pytest.approx(payment - 20e6 * 0.0075)
@@ -38,17 +38,17 @@ def test_npv_and_payback_closed_forms():
     flows = np.array([-1000.0] + [100.0] * 23)
     rate = 0.12
     expected = sum(v / (1 + rate) ** (t / 12) for t, v in enumerate(flows)) + 300 / (1 + rate) ** 2
-    assert economics.npv(flows, rate, residual=300.0) == pytest.approx(expected)
-    assert economics.payback_month(flows) == 10
-    assert economics.payback_month(np.array([-5.0, 1.0])) is None
-    assert economics.payback_month(np.array([5.0, 1.0])) is None
+    assert finance_rules.npv(flows, rate, residual=300.0) == pytest.approx(expected)
+    assert finance_rules.payback_month(flows) == 10
+    assert finance_rules.payback_month(np.array([-5.0, 1.0])) is None
+    assert finance_rules.payback_month(np.array([5.0, 1.0])) is None
 
 
 def test_doubling_price_at_elasticity_minus_one_halves_demand():
-    sold, unserved = economics.demand_served(np.array([1e20, 1e20]), np.array([1e14, 1e14]),
+    sold, unserved = finance_rules.demand_served(np.array([1e20, 1e20]), np.array([1e14, 1e14]),
                                              np.array([2e-6, 4e-6]), 2e-6, -1.0)
     assert sold.tolist() == pytest.approx([1e14, 0.5e14]) and unserved.tolist() == [0.0, 0.0]
-    sold, unserved = economics.demand_served(np.array([3e13]), np.array([1e14]), np.array([2e-6]), 2e-6, -1.3)
+    sold, unserved = finance_rules.demand_served(np.array([3e13]), np.array([1e14]), np.array([2e-6]), 2e-6, -1.3)
     assert sold[0] == 3e13 and unserved[0] == pytest.approx(7e13)
 
 
@@ -58,7 +58,7 @@ def test_debt_financing_in_a_scenario(make_scenario):
     drawn = 0.5 * COUNT * PRICE
     assert m.debt_drawn_usd.iloc[0] == drawn and m.debt_drawn_usd.iloc[1:].sum() == 0
     assert m.interest_usd.iloc[1] == pytest.approx(drawn * 0.0075)
-    payment = economics.annuity_payment(drawn, 0.0075, 60)
+    payment = finance_rules.annuity_payment(drawn, 0.0075, 60)
     np.testing.assert_allclose((m.interest_usd + m.principal_usd).iloc[1:], payment, rtol=1e-12)
     assert m.debt_balance_usd.iloc[0] == drawn
     energy = m.energy_cost_usd
@@ -157,8 +157,8 @@ def test_cohort_table_payback_and_npv(make_scenario):
     assert row["capex_usd"] == COUNT * PRICE and row["revenue_usd"] == pytest.approx(m.revenue_usd.sum())
     assert row["energy_cost_usd"] == pytest.approx(m.energy_cost_usd.sum())
     residual = COUNT * PRICE * (1 - 24 / 48)
-    assert row["npv_usd"] == pytest.approx(economics.npv(flows.to_numpy(), 0.10, residual))
-    payback = economics.payback_month(flows.to_numpy())
+    assert row["npv_usd"] == pytest.approx(finance_rules.npv(flows.to_numpy(), 0.10, residual))
+    payback = finance_rules.payback_month(flows.to_numpy())
     assert row["payback_month"] == str(m.index[payback])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import capital, economics, rules, supplied
+from fleetsim.accounting import capital, finance_rules, rules, supplied
 from fleetsim.accounting.cohorts import cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
@@ -72,7 +72,7 @@ def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None
     capacity = inference * f.tokens_per_h100e_hour
     if f.demand_tokens is None:
         return Usage(plan.utilization, training_share, capacity, np.zeros(plan.months))
-    sold, unserved = economics.demand_served(capacity, f.demand_tokens, f.token_price_usd,
+    sold, unserved = finance_rules.demand_served(capacity, f.demand_tokens, f.token_price_usd,
                                              f.reference_price_usd, f.elasticity)
     spare = np.where(f.tokens_per_h100e_hour > 0, (capacity - sold) / max(f.tokens_per_h100e_hour, 1e-300), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,7 +146,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     all_capex = sum(values for account, _, _, values in rows
                     if account in ("hardware_capex", "facility_capex", "generation_capex"))
     drawn = f.debt_share * all_capex
-    interest, principal, debt_balance = economics.loan_schedule(drawn, f.debt_rate, f.debt_term)
+    interest, principal, debt_balance = finance_rules.loan_schedule(drawn, f.debt_rate, f.debt_term)
     rows += [("debt_drawn", "", "", drawn), ("interest", "", "", interest), ("principal", "", "", principal)]
 
     per_site = site_arrays(plan, trace, it_energy, facility_energy, h100e_hours, group_site, power.site_series,
@@ -219,9 +219,9 @@ def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarr
                           + m.interest_usd + m.principal_usd - m.debt_drawn_usd - m.revenue_usd)
     m["cumulative_cash_usd"] = -m.cash_burn_usd.cumsum()
     raises = np.zeros(len(m)) if raises is None else raises
-    balance = economics.cash_balance(cash_start, raises, m.cash_burn_usd.to_numpy())
+    balance = finance_rules.cash_balance(cash_start, raises, m.cash_burn_usd.to_numpy())
     m["cash_balance_usd"] = balance
-    m["runway_months"] = economics.runway(balance, m.cash_burn_usd.to_numpy())
+    m["runway_months"] = finance_rules.runway(balance, m.cash_burn_usd.to_numpy())
     used = m.training_h100e_hours + m.inference_h100e_hours
     with np.errstate(divide="ignore", invalid="ignore"):
         m["inference_cost_usd"] = np.where(used > 0, m.operating_cost_usd * m.inference_h100e_hours / used, 0.0)

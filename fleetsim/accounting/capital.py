@@ -1,7 +1,7 @@
 """The cost of capital: the capital charge that recovers each asset's capex over its life.
 
 A capex ``C`` paid in month τ on an asset of ``n`` months' life, at a yearly cost of capital
-``r`` (monthly rate ``i = r ÷ 12``, as loans in :mod:`fleetsim.accounting.economics`), is
+``r`` (monthly rate ``i = r ÷ 12``, as loans in :mod:`fleetsim.accounting.finance_rules`), is
 recovered by a level monthly charge from τ to τ + n − 1:
 
     charge = (C − S × (1 + i)^−n) × i ÷ (1 − (1 + i)^−n)        (= (C − S) ÷ n when i = 0)

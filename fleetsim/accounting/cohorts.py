@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import economics, rules
+from fleetsim.accounting import finance_rules, rules
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
 
@@ -56,7 +56,7 @@ def cohort_table(plan: Plan, trace: Trace, use, site_cost_usd: np.ndarray, pue: 
     records = []
     for k, position in enumerate(orders):
         order = plan.order_specs[position]
-        payback = economics.payback_month(flows[:, k])
+        payback = finance_rules.payback_month(flows[:, k])
         records.append({
             "order": int(position), "name": order.name or "", "hardware": order.hardware, "site": order.site,
             "acquisition": order.acquisition, "count": order.count, "delivered": float(delivered[k]),
@@ -65,7 +65,7 @@ def cohort_table(plan: Plan, trace: Trace, use, site_cost_usd: np.ndarray, pue: 
             "maintenance_usd": maintenance[:, k].sum(), "energy_cost_usd": energy_cost[:, k].sum(),
             "revenue_usd": revenue[:, k].sum(), "net_cash_usd": flows[:, k].sum(),
             "payback_month": str(monthly.index[payback]) if payback is not None else "",
-            "npv_usd": economics.npv(flows[:, k], f.discount_rate, residual[k]),
+            "npv_usd": finance_rules.npv(flows[:, k], f.discount_rate, residual[k]),
         })
     return pd.DataFrame(records, columns=COHORT_COLUMNS)
 
