@@ -284,10 +284,10 @@ refused without quoting their content.
 
 
 def scenario_reference() -> str:
-    """The scenario language reference page (Markdown), from ``ScenarioSpec``'s JSON Schema."""
-    from fleetsim.scenario.schema import ScenarioSpec
+    """The scenario language reference page (Markdown), from ``ScenarioDocument``'s JSON Schema."""
+    from fleetsim.scenario.schema import ScenarioDocument
 
-    schema = ScenarioSpec.model_json_schema(by_alias=True)
+    schema = ScenarioDocument.model_json_schema(by_alias=True)
     parts = [SCENARIO_HEADER]
     contents = [f"[{title}](#{_anchor(title)})" for title, *_ in sections(schema)] + [
         "[Units](#units)", "[Names and limits](#names-and-limits)"]

@@ -32,9 +32,9 @@ def test_docgen_prints_each_page(capsys):
 
 
 def test_reference_documents_every_key_of_every_section():
-    from fleetsim.scenario.schema import ScenarioSpec
+    from fleetsim.scenario.schema import ScenarioDocument
 
-    schema = ScenarioSpec.model_json_schema(by_alias=True)
+    schema = ScenarioDocument.model_json_schema(by_alias=True)
     reference = docgen.scenario_reference()
     for model in [schema, *schema["$defs"].values()]:
         title = model.get("title") if model is not schema else "Top level"

@@ -106,9 +106,9 @@ def test_hash_changes_with_content(make_scenario):
 
 
 def test_schema_is_json_schema_with_units():
-    from fleetsim.scenario.schema import ScenarioSpec
+    from fleetsim.scenario.schema import ScenarioDocument
 
-    schema = ScenarioSpec.model_json_schema(by_alias=True)
+    schema = ScenarioDocument.model_json_schema(by_alias=True)
     text = json.dumps(schema)
     assert "capacity" in text and "x-unit-kind" in text
     site = schema["$defs"]["Site"]

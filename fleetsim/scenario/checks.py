@@ -10,7 +10,7 @@ from fleetsim import months as _months
 from fleetsim.errors import Problem
 from fleetsim.scenario.fields import Schedule, name_problem
 from fleetsim.scenario.hardware import HardwareSpec, did_you_mean
-from fleetsim.scenario.schema import ScenarioSpec
+from fleetsim.scenario.schema import ScenarioDocument
 
 
 def _reference_problems(orders: Iterable[tuple[int, Any, Any]], sites: Collection[str] | None,
@@ -30,7 +30,7 @@ def _reference_problems(orders: Iterable[tuple[int, Any, Any]], sites: Collectio
                           ("orders", i, "hardware"), value=kind, has_value=True)
 
 
-def check_references(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
+def check_references(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
     """Every order names an existing site and hardware."""
     orders = ((i, order.site, order.hardware) for i, order in enumerate(spec.orders))
     # an entry of the scenario's hardware: section that failed to resolve is reported there already
@@ -82,7 +82,7 @@ def check_raw_names(tree: dict) -> Iterator[Problem]:
                       has_value=True)
 
 
-def check_dates(spec: ScenarioSpec) -> Iterator[Problem]:
+def check_dates(spec: ScenarioDocument) -> Iterator[Problem]:
     """The horizon lies within 0001-01 and 9999-12; deliveries and training starts may not lie
     before the first simulated month."""
     start = _months.to_text(spec.start)
@@ -112,7 +112,7 @@ def check_dates(spec: ScenarioSpec) -> Iterator[Problem]:
         names.add(run.name)
 
 
-def _schedules_from_start(spec: ScenarioSpec) -> Iterator[tuple[tuple, Schedule]]:
+def _schedules_from_start(spec: ScenarioDocument) -> Iterator[tuple[tuple, Schedule]]:
     for name, site in spec.sites.items():
         yield ("sites", name, "pue"), site.pue
         if site.electricity is not None:
@@ -127,7 +127,7 @@ def _schedules_from_start(spec: ScenarioSpec) -> Iterator[tuple[tuple, Schedule]
         yield ("revenue", "inference", "price"), spec.revenue.inference.price
 
 
-def check_schedules(spec: ScenarioSpec) -> Iterator[Problem]:
+def check_schedules(spec: ScenarioDocument) -> Iterator[Problem]:
     """A price or ratio schedule must be in force from the first month."""
     for path, schedule in _schedules_from_start(spec):
         first = schedule.first_month
@@ -138,7 +138,7 @@ def check_schedules(spec: ScenarioSpec) -> Iterator[Problem]:
                           value=_months.to_text(first), has_value=True)
 
 
-def check_finance(spec: ScenarioSpec) -> Iterator[Problem]:
+def check_finance(spec: ScenarioDocument) -> Iterator[Problem]:
     """Declining balance needs its yearly rate; raises fall within the run; demand slopes down."""
     dep = spec.finance.depreciation
     if dep.method == "declining_balance" and dep.rate is None:
@@ -157,7 +157,7 @@ def check_finance(spec: ScenarioSpec) -> Iterator[Problem]:
                       has_value=True)
 
 
-def check_training(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
+def check_training(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
     """A run sized as accelerators × duration names ordered hardware, and no more of it than the
     scenario's orders hold."""
     for i, run in enumerate(spec.training):
@@ -173,7 +173,7 @@ def check_training(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> Ite
                           f"for example count: {held}", ("training", i, "count"), value=run.count, has_value=True)
 
 
-def check_all(spec: ScenarioSpec, hardware: dict[str, HardwareSpec]) -> list[Problem]:
+def check_all(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) -> list[Problem]:
     """Every cross-check, all problems together."""
     return [*check_references(spec, hardware), *check_dates(spec), *check_schedules(spec),
             *check_finance(spec), *check_training(spec, hardware)]

@@ -1,6 +1,6 @@
 """The JSON Schema of scenario *files* (``fleetsim schema``), for editors and other checkers.
 
-:class:`~fleetsim.scenario.schema.ScenarioSpec` describes a scenario after loading: ``extends``
+:class:`~fleetsim.scenario.schema.ScenarioDocument` describes a scenario after loading: ``extends``
 already merged and every distribution replaced by its central value. A file may hold more, and
 the schema printed for editors accepts every file that ``fleetsim validate`` accepts:
 
@@ -124,9 +124,9 @@ def json_schema() -> dict[str, Any]:
     >>> schema["title"], "extends" in schema["properties"], "Distribution" in schema["$defs"]
     ('fleetsim scenario', True, True)
     """
-    from fleetsim.scenario.schema import ScenarioSpec
+    from fleetsim.scenario.schema import ScenarioDocument
 
-    model = ScenarioSpec.model_json_schema(by_alias=True)
+    model = ScenarioDocument.model_json_schema(by_alias=True)
     defs = {name: _widen(definition) for name, definition in model.pop("$defs").items()}
     full = _widen(model)
     full["properties"]["extends"] = {

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from fleetsim.errors import Location, Problem
 from fleetsim.scenario.hardware import did_you_mean
-from fleetsim.scenario.schema import ScenarioSpec
+from fleetsim.scenario.schema import ScenarioDocument
 
 Key = tuple[str | int, ...]
 
@@ -57,7 +57,7 @@ def model_at(path: Key, tree: Any = None) -> Any:
 
     With ``tree``, unions tagged by ``kind`` resolve to the member the data names.
     """
-    current: Any = ScenarioSpec
+    current: Any = ScenarioDocument
     for depth, part in enumerate(path):
         if tree is not None:
             current = _union_member(current, value_at(tree, path[:depth]))

@@ -22,7 +22,7 @@ from fleetsim.scenario import guard
 from fleetsim.scenario.checks import check_all, check_raw_names, check_raw_references
 from fleetsim.scenario.errormap import locate, problems_from_validation, sort_problems
 from fleetsim.scenario.hardware import HardwareSpec, resolve_hardware
-from fleetsim.scenario.schema import Hardware, ScenarioSpec
+from fleetsim.scenario.schema import Hardware, ScenarioDocument
 from fleetsim.scenario.yamlread import Document, read_bytes, read_file, read_text
 
 Key = tuple[str | int, ...]
@@ -33,7 +33,7 @@ class Scenario:
 
     Attributes
     ----------
-    spec : ScenarioSpec
+    spec : ScenarioDocument
         The validated scenario; quantities in internal units (MW, USD, hours, months).
     hardware : Mapping[str, HardwareSpec]
         Every accelerator type, the built-in catalog merged with the scenario's ``hardware:``.
@@ -43,7 +43,7 @@ class Scenario:
         Overrides applied with :meth:`override`, in order.
     """
 
-    def __init__(self, spec: ScenarioSpec, hardware: dict[str, HardwareSpec], tree: dict,
+    def __init__(self, spec: ScenarioDocument, hardware: dict[str, HardwareSpec], tree: dict,
                  locations: dict[Key, Location], path: Path | None, overrides: tuple = (),
                  uncertain: dict | None = None):
         set_ = object.__setattr__
@@ -241,7 +241,7 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
     central, uncertain = _central(tree, locations, file)
     named = [_locate(p, central, locations, file) for p in check_raw_names(central)]
     try:
-        spec = ScenarioSpec.model_validate(central)
+        spec = ScenarioDocument.model_validate(central)
     except ValidationError as exc:
         problems = problems_from_validation(exc, central, locations, file)
         problems += [_locate(p, central, locations, file) for p in check_raw_references(central, _catalog())]
@@ -377,7 +377,7 @@ def _read_base(base_path: Path, path: Path, target: str, where: Location) -> Doc
     return base
 
 
-_TOP_KEYS = [info.alias or name for name, info in ScenarioSpec.model_fields.items()]
+_TOP_KEYS = [info.alias or name for name, info in ScenarioDocument.model_fields.items()]
 
 
 def _looks_like_scenario(raw: bytes) -> bool:

@@ -271,7 +271,7 @@ class TrainingRun(Model):
         return self
 
 
-class ScenarioSpec(Model):
+class ScenarioDocument(Model):
     """A fleetsim scenario."""
 
     name: str = Field(description="Short name; outputs go to out/<name>/ by default.", min_length=1,
