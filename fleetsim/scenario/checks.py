@@ -9,7 +9,7 @@ from typing import Any
 from fleetsim import months as _months
 from fleetsim.errors import Problem
 from fleetsim.scenario.fields import Schedule, name_problem
-from fleetsim.scenario.hardware import HardwareSpec, did_you_mean
+from fleetsim.scenario.hardware import ResolvedHardware, did_you_mean
 from fleetsim.scenario.schema import ScenarioDocument
 
 
@@ -30,7 +30,7 @@ def _reference_problems(orders: Iterable[tuple[int, Any, Any]], sites: Collectio
                           ("orders", i, "hardware"), value=kind, has_value=True)
 
 
-def check_references(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
+def check_references(spec: ScenarioDocument, hardware: dict[str, ResolvedHardware]) -> Iterator[Problem]:
     """Every order names an existing site and hardware."""
     orders = ((i, order.site, order.hardware) for i, order in enumerate(spec.orders))
     # an entry of the scenario's hardware: section that failed to resolve is reported there already
@@ -157,7 +157,7 @@ def check_finance(spec: ScenarioDocument) -> Iterator[Problem]:
                       has_value=True)
 
 
-def check_training(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) -> Iterator[Problem]:
+def check_training(spec: ScenarioDocument, hardware: dict[str, ResolvedHardware]) -> Iterator[Problem]:
     """A run sized as accelerators × duration names ordered hardware, and no more of it than the
     scenario's orders hold."""
     for i, run in enumerate(spec.training):
@@ -173,7 +173,7 @@ def check_training(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) ->
                           f"for example count: {held}", ("training", i, "count"), value=run.count, has_value=True)
 
 
-def check_all(spec: ScenarioDocument, hardware: dict[str, HardwareSpec]) -> list[Problem]:
+def check_all(spec: ScenarioDocument, hardware: dict[str, ResolvedHardware]) -> list[Problem]:
     """Every cross-check, all problems together."""
     return [*check_references(spec, hardware), *check_dates(spec), *check_schedules(spec),
             *check_finance(spec), *check_training(spec, hardware)]

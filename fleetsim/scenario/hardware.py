@@ -16,8 +16,10 @@ BOARD_PATH = ("power", "system_overhead")
 
 
 @dataclass(frozen=True)
-class HardwareSpec:
-    """A fully resolved accelerator type, in internal units (W, FLOP/s, USD, months)."""
+class ResolvedHardware:
+    """An accelerator type after the catalog merge and ``like`` chains: every field set, in internal
+    units (W, FLOP/s, USD, months). :class:`~fleetsim.scenario.schema.Hardware` is an entry as
+    written (fields optional, quantities parsed)."""
 
     name: str
     power_w: float | None
@@ -38,7 +40,7 @@ def did_you_mean(name: str, choices) -> str:
 
 
 def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware],
-                     ) -> tuple[dict[str, HardwareSpec], list[Problem]]:
+                     ) -> tuple[dict[str, ResolvedHardware], list[Problem]]:
     """Merge ``scenario`` entries over ``catalog`` entries, following ``like`` chains.
 
     An entry named like a catalog entry overrides that entry's fields; ``like`` inherits from
@@ -88,7 +90,7 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
         merged[name] = result
         return result
 
-    specs: dict[str, HardwareSpec] = {}
+    specs: dict[str, ResolvedHardware] = {}
     for name in {*catalog, *scenario}:
         fields = fields_of(name, (name,))
         if fields is None:
@@ -102,7 +104,7 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
             "full-load IT power is it_power, or power × system_overhead)",
                 ("hardware", name)))
             continue
-        specs[name] = HardwareSpec(
+        specs[name] = ResolvedHardware(
             name=name,
             power_w=fields.get("power"),
             system_overhead=fields.get("system_overhead"),

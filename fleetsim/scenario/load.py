@@ -21,7 +21,7 @@ from fleetsim.errors import Location, Problem, ScenarioError, show
 from fleetsim.scenario import guard
 from fleetsim.scenario.checks import check_all, check_raw_names, check_raw_references
 from fleetsim.scenario.errormap import locate, problems_from_validation, sort_problems
-from fleetsim.scenario.hardware import HardwareSpec, resolve_hardware
+from fleetsim.scenario.hardware import ResolvedHardware, resolve_hardware
 from fleetsim.scenario.schema import Hardware, ScenarioDocument
 from fleetsim.scenario.yamlread import Document, read_bytes, read_file, read_text
 
@@ -35,7 +35,7 @@ class Scenario:
     ----------
     spec : ScenarioDocument
         The validated scenario; quantities in internal units (MW, USD, hours, months).
-    hardware : Mapping[str, HardwareSpec]
+    hardware : Mapping[str, ResolvedHardware]
         Every accelerator type, the built-in catalog merged with the scenario's ``hardware:``.
     path : Path | None
         The file it was loaded from.
@@ -43,7 +43,7 @@ class Scenario:
         Overrides applied with :meth:`override`, in order.
     """
 
-    def __init__(self, spec: ScenarioDocument, hardware: dict[str, HardwareSpec], tree: dict,
+    def __init__(self, spec: ScenarioDocument, hardware: dict[str, ResolvedHardware], tree: dict,
                  locations: dict[Key, Location], path: Path | None, overrides: tuple = (),
                  uncertain: dict | None = None):
         set_ = object.__setattr__
@@ -63,7 +63,7 @@ class Scenario:
         self.__setattr__(name, None)
 
     @property
-    def hardware(self) -> Mapping[str, HardwareSpec]:
+    def hardware(self) -> Mapping[str, ResolvedHardware]:
         """Every accelerator type, resolved (read-only)."""
         return MappingProxyType(self._hardware)
 
