@@ -255,10 +255,10 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
 
 def _central(tree: dict, locations: dict[Key, Location], file: str) -> tuple[dict, dict]:
     """The tree with each distribution replaced by its central value, and the distributions."""
-    from fleetsim.uncertainty.distributions import DistributionProblem, parse, substitute, walk
+    from fleetsim.uncertainty.distributions import DistributionProblem, iter_distributions, parse, substitute
 
     uncertain, problems = {}, []
-    for key, node in walk(tree):
+    for key, node in iter_distributions(tree):
         try:
             uncertain[key] = parse(node)
         except DistributionProblem as exc:

@@ -255,16 +255,16 @@ def unknown_distribution(node: Any) -> str | None:
     return None
 
 
-def walk(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+def iter_distributions(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
     """Every distribution node in ``tree`` with its key path, in document order."""
     if is_distribution(tree) or unknown_distribution(tree):
         yield path, tree
     elif isinstance(tree, dict):
         for key, value in tree.items():
-            yield from walk(value, (*path, key))
+            yield from iter_distributions(value, (*path, key))
     elif isinstance(tree, list):
         for index, value in enumerate(tree):
-            yield from walk(value, (*path, index))
+            yield from iter_distributions(value, (*path, index))
 
 
 def substitute(tree: Any, values: dict[tuple, Any]) -> Any:
