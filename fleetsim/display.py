@@ -315,14 +315,14 @@ def _is_value(node: Any) -> bool:
             or (len(node) == 1 and isinstance(next(iter(node.values())), list)))
 
 
-def walk(node: Any, prefix: Key = ()) -> Iterator[tuple[Key, Any, bool]]:
+def iter_settings(node: Any, prefix: Key = ()) -> Iterator[tuple[Key, Any, bool]]:
     """(key path, value, is a single setting) for every mapping and setting below ``node``, in
     file order; schedules, windows and file references count as single settings."""
     if isinstance(node, dict) and not _is_value(node):
         if prefix:
             yield prefix, node, False
         for key, value in node.items():
-            yield from walk(value, (*prefix, key))
+            yield from iter_settings(value, (*prefix, key))
     else:
         yield prefix, node, True
 
@@ -391,7 +391,7 @@ def settings_table(tree: dict, section: str, notes: dict[Key, str]) -> str:
     written on a mapping (such as a power source) gets a row of its own and is not repeated."""
     rows: list[list[str]] = []
     shown = ""
-    for path, value, single in walk(tree.get(section, {}), (section,)):
+    for path, value, single in iter_settings(tree.get(section, {}), (section,)):
         note = notes.get(path, "")
         if not single and not note:
             continue
