@@ -17,7 +17,7 @@ from fleetsim.accounting.sites import power_story
 from fleetsim.output import write_folder
 
 if TYPE_CHECKING:
-    from fleetsim.plots import PlotAccessor
+    from fleetsim.faces.plots import PlotAccessor
 
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
 
@@ -160,13 +160,13 @@ class Result:
     @property
     def plot(self) -> PlotAccessor:
         """Charts of this result, each a matplotlib Figure: ``res.plot.power()``, ``.costs()``,
-        ``.fleet()``, ``.cash()``, ``.unit_costs()`` (see :mod:`fleetsim.plots`)."""
-        from fleetsim.plots import PlotAccessor
+        ``.fleet()``, ``.cash()``, ``.unit_costs()`` (see :mod:`fleetsim.faces.plots`)."""
+        from fleetsim.faces.plots import PlotAccessor
 
         return PlotAccessor(self)
 
     def _repr_html_(self) -> str:
-        from fleetsim.display import result_html
+        from fleetsim.faces.display import result_html
 
         return result_html(self)
 

@@ -48,7 +48,7 @@ def uncertain(tmp_path):
 
 # --------------------------------------------------------------------------- part 5: figures
 def test_gross_margin_is_a_percentage_in_the_report_tables(flagship):
-    from fleetsim import display
+    from fleetsim.faces import display
 
     yearly = flagship.rollup("Y")
     html = display.transposed_table(flagship, yearly, "year")
@@ -78,7 +78,7 @@ def test_run_summary_says_usd_per_hour_and_tells_the_cash_story(flagship, tmp_pa
 
 
 def test_the_report_tells_the_cash_story(flagship):
-    from fleetsim.report import build
+    from fleetsim.faces.report import build
 
     page = build(fleetsim.load(FLAGSHIP), flagship, {})
     story = _cash_story(flagship.monthly)

@@ -14,9 +14,9 @@ from matplotlib.figure import Figure
 from rich.console import Console
 
 import fleetsim
-from fleetsim import display, plots
 from fleetsim.cli.commands import Steps
 from fleetsim.cli.main import main
+from fleetsim.faces import display, plots
 from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,7 +221,7 @@ def test_plain_run_never_imports_matplotlib(tmp_path):
     probe = ("import sys; from fleetsim.cli.main import main;"
              f"main(['run', {str(FLAGSHIP)!r}, '-o', {str(tmp_path / 'o')!r}, '--quiet']);"
              "import fleetsim; fleetsim.simulate(" + repr(str(FLAGSHIP)) + ");"
-             "print('matplotlib' in sys.modules, 'fleetsim.plots' in sys.modules)")
+             "print('matplotlib' in sys.modules, 'fleetsim.faces.plots' in sys.modules)")
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
 
@@ -368,7 +368,7 @@ def test_uncertainty_core_never_imports_matplotlib():
              "from fleetsim.uncertainty.sensitivity import sensitivity;"
              f"sc = fleetsim.load({str(UNCERTAIN)!r}); e = run_many(sc, 2, workers=1); e.quantiles(); e.summary();"
              "sensitivity(sc, 'cash_burn_usd', samples=0, workers=1);"
-             "print('matplotlib' in sys.modules, 'fleetsim.plots' in sys.modules)")
+             "print('matplotlib' in sys.modules, 'fleetsim.faces.plots' in sys.modules)")
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
 
@@ -404,7 +404,7 @@ def test_progress_advances_by_many_steps():
 def test_the_cost_chart_stacks_every_part_of_the_energy_cost():
     """A new part of energy_cost_usd left out of the chart would silently drop out of the stack."""
     from fleetsim.accounting.columns import ENERGY_COST_PARTS
-    from fleetsim.plots.money import COST_COLORS, COST_PARTS
+    from fleetsim.faces.plots.money import COST_COLORS, COST_PARTS
 
     assert list(COST_PARTS)[:len(ENERGY_COST_PARTS)] == list(ENERGY_COST_PARTS)
     assert set(COST_PARTS) <= set(COST_COLORS)

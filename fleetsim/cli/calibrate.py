@@ -65,7 +65,7 @@ def calibrate(args) -> int:
         result.particles.to_csv(folder / "particles.csv", index_label="particle")
         if extends:
             (folder / name).write_text(result.scenario_text(extends))
-        from fleetsim.plots import png
+        from fleetsim.faces.plots import png
 
         (folder / "predictive.png").write_bytes(png(result.plot()))
         (folder / "meta.json").write_text(json.dumps({**result.meta, "fleetsim_command": "calibrate"}, indent=2,

@@ -151,7 +151,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
             console.print(f"charts: {', '.join(charts)}")
         cash = scenario.spec.finance.cash
         if cash.start or cash.raises:
-            from fleetsim.display import cash_story
+            from fleetsim.faces.display import cash_story
 
             console.print(cash_story(m))
     _print_warnings(result.warnings)
@@ -198,7 +198,7 @@ class Steps:
 
 def _draw_charts(result, steps: Steps, then: str) -> dict[str, bytes]:
     """Every chart of the result as PNG bytes, one progress step each; ``then`` names the next step."""
-    from fleetsim.plots import CHARTS, render_all
+    from fleetsim.faces.plots import CHARTS, render_all
 
     total = len(CHARTS)
     steps.add(total)
@@ -242,8 +242,8 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
     import warnings
 
     from fleetsim.errors import FleetsimWarning
+    from fleetsim.faces.report import build, check_target, uncertainty_section, write
     from fleetsim.output import default_folder
-    from fleetsim.report import build, check_target, uncertainty_section, write
     from fleetsim.simulation import simulate
 
     scenario = _load(path, overrides)
@@ -264,7 +264,7 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
             result = simulate(scenario)
         images = _draw_charts(result, steps, then=f"{draws:,} draws" if draws else "writing the report")
         if draws:
-            from fleetsim.plots import FAN_COLUMNS, render_fans
+            from fleetsim.faces.plots import FAN_COLUMNS, render_fans
             from fleetsim.uncertainty.montecarlo import run_many
 
             steps.add(draws + len(FAN_COLUMNS))
@@ -280,8 +280,8 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
             uncertainty = uncertainty_section(scenario, ensemble, fans)
         record = None
         if checked is not None:
+            from fleetsim.faces.scoring_charts import section
             from fleetsim.scoring import score
-            from fleetsim.scoring.charts import section
 
             record = section(result, score(result, checked))
         write(target, build(scenario, result, images, uncertainty, record), overwrite=overwrite, protect=protect)

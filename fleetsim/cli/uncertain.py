@@ -47,7 +47,7 @@ def run_draws(args, overrides) -> int:
         ensemble.to_parquet(folder / "draws.parquet")
         _write_meta(folder, {**ensemble.meta, "fleetsim_command": "run --draws"}, ensemble.column_units())
         if args.plots:  # fan charts of plots.FAN_COLUMNS: fan_<column>.png
-            from fleetsim.plots import FAN_COLUMNS, fan, png
+            from fleetsim.faces.plots import FAN_COLUMNS, fan, png
 
             for column in FAN_COLUMNS:
                 (folder / f"fan_{column}.png").write_bytes(png(fan(ensemble, column, table)))
@@ -71,7 +71,7 @@ def run_draws(args, overrides) -> int:
 def _print_ranges(ranges, title: str) -> None:
     from rich.table import Table
 
-    from fleetsim.display import figure_format
+    from fleetsim.faces.display import figure_format
 
     table = Table(title=title, title_justify="left")
     for column in ("figure", "P10", "P50", "P90"):
@@ -168,7 +168,7 @@ def _print_cases(table, varied: list[str], figures: list[str], title: str) -> No
     many tables as it takes to fit the terminal's width."""
     from rich.table import Table
 
-    from fleetsim.display import figure_format, short_value
+    from fleetsim.faces.display import figure_format, short_value
 
     rows = [(column, [short_value(v) for v in table[column]]) for column in varied]
     for key in figures:
@@ -220,7 +220,7 @@ def sensitivity(args, overrides) -> int:
         if result.sobol is not None:
             result.sobol.to_csv(folder / "sobol.csv", index=False)
         if args.plots:
-            from fleetsim.plots import png
+            from fleetsim.faces.plots import png
 
             (folder / "tornado.png").write_bytes(png(result.plot.tornado()))
         _write_meta(folder, {"scenario": scenario.name, "scenario_hash": scenario.hash(), "seed": scenario.spec.seed,

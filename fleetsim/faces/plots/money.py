@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fleetsim import display
-from fleetsim.plots.style import (
+from fleetsim.faces import display
+from fleetsim.faces.plots.style import (
     COLORS,
     _legend,
     _months,

@@ -46,9 +46,9 @@ def chart(result, card, metric: str):
 
 
 def section(result, card) -> str:
-    """The HTML of the section (tables and inlined charts), for :func:`fleetsim.report.build`."""
-    from fleetsim import display
-    from fleetsim.report import _scroll, image
+    """The HTML of the section (tables and inlined charts), for :func:`fleetsim.faces.report.build`."""
+    from fleetsim.faces import display
+    from fleetsim.faces.report import _scroll, image
 
     summary = card.summary.copy()
     for column in ("median", "largest"):

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fleetsim import display
+from fleetsim.faces import display
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,9 +192,9 @@ def _tables(result: Result) -> str:
 def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertainty: str | None = None,
           record: str | None = None) -> str:
     """The report page for ``result`` of ``scenario``, with the charts ``images`` (name → PNG)
-    and, when given, the section "Against the record" (:func:`fleetsim.scoring.charts.section`) and
+    and, when given, the section "Against the record" (:func:`fleetsim.faces.scoring_charts.section`) and
     the :func:`uncertainty_section` after the charts."""
-    from fleetsim.plots import CHARTS
+    from fleetsim.faces.plots import CHARTS
 
     charts = "\n".join(image(name, png, caption(CHARTS[name]) if name in CHARTS else name)
                        for name, png in images.items())
@@ -225,7 +225,7 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
 
 def render(scenario: Scenario, result: Result, on_step: Callable[[str], None] | None = None) -> str:
     """Draw every chart and build the page; ``on_step(name)`` after each chart."""
-    from fleetsim.plots import render_all
+    from fleetsim.faces.plots import render_all
 
     return build(scenario, result, render_all(result, on_step))
 
