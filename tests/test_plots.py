@@ -14,9 +14,10 @@ from matplotlib.figure import Figure
 from rich.console import Console
 
 import fleetsim
-from fleetsim.cli.commands import Steps
+from fleetsim import formats
 from fleetsim.cli.main import main
-from fleetsim.faces import display, plots
+from fleetsim.faces import assumptions, plots
+from fleetsim.faces.console import Steps
 from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,13 +178,9 @@ def test_comment_notes_follow_yaml_rules(tmp_path):
                     "# above b\n"
                     "b: 1\n"
                     "c: 2\n")
-    assert display.comment_note(str(path), 1, 1) == "the note"
-    assert display.comment_note(str(path), 4, 1) == "above b"
-    assert display.comment_note(str(path), 5, 1) == ""
-
-
-def test_unknown_summary_figures_get_labels():
-    assert display._auto_summary_label("demand_charge_usd_total") == ("Demand charge, total", "MUSD")
+    assert assumptions.comment_note(str(path), 1, 1) == "the note"
+    assert assumptions.comment_note(str(path), 4, 1) == "above b"
+    assert assumptions.comment_note(str(path), 5, 1) == ""
 
 
 # --------------------------------------------------------------------------- run --plots, --json, progress
@@ -342,7 +339,7 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(sens):
         assert p10[n].get_x() + p10[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p10 * 1e-9)
         assert p90[n].get_x() + p90[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p90 * 1e-9)
     texts = {t.get_text().strip() for t in ax.texts}
-    assert {display.short_value(v) for v in (*table.p10_value, *table.p90_value)} <= texts
+    assert {formats.short_value(v) for v in (*table.p10_value, *table.p90_value)} <= texts
     assert "165 MUSD/month" in texts and "275 MUSD/month" in texts  # fixed costs from 2025 at P10 and P90
     figure.canvas.draw()
 
