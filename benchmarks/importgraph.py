@@ -52,15 +52,16 @@ def _imports(tree: ast.AST):
     """Every import node of ``tree`` outside ``if TYPE_CHECKING:`` blocks, with whether it is
     lazy (inside a function)."""
     def visit(node: ast.AST, lazy: bool):
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for statement in node.orelse:
+                yield from visit(statement, lazy)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, lazy
+        inner = lazy or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child):
-                for other in child.orelse:
-                    yield from visit(other, lazy)
-                continue
-            if isinstance(child, (ast.Import, ast.ImportFrom)):
-                yield child, lazy
-            yield from visit(child, lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                ast.Lambda)))
+            yield from visit(child, inner)
+
     yield from visit(tree, False)
 
 
@@ -150,13 +151,14 @@ def cycles(edges) -> list[list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edges", action="store_true", help="list every edge")
+    parser.add_argument("--package", type=Path, default=PACKAGE, help="the package folder (default: this checkout's)")
     args = parser.parse_args(argv)
-    edges = graph()
+    edges = graph(args.package)
     lazy = sum(edges.values())
     count = {name: 0 for name in LAYERS}
-    for module in modules():
+    for module in modules(args.package):
         count[layer(module)] += 1
-    print(f"modules: {len(modules())} ({', '.join(f'{n} {name}' for name, n in count.items())})")
+    print(f"modules: {len(modules(args.package))} ({', '.join(f'{n} {name}' for name, n in count.items())})")
     print(f"edges: {len(edges)} ({len(edges) - lazy} at module level, {lazy} only inside functions)")
     up = upward(edges)
     print(f"upward edges: {len(up)}")
