@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 
-from fleetsim import figures
-
 
 def terminal(stderr: bool = False):
     """A rich Console on stdout (or stderr); files and pipes get at least 120 columns."""
@@ -25,6 +23,8 @@ def terminal(stderr: bool = False):
 def summary_table(result, title: str):
     """The headline figures of ``result`` (:data:`fleetsim.figures.SUMMARY`) as a rich table."""
     from rich.table import Table
+
+    from fleetsim import figures
 
     table = Table(title=title, title_justify="left")
     table.add_column("figure")
