@@ -1,4 +1,5 @@
-"""Scenarios side by side: headline figures, differences and ratios to the first."""
+"""Scenarios side by side: headline figures (:data:`fleetsim.figures.COMPARED`), differences and
+ratios to the first."""
 
 from __future__ import annotations
 
@@ -9,41 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import finance_rules
+from fleetsim import figures
 from fleetsim.errors import FleetsimWarning
 from fleetsim.result import Result
 from fleetsim.scenario.load import Scenario, load
 from fleetsim.simulation import simulate
 
-HEADLINES: dict[str, str] = {
-    "peak_facility_power_mw": "MW",
-    "h100e_end": "H100e",
-    "capex_usd": "USD",
-    "cash_burn_usd_mean_monthly": "USD",
-    "cash_out_month": "month",
-    "cost_per_h100e_hour_usd": "USD/h",
-    "cost_per_mtok_usd": "USD/Mtok",
-    "npv_usd": "USD",
-}
-"""Figures compared, with their units (``cash_out_month`` is the first month cash runs out)."""
-
 
 def headlines(result: Result, discount_rate: float) -> dict[str, object]:
-    """The compared figures of one result."""
-    m = result.monthly
-    summary = result.summary()
-    out_of_cash = m.index[m.cash_balance_usd < 0]
-    mtok = m.tokens.sum() / 1e6
-    return {
-        "peak_facility_power_mw": summary["peak_facility_power_mw"],
-        "h100e_end": summary["h100e_end"],
-        "capex_usd": summary["capex_usd_total"],
-        "cash_burn_usd_mean_monthly": summary["cash_burn_usd_mean_monthly"],
-        "cash_out_month": str(out_of_cash[0]) if len(out_of_cash) else "",
-        "cost_per_h100e_hour_usd": summary["cost_per_h100e_hour_usd"],
-        "cost_per_mtok_usd": float(m.inference_cost_usd.sum() / mtok) if mtok > 0 else float("nan"),
-        "npv_usd": finance_rules.npv(-m.cash_burn_usd.to_numpy(), discount_rate),
-    }
+    """The compared figures of one result (:data:`fleetsim.figures.COMPARED`)."""
+    return figures.summary(result.monthly, figures.COMPARED, discount_rate)
 
 
 def compare(scenarios: Sequence[Scenario | str | Path]) -> pd.DataFrame:
@@ -55,13 +31,13 @@ def compare(scenarios: Sequence[Scenario | str | Path]) -> pd.DataFrame:
     names = _unique([s.name for s in loaded])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FleetsimWarning)
-        figures = {name: headlines(simulate(s), s.spec.finance.discount_rate) for name, s in zip(names, loaded,
-                                                                                                strict=True)}
-    table = pd.DataFrame(figures)
-    table.insert(0, "unit", [HEADLINES[row] for row in table.index])
+        values = {name: headlines(simulate(s), s.spec.finance.discount_rate) for name, s in zip(names, loaded,
+                                                                                               strict=True)}
+    table = pd.DataFrame(values)
+    table.insert(0, "unit", [figures.FIGURES[row].unit for row in table.index])
     table.index.name = "figure"
     base = names[0]
-    numeric = [row for row in table.index if row != "cash_out_month"]
+    numeric = [row for row in table.index if figures.FIGURES[row].unit != "month"]
     for name in names[1:]:
         a = table.loc[numeric, base].astype(float)
         b = table.loc[numeric, name].astype(float)

@@ -27,6 +27,18 @@ _VALUE_SHOWN = 120
 """Longest value quoted in a message (a longer one is cut, so that no file is echoed at length)."""
 
 
+def did_you_mean(name: str, choices) -> str:
+    """A hint naming the closest of ``choices`` to a misspelt ``name`` (blank when none is close).
+
+    >>> did_you_mean("colossus-3", ["colossus-1", "memphis"]), did_you_mean("x", ["colossus-1"])
+    ("; did you mean 'colossus-1'?", '')
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _given(value: object) -> str:
     text = show(repr(value))
     return text if len(text) <= _VALUE_SHOWN else text[:_VALUE_SHOWN - 5] + "[...]"

@@ -17,7 +17,7 @@ from fleetsim.accounting.sites import power_story
 from fleetsim.output import write_folder
 
 if TYPE_CHECKING:
-    from fleetsim.plots import PlotAccessor
+    from fleetsim.faces.plots import PlotAccessor
 
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
 
@@ -133,40 +133,24 @@ class Result:
         return power_story(self.sites, self.monthly)
 
     def summary(self) -> dict[str, float]:
-        """Headline figures of the run (the table ``fleetsim run`` prints)."""
-        m = self.monthly
-        available_hours = (m.h100e_available * m.index.days_in_month * 24.0).sum()
-        return {
-            "peak_facility_power_mw": float(m.peak_facility_power_mw.max()),
-            "mean_facility_power_mw": float(np.average(m.facility_power_mw, weights=m.index.days_in_month)),
-            "accelerators_end": float(m.accelerators.iloc[-1]),
-            "h100e_end": float(m.h100e.iloc[-1]),
-            "stranded_peak": float(m.stranded.max()),
-            "stranded_accelerator_months_total": float(m.stranded_accelerator_months.sum()),
-            "energy_mwh_total": float(m.energy_mwh.sum()),
-            "unserved_energy_mwh_total": float(m.unserved_energy_mwh.sum()),
-            "emissions_tco2_total": float(m.emissions_tco2.sum()),
-            "energy_cost_usd_total": float(m.energy_cost_usd.sum()),
-            "capex_usd_total": float((m.hardware_capex_usd + m.facility_capex_usd).sum()),
-            "cash_burn_usd_mean_monthly": float(m.cash_burn_usd.mean()),
-            "cumulative_cash_usd_end": float(m.cumulative_cash_usd.iloc[-1]),
-            "cost_per_h100e_hour_usd": float(m.operating_cost_usd.sum() / available_hours)
-            if available_hours > 0 else float("nan"),
-            "tco_per_h100e_hour_usd": float(m.tco_usd.sum() / available_hours)
-            if available_hours > 0 else float("nan"),
-        }
+        """Headline figures of the run (the table ``fleetsim run`` prints): each of
+        :data:`fleetsim.figures.SUMMARY`, defined with its label, unit and aggregation in
+        :mod:`fleetsim.figures`."""
+        from fleetsim import figures
+
+        return figures.summary(self.monthly)
 
     # -- display (matplotlib and the HTML helpers are imported on first use) ------------------
     @property
     def plot(self) -> PlotAccessor:
         """Charts of this result, each a matplotlib Figure: ``res.plot.power()``, ``.costs()``,
-        ``.fleet()``, ``.cash()``, ``.unit_costs()`` (see :mod:`fleetsim.plots`)."""
-        from fleetsim.plots import PlotAccessor
+        ``.fleet()``, ``.cash()``, ``.unit_costs()`` (see :mod:`fleetsim.faces.plots`)."""
+        from fleetsim.faces.plots import PlotAccessor
 
         return PlotAccessor(self)
 
     def _repr_html_(self) -> str:
-        from fleetsim.display import result_html
+        from fleetsim.faces.html import result_html
 
         return result_html(self)
 

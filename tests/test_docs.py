@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import fleetsim
-from fleetsim import docgen
+from fleetsim.faces import docgen
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

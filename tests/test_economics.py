@@ -196,7 +196,7 @@ def test_compare_api_and_cli(tmp_path, capsys):
     life = table.loc["cost_per_h100e_hour_usd"]
     assert life["colossus-6y-life"] < life["colossus"]          # longer life, lower depreciation per hour
     assert life["colossus-6y-life / colossus"] == pytest.approx(life["colossus-6y-life"] / life["colossus"])
-    assert table.loc["capex_usd", "colossus-6y-life - colossus"] == 0
+    assert table.loc["capex_usd_total", "colossus-6y-life - colossus"] == 0
     assert main(["compare", str(root / "colossus.yaml"), str(root / "custom-silicon.yaml"),
                  "-o", str(tmp_path / "cmp")]) == 0
     assert "cost_per_mtok_usd" in capsys.readouterr().out

@@ -48,10 +48,10 @@ def uncertain(tmp_path):
 
 # --------------------------------------------------------------------------- part 5: figures
 def test_gross_margin_is_a_percentage_in_the_report_tables(flagship):
-    from fleetsim import display
+    from fleetsim.faces.html import transposed_table
 
     yearly = flagship.rollup("Y")
-    html = display.transposed_table(flagship, yearly, "year")
+    html = transposed_table(flagship, yearly, "year")
     row = html[html.index("gross margin [%]"):].split("</tr>")[0]
     expected = [f"{100 * v:,.1f}" for v in yearly.gross_margin]
     assert [cell.split("</td>")[0] for cell in row.split('right">')[1:]] == expected
@@ -78,7 +78,7 @@ def test_run_summary_says_usd_per_hour_and_tells_the_cash_story(flagship, tmp_pa
 
 
 def test_the_report_tells_the_cash_story(flagship):
-    from fleetsim.report import build
+    from fleetsim.faces.report import build
 
     page = build(fleetsim.load(FLAGSHIP), flagship, {})
     story = _cash_story(flagship.monthly)
@@ -226,7 +226,7 @@ def test_every_command_has_json(uncertain, tmp_path, capsys):
                                                              "sites.s1.electricity.price", "orders.0.hardware",
                                                              "orders.0.count", "orders.0.lead_time"]
     assert documents["catalog"]["entries"]["H100"]["internal"]["power"] == 700.0
-    assert documents["compare"]["units"]["cost_per_h100e_hour_usd"] == "USD/h"
+    assert documents["compare"]["units"]["cost_per_h100e_hour_usd"] == "USD/hour"  # pint units, as in Parquet
     assert documents["compare"]["figures"]["cost_per_mtok_usd"]["other - unc"] is not None
     assert [row["sites.s1.water_l_per_kwh"] for row in documents["sweep"]["rows"]] == [0.0, 1.0]
     assert documents["sensitivity"]["sobol"] is None and documents["sensitivity"]["unit"] == "MWh"
@@ -234,7 +234,7 @@ def test_every_command_has_json(uncertain, tmp_path, capsys):
     assert documents["report"]["output"] == str(tmp_path / "r.html")
     assert documents["report"]["bytes"] == (tmp_path / "r.html").stat().st_size
     compare_meta = json.loads((tmp_path / "cmp" / "meta.json").read_text())
-    assert compare_meta["row_units"]["capex_usd"] == "USD"
+    assert compare_meta["row_units"]["capex_usd_total"] == "USD"
 
 
 def test_json_turns_nan_into_null(tmp_path, capsys, make_scenario):

@@ -391,16 +391,16 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
 
 
 def test_an_interrupt_swallowed_while_charts_draw_stops_the_report(study, monkeypatch, capsys):
-    import fleetsim.plots
+    import fleetsim.faces.plots
 
-    real = fleetsim.plots.render_all
+    real = fleetsim.faces.plots.render_all
 
     def swallowing(result, on_chart=None):
         images = real(result, on_chart)
         interrupts._state["signal"] = signal.SIGINT  # the KeyboardInterrupt vanished inside a callback
         return images
 
-    monkeypatch.setattr(fleetsim.plots, "render_all", swallowing)
+    monkeypatch.setattr(fleetsim.faces.plots, "render_all", swallowing)
     assert main(["report", "study/campus.yaml", "-o", "r.html", "--quiet"]) == 130
     assert "interrupted; nothing was written" in capsys.readouterr().err
     assert not (study / "r.html").exists() and hidden_leftovers(study) == []

@@ -14,9 +14,10 @@ from matplotlib.figure import Figure
 from rich.console import Console
 
 import fleetsim
-from fleetsim import display, plots
-from fleetsim.cli.commands import Steps
+from fleetsim import formats
 from fleetsim.cli.main import main
+from fleetsim.faces import assumptions, plots
+from fleetsim.faces.console import Steps
 from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,13 +178,9 @@ def test_comment_notes_follow_yaml_rules(tmp_path):
                     "# above b\n"
                     "b: 1\n"
                     "c: 2\n")
-    assert display.comment_note(str(path), 1, 1) == "the note"
-    assert display.comment_note(str(path), 4, 1) == "above b"
-    assert display.comment_note(str(path), 5, 1) == ""
-
-
-def test_unknown_summary_figures_get_labels():
-    assert display._auto_summary_label("demand_charge_usd_total") == ("Demand charge, total", "MUSD")
+    assert assumptions.comment_note(str(path), 1, 1) == "the note"
+    assert assumptions.comment_note(str(path), 4, 1) == "above b"
+    assert assumptions.comment_note(str(path), 5, 1) == ""
 
 
 # --------------------------------------------------------------------------- run --plots, --json, progress
@@ -221,7 +218,7 @@ def test_plain_run_never_imports_matplotlib(tmp_path):
     probe = ("import sys; from fleetsim.cli.main import main;"
              f"main(['run', {str(FLAGSHIP)!r}, '-o', {str(tmp_path / 'o')!r}, '--quiet']);"
              "import fleetsim; fleetsim.simulate(" + repr(str(FLAGSHIP)) + ");"
-             "print('matplotlib' in sys.modules, 'fleetsim.plots' in sys.modules)")
+             "print('matplotlib' in sys.modules, 'fleetsim.faces.plots' in sys.modules)")
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
 
@@ -342,7 +339,7 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(sens):
         assert p10[n].get_x() + p10[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p10 * 1e-9)
         assert p90[n].get_x() + p90[n].get_width() == pytest.approx(row.cumulative_cash_usd_at_p90 * 1e-9)
     texts = {t.get_text().strip() for t in ax.texts}
-    assert {display.short_value(v) for v in (*table.p10_value, *table.p90_value)} <= texts
+    assert {formats.short_value(v) for v in (*table.p10_value, *table.p90_value)} <= texts
     assert "165 MUSD/month" in texts and "275 MUSD/month" in texts  # fixed costs from 2025 at P10 and P90
     figure.canvas.draw()
 
@@ -368,7 +365,7 @@ def test_uncertainty_core_never_imports_matplotlib():
              "from fleetsim.uncertainty.sensitivity import sensitivity;"
              f"sc = fleetsim.load({str(UNCERTAIN)!r}); e = run_many(sc, 2, workers=1); e.quantiles(); e.summary();"
              "sensitivity(sc, 'cash_burn_usd', samples=0, workers=1);"
-             "print('matplotlib' in sys.modules, 'fleetsim.plots' in sys.modules)")
+             "print('matplotlib' in sys.modules, 'fleetsim.faces.plots' in sys.modules)")
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
 
@@ -404,7 +401,7 @@ def test_progress_advances_by_many_steps():
 def test_the_cost_chart_stacks_every_part_of_the_energy_cost():
     """A new part of energy_cost_usd left out of the chart would silently drop out of the stack."""
     from fleetsim.accounting.columns import ENERGY_COST_PARTS
-    from fleetsim.plots.money import COST_COLORS, COST_PARTS
+    from fleetsim.faces.plots.money import COST_COLORS, COST_PARTS
 
     assert list(COST_PARTS)[:len(ENERGY_COST_PARTS)] == list(ENERGY_COST_PARTS)
     assert set(COST_PARTS) <= set(COST_COLORS)

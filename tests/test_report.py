@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fleetsim import plots
 from fleetsim.cli.main import main
+from fleetsim.faces import plots
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
@@ -145,8 +145,9 @@ def test_invalid_input_writes_nothing(tmp_path, capsys):
 
 
 def test_failed_write_keeps_the_previous_report(tmp_path, monkeypatch):
-    from fleetsim import output, report
+    from fleetsim import output
     from fleetsim.errors import OutputError
+    from fleetsim.faces import report
 
     target = tmp_path / "r.html"
     target.write_text(f"{report.GENERATOR} previous report")
@@ -228,7 +229,7 @@ def test_every_shipped_scenario_makes_a_report(scenario):
     import warnings
 
     import fleetsim
-    from fleetsim import report
+    from fleetsim.faces import report
 
     loaded = fleetsim.load(scenario)
     with warnings.catch_warnings():
@@ -296,7 +297,7 @@ def test_report_with_draws_has_the_ranges_and_the_inputs(draws_page, draws_repor
 
 def test_report_ranges_match_the_ensemble():
     import fleetsim
-    from fleetsim.report import ranges_table
+    from fleetsim.faces.report import ranges_table
     from fleetsim.uncertainty.montecarlo import run_many
 
     ensemble = run_many(fleetsim.load(UNCERTAIN), draws=3, workers=1)

@@ -7,13 +7,15 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _folder, _load, _print_json
+from fleetsim import formats
+from fleetsim.cli.common import load_scenario, output_folder
+from fleetsim.faces.console import print_json, terminal
 
 
 @contextmanager
 def _bar(draws: int, enabled: bool):
     """A rich progress bar on stderr whose total grows with each tempering stage."""
-    console = _console(stderr=True)
+    console = terminal(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda done, planned: None
         return
@@ -36,14 +38,14 @@ def calibrate(args) -> int:
     from fleetsim.uncertainty.calibrate import CalibrationError
     from fleetsim.uncertainty.calibrate import calibrate as run
 
-    scenario = _load(args.scenario, [])
+    scenario = load_scenario(args.scenario, [])
     if not scenario.uncertain:
         raise CalibrationError(f"{args.scenario} has no distributions: nothing to calibrate; write the uncertain "
                                "inputs as distributions, e.g. utilization: {triangular: [0.7, 0.85, 0.95]}")
     from fleetsim.scoring import read
 
     observations = read(args.observations, scenario)
-    target, protect = _folder(scenario, args.output, "-calibration", args.overwrite)
+    target, protect = output_folder(scenario, args.output, "-calibration", args.overwrite)
     protect = (*protect, Path(args.observations).resolve())
     from fleetsim.output import check_folder
 
@@ -65,7 +67,7 @@ def calibrate(args) -> int:
         result.particles.to_csv(folder / "particles.csv", index_label="particle")
         if extends:
             (folder / name).write_text(result.scenario_text(extends))
-        from fleetsim.plots import png
+        from fleetsim.faces.plots import png
 
         (folder / "predictive.png").write_bytes(png(result.plot()))
         (folder / "meta.json").write_text(json.dumps({**result.meta, "fleetsim_command": "calibrate"}, indent=2,
@@ -73,7 +75,7 @@ def calibrate(args) -> int:
 
     write_folder(target, write, overwrite=args.overwrite, protect=protect)
     if args.as_json:
-        _print_json({"scenario": scenario.name, "output": str(target), "meta": result.meta,
+        print_json({"scenario": scenario.name, "output": str(target), "meta": result.meta,
                      "inputs": json.loads(result.inputs.to_json(orient="records")),
                      "stages": json.loads(result.stages.to_json(orient="records"))})
         return 0
@@ -81,14 +83,14 @@ def calibrate(args) -> int:
         _print(result, scenario.name)
         files = "inputs.csv, stages.csv, fit.csv, monthly_quantiles.csv, prior_quantiles.csv, particles.csv, " \
                 f"predictive.png{f', {name}' if extends else ''} and meta.json"
-        _console().print(f"wrote {files} to {target}/", markup=False)
+        terminal().print(f"wrote {files} to {target}/", markup=False)
     return 0
 
 
 def _print(result, name: str) -> None:
     from rich.table import Table
 
-    console = _console()
+    console = terminal()
     table = Table(title=f"{name}: prior → posterior ({result.meta['draws']} draws)", title_justify="left")
     for column in ("input", "prior P10", "P50", "P90", "posterior P10", "P50 ", "P90 "):
         table.add_column(column, justify="left" if column == "input" else "right", overflow="fold",
@@ -103,15 +105,13 @@ def _print(result, name: str) -> None:
     for column in ("stage", "exponent", "ESS", "ESS / draws", "move acceptance", "simulations"):
         stages.add_column(column, justify="right")
     for row in result.stages.itertuples():
-        stages.add_row(str(row.stage), f"{row.exponent:.4g}", f"{row.ess:,.0f}", f"{row.ess_fraction:.2f}",
-                       "" if row.acceptance != row.acceptance else f"{row.acceptance:.2f}", f"{row.simulations:,}")
+        stages.add_row(str(row.stage), f"{row.exponent:.4g}", formats.number(row.ess),
+                       formats.number(row.ess_fraction, 2),
+                       "" if row.acceptance != row.acceptance else formats.number(row.acceptance, 2),
+                       f"{row.simulations:,}")
     console.print(stages)
 
 
 def _short(value) -> str:
     """4 significant digits; very large or small numbers in scientific notation."""
-    if not isinstance(value, float):
-        return str(value)
-    if value and not 1e-3 <= abs(value) < 1e7:
-        return f"{value:.4g}"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return formats.significant(value, scientific=True) if isinstance(value, float) else str(value)

@@ -273,17 +273,17 @@ def _main(argv: list[str] | None) -> int:
             return report(args.scenario, args.output, overrides, args.quiet, args.draws, args.workers, args.as_json,
                           args.overwrite, args.observations)
         if args.command == "validate":
-            from fleetsim.cli.commands import validate
+            from fleetsim.cli.lookup import validate
 
             return validate(args.scenarios, overrides, args.as_json)
         if args.command == "compare":
-            from fleetsim.cli.commands import compare
+            from fleetsim.cli.compare import compare
 
             if len(args.scenarios) < 2:
                 parser.error("compare needs at least two scenarios")
             return compare(args.scenarios, args.output, args.as_json, args.overwrite)
         if args.command == "catalog":
-            from fleetsim.cli.commands import catalog
+            from fleetsim.cli.lookup import catalog
 
             return catalog(args.name, args.as_json)
         if args.command == "sites":
@@ -294,7 +294,7 @@ def _main(argv: list[str] | None) -> int:
             from fleetsim.cli.records import score
 
             return score(args.scenario, args.observations, args.output, args.as_json, args.overwrite, overrides)
-        from fleetsim.cli.commands import schema
+        from fleetsim.cli.lookup import schema
 
         return schema()
     except FleetsimError as exc:

@@ -6,24 +6,9 @@ import json
 import math
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _load, _print_json, _print_warnings
-
-
-def _number(value: float, unit: str = "") -> str:
-    """Compact text for a table cell: ``174 MW``, ``5.29 GUSD``, ``275,796``; blank for NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if unit == "USD":
-        for scale, prefix in ((1e9, "GUSD"), (1e6, "MUSD")):
-            if abs(value) >= scale:
-                return f"{value / scale:,.2f} {prefix}"
-        return f"{value:,.0f} USD"
-    text = f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.3g}"
-    return f"{text} {unit}".strip()
-
-
-def _percent(value: float) -> str:
-    return "" if math.isnan(value) else f"{value * 100:+.1f} %"
+from fleetsim import formats
+from fleetsim.cli.common import load_scenario, output_folder
+from fleetsim.faces.console import print_json, print_warnings, terminal
 
 
 def sites(name: str | None, output: str | None, overwrite: bool) -> int:
@@ -32,7 +17,7 @@ def sites(name: str | None, output: str | None, overwrite: bool) -> int:
 
     from fleetsim import data
 
-    console = _console()
+    console = terminal()
     if name is None:
         if output is not None:
             from fleetsim.errors import FleetsimError
@@ -45,7 +30,7 @@ def sites(name: str | None, output: str | None, overwrite: bool) -> int:
             table.add_column(column, justify="right" if column in ("MW", "H100e") else "left",
                              overflow="fold")
         for row in data.sites().itertuples():
-            table.add_row(row.site, row.owner, _number(row.power_mw), _number(row.h100e),
+            table.add_row(row.site, row.owner, formats.quantity(row.power_mw), formats.quantity(row.h100e),
                           str(row.h100e_date or row.power_mw_date or ""))
         console.print(table)
         console.print(f"Source: {data.CITATION}. Rows dated after {data.VINTAGE_DATE} are Epoch's projections, "
@@ -72,8 +57,8 @@ def sites(name: str | None, output: str | None, overwrite: bool) -> int:
         if status == "projected" and len(part):
             table.add_section()
         for row in part.itertuples():
-            table.add_row(str(row.date), status, _number(row.power_mw), _number(row.h100e),
-                          "" if math.isnan(row.capital_cost_gusd) else f"{row.capital_cost_gusd:,.2f}")
+            table.add_row(str(row.date), status, formats.quantity(row.power_mw), formats.quantity(row.h100e),
+                          formats.number(row.capital_cost_gusd, 2) if not math.isnan(row.capital_cost_gusd) else "")
     console.print(table)
     console.print(f"Blank: not given. Source: {data.CITATION}. Each row's rationale: fleetsim.data.timeline(name).note",
                   markup=False)
@@ -85,15 +70,14 @@ def score(path: str, observations: str, output: str | None, as_json: bool, overw
     """Read and check the observations, simulate, print the scorecard and write it."""
     import warnings
 
-    from fleetsim.cli.commands import _folder
     from fleetsim.errors import FleetsimWarning
     from fleetsim.scoring import read
     from fleetsim.scoring import score as score_result
     from fleetsim.simulation import simulate
 
-    scenario = _load(path, overrides)
+    scenario = load_scenario(path, overrides)
     checked = read(observations, scenario)
-    target, protect = _folder(scenario, output, "-score", overwrite)
+    target, protect = output_folder(scenario, output, "-score", overwrite)
     protect = (*protect, Path(observations).resolve())
     from fleetsim.output import check_folder
 
@@ -117,13 +101,13 @@ def score(path: str, observations: str, output: str | None, as_json: bool, overw
 
     write_folder(target, write, overwrite=overwrite, protect=protect)
     if as_json:
-        _print_json({"scenario": scenario.name, "observations": str(observations), "output": str(target),
+        print_json({"scenario": scenario.name, "observations": str(observations), "output": str(target),
                      "summary": _records(card.summary), "scorecard": _records(card.table),
                      "warnings": list(result.warnings)})
         return 0
-    print_scorecard(card, _console())
-    _console().print(f"wrote scorecard.csv and meta.json to {target}/", markup=False)
-    _print_warnings(result.warnings)
+    print_scorecard(card, terminal())
+    terminal().print(f"wrote scorecard.csv and meta.json to {target}/", markup=False)
+    print_warnings(result.warnings)
     return 0
 
 
@@ -148,16 +132,15 @@ def print_scorecard(card, console) -> None:
         for row in rows.itertuples():
             ok = "" if math.isnan(row.within) else ("yes" if row.within else "no")
             shown.add_row(row.month, row.metric, "proj" if row.status == "projected" else "",
-                          _number(row.observed, row.unit), _number(row.fleetsim, row.unit),
-                          _percent(row.relative_error), *([ok] if banded else []))
+                          formats.quantity(row.observed, row.unit), formats.quantity(row.fleetsim, row.unit),
+                          formats.percent(row.relative_error, signed=True), *([ok] if banded else []))
         console.print(shown)
     summary = Table(title="Summary: absolute relative error by metric", title_justify="left")
     for column in ("metric", "status", "n", "median", "largest", *(["within"] if banded else [])):
         summary.add_column(column, justify="left" if column in ("metric", "status") else "right", no_wrap=True)
     for row in card.summary.itertuples():
-        median = "" if math.isnan(row.median) else f"{row.median * 100:.1f} %"
-        largest = "" if math.isnan(row.largest) else f"{row.largest * 100:.1f} %"
-        summary.add_row(row.metric, row.status, str(row.count), median, largest,
+        summary.add_row(row.metric, row.status, str(row.count), formats.percent(row.median),
+                        formats.percent(row.largest),
                         *([f"{row.within}/{row.with_band}"] if banded else []))
     console.print(summary)
     console.print("error: (fleetsim - observed) / |observed|, blank where the record is zero; proj: a projection.",

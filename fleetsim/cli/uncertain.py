@@ -6,13 +6,15 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-from fleetsim.cli.commands import _console, _folder, _load, _print_json, _print_warnings
+from fleetsim import figures, formats
+from fleetsim.cli.common import load_scenario, output_folder
+from fleetsim.faces.console import print_json, print_warnings, terminal
 
 
 @contextmanager
 def progress_bar(total: int, description: str, enabled: bool):
     """A rich progress bar with ETA on stderr (only when stderr is a terminal); yields ``advance(n)``."""
-    console = _console(stderr=True)
+    console = terminal(stderr=True)
     if not enabled or not console.is_terminal:
         yield lambda n: None
         return
@@ -33,8 +35,8 @@ def run_draws(args, overrides) -> int:
     from fleetsim.output import write_folder
     from fleetsim.uncertainty.montecarlo import run_many
 
-    scenario = _load(args.scenario, overrides)
-    target, protect = _folder(scenario, args.output, "-draws", args.overwrite)
+    scenario = load_scenario(args.scenario, overrides)
+    target, protect = output_folder(scenario, args.output, "-draws", args.overwrite)
     with progress_bar(args.draws, f"{args.draws} draws", not (args.quiet or args.as_json)) as advance:
         ensemble = run_many(scenario, args.draws, _executor(args), args.workers, progress=advance)
 
@@ -47,7 +49,7 @@ def run_draws(args, overrides) -> int:
         ensemble.to_parquet(folder / "draws.parquet")
         _write_meta(folder, {**ensemble.meta, "fleetsim_command": "run --draws"}, ensemble.column_units())
         if args.plots:  # fan charts of plots.FAN_COLUMNS: fan_<column>.png
-            from fleetsim.plots import FAN_COLUMNS, fan, png
+            from fleetsim.faces.plots import FAN_COLUMNS, fan, png
 
             for column in FAN_COLUMNS:
                 (folder / f"fan_{column}.png").write_bytes(png(fan(ensemble, column, table)))
@@ -55,38 +57,29 @@ def run_draws(args, overrides) -> int:
     write_folder(target, write, overwrite=args.overwrite, protect=protect)
     ranges = ensemble.summary()
     if args.as_json:
-        _print_json({"scenario": scenario.name, "draws": args.draws, "output": str(target),
+        print_json({"scenario": scenario.name, "draws": args.draws, "output": str(target),
                      "files": _files(target), "inputs": ensemble.meta["inputs"],
                      "units": {k: ensemble.units.get(k) for k in ranges.index},
                      "summary": ranges.to_dict(orient="index")})
     elif not args.quiet:
         _print_ranges(ranges, f"{scenario.name}: {args.draws} draws ({len(scenario.uncertain)} uncertain inputs)")
-        _console().print(f"wrote monthly_quantiles.csv, summary.csv, draws.parquet and meta.json to {target}/")
+        terminal().print(f"wrote monthly_quantiles.csv, summary.csv, draws.parquet and meta.json to {target}/")
         if args.plots:
             charts = sorted(p.name for p in target.glob("fan_*.png"))
-            _console().print(f"charts: {', '.join(charts)}")
+            terminal().print(f"charts: {', '.join(charts)}")
     return 0
 
 
 def _print_ranges(ranges, title: str) -> None:
     from rich.table import Table
 
-    from fleetsim.display import figure_format
-
     table = Table(title=title, title_justify="left")
     for column in ("figure", "P10", "P50", "P90"):
         table.add_column(column, justify="left" if column == "figure" else "right")
-    for figure, row in ranges.iterrows():
-        label, unit, scale, _ = figure_format(str(figure))
-        table.add_row(f"{label} ({unit})" if unit else label, *(_compact(v * scale) for v in row))
-    _console().print(table)
-
-
-def _compact(value: float) -> str:
-    """As ``compare`` shows numbers: thousands separated from 100 up, else three decimals."""
-    from fleetsim.cli.commands import _compact as compact
-
-    return "—" if value != value else compact(value)
+    for key, row in ranges.iterrows():
+        figure = figures.FIGURES[str(key)]
+        table.add_row(figure.heading, *(formats.compact(v * figure.scale) for v in row))
+    terminal().print(table)
 
 
 def _write_meta(folder: Path, meta: dict, columns: dict) -> None:
@@ -115,10 +108,10 @@ def sweep(args, overrides) -> int:
     from fleetsim.uncertainty.sweep import case_columns, cases, parse_vary
     from fleetsim.uncertainty.sweep import sweep as run_sweep
 
-    scenario = _load(args.scenario, overrides)
+    scenario = load_scenario(args.scenario, overrides)
     varies = [parse_vary(text) for text in args.vary]
     grid = cases(varies)
-    target, protect = _folder(scenario, args.output, "-sweep", args.overwrite)
+    target, protect = output_folder(scenario, args.output, "-sweep", args.overwrite)
     enabled = not (args.quiet or args.as_json)
     values, units = case_columns(grid)
     if args.draws:
@@ -153,28 +146,26 @@ def sweep(args, overrides) -> int:
     write_folder(target, write, overwrite=args.overwrite, protect=protect)
     what = f", P50 of {args.draws} draws" if args.draws else ""
     if args.as_json:
-        _print_json({"scenario": scenario.name, "cases": len(grid), "draws": args.draws, "output": str(target),
+        print_json({"scenario": scenario.name, "cases": len(grid), "draws": args.draws, "output": str(target),
                      "files": _files(target), "units": files["sweep.csv"],
                      "rows": table.to_dict(orient="records")})
     elif not args.quiet:
         _print_cases(table, list(values.columns), [k for k in SUMMARY_KEYS if k in table.columns],
                      f"{scenario.name}: {len(grid)} cases{what}")
-        _console().print(f"wrote sweep.csv, sweep_monthly.parquet and meta.json to {target}/")
+        terminal().print(f"wrote sweep.csv, sweep_monthly.parquet and meta.json to {target}/")
     return 0
 
 
-def _print_cases(table, varied: list[str], figures: list[str], title: str) -> None:
+def _print_cases(table, varied: list[str], keys: list[str], title: str) -> None:
     """The sweep as figures down and cases across (as ``compare`` prints), money in MUSD, in as
     many tables as it takes to fit the terminal's width."""
     from rich.table import Table
 
-    from fleetsim.display import figure_format, short_value
-
-    rows = [(column, [short_value(v) for v in table[column]]) for column in varied]
-    for key in figures:
-        label, unit, scale, _ = figure_format(key)
-        rows.append((f"{label} ({unit})" if unit else label, [_compact(v * scale) for v in table[key]]))
-    console = _console()
+    rows = [(column, [formats.short_value(v) for v in table[column]]) for column in varied]
+    for key in keys:
+        figure = figures.FIGURES[key]
+        rows.append((figure.heading, [formats.compact(v * figure.scale) for v in table[key]]))
+    console = terminal()
     label_width = min(max(len(label) for label, _ in rows), 36)  # longer labels fold
     widths = [max(len(f"case {n}"), *(len(cells[n]) for _, cells in rows)) for n in range(len(table))]
     groups, group, used = [], [], label_width + 4
@@ -202,9 +193,9 @@ def sensitivity(args, overrides) -> int:
     from fleetsim.uncertainty.sensitivity import _check
     from fleetsim.uncertainty.sensitivity import sensitivity as analyse
 
-    scenario = _load(args.scenario, overrides)
+    scenario = load_scenario(args.scenario, overrides)
     inputs = _check(scenario, args.metric)
-    target, protect = _folder(scenario, args.output, "-sensitivity", args.overwrite)
+    target, protect = output_folder(scenario, args.output, "-sensitivity", args.overwrite)
     runs = 1 + 2 * len(inputs) + (args.samples * (len(inputs) + 2) if args.samples else 0)
     from fleetsim.tables import column_units, unit_of
 
@@ -220,7 +211,7 @@ def sensitivity(args, overrides) -> int:
         if result.sobol is not None:
             result.sobol.to_csv(folder / "sobol.csv", index=False)
         if args.plots:
-            from fleetsim.plots import png
+            from fleetsim.faces.plots import png
 
             (folder / "tornado.png").write_bytes(png(result.plot.tornado()))
         _write_meta(folder, {"scenario": scenario.name, "scenario_hash": scenario.hash(), "seed": scenario.spec.seed,
@@ -229,23 +220,23 @@ def sensitivity(args, overrides) -> int:
 
     write_folder(target, write, overwrite=args.overwrite, protect=protect)
     if args.as_json:
-        _print_json({"scenario": scenario.name, "metric": args.metric, "unit": metric_unit, "output": str(target),
+        print_json({"scenario": scenario.name, "metric": args.metric, "unit": metric_unit, "output": str(target),
                      "files": _files(target), "units": files, "tornado": result.tornado.to_dict(orient="records"),
                      "sobol": None if result.sobol is None else result.sobol.to_dict(orient="records")})
     elif not args.quiet:
         shown, unit = result.tornado.drop(columns=["input"]).rename(columns={"label": "input"}), ""
         if args.metric.endswith("_usd"):  # money in MUSD keeps the table readable
             numeric = [c for c in shown.columns if shown[c].dtype.kind == "f"]
-            shown[numeric] = shown[numeric] / 1e6
+            shown[numeric] = shown[numeric] * formats.scale("MUSD")
             shown = shown.rename(columns={c: c.replace(args.metric, "metric") for c in shown.columns})
             unit = " (MUSD)"
         _print_frame(shown, f"Tornado: {args.metric}{unit} with each input at its P10 and P90")
         if result.sobol is not None:
             _print_frame(result.sobol.drop(columns=["input"]).rename(columns={"label": "input"}),
                          f"Sobol indices of {args.metric} ({args.samples} base samples)")
-        _console().print(f"wrote tornado.csv{', sobol.csv' if result.sobol is not None else ''} and meta.json "
+        terminal().print(f"wrote tornado.csv{', sobol.csv' if result.sobol is not None else ''} and meta.json "
                          f"to {target}/")
-    _print_warnings([])
+    print_warnings([])
     return 0
 
 
@@ -258,19 +249,18 @@ def _print_frame(frame, title: str) -> None:
                          justify="right" if frame[column].dtype.kind in "fi" else "left")
     for _, row in frame.iterrows():
         table.add_row(*(_cell(value) for value in row))
-    _console().print(table)
+    terminal().print(table)
 
 
 def _cell(value) -> str:
     """Numbers short (4 significant digits, thousands separated); quantity text likewise."""
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+        return formats.significant(value)
     if isinstance(value, str):
         number, _, unit = value.partition(" ")
         try:
             magnitude = float(number)
         except ValueError:
             return value
-        shown = f"{magnitude:,.0f}" if abs(magnitude) >= 1000 else f"{magnitude:.4g}"
-        return f"{shown} {unit}".strip()
+        return f"{formats.significant(magnitude)} {unit}".strip()
     return str(value)

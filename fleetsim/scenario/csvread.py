@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic_core import PydanticCustomError
@@ -16,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from fleetsim import months as _months
 from fleetsim.errors import show
 from fleetsim.scenario import guard
-from fleetsim.scenario.fields import _parse_value, fail
+from fleetsim.scenario.schema_base import fail
 
 
 def _csv_rows(path: str) -> list[list[str]]:
@@ -46,9 +47,10 @@ def _csv_rows(path: str) -> list[list[str]]:
         raise fail(f"{show(path)}: not a CSV file ({exc}); expected columns month,value", sub) from None
 
 
-def read_csv(path: str, kind: str | None, low: float, high: float, example: str) -> list[tuple[int, float]]:
-    """The ``(month, value)`` points of the schedule file ``path``; every problem is a validation
-    error naming the file, its line and column."""
+def read_csv(path: str, kind: str | None, example: str, parse: Callable[[Any], float]) -> list[tuple[int, float]]:
+    """The ``(month, value)`` points of the schedule file ``path``, each value read by ``parse``
+    (which raises a validation error); every problem is a validation error naming the file, its
+    line and column."""
     sub = ("file",)
     rows = _csv_rows(path)
     path = show(path)
@@ -86,7 +88,7 @@ def read_csv(path: str, kind: str | None, low: float, high: float, example: str)
         except ValueError:
             raise fail(f"{at}: expected a number such as {example}, got {_cell(text)}", sub) from None
         try:
-            points.append((month, _parse_value(value, kind, low, high, example, ())))
+            points.append((month, parse(value)))
         except PydanticCustomError as exc:
             raise fail(f"{at}: {exc.message()}; the file has {_cell(text)}", sub) from None
     if not points:

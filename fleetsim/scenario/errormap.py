@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from fleetsim.errors import Location, Problem
-from fleetsim.scenario.hardware import did_you_mean
+from fleetsim.errors import Location, Problem, did_you_mean
 from fleetsim.scenario.schema import ScenarioDocument
 
 Key = tuple[str | int, ...]

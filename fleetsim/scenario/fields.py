@@ -13,16 +13,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
 from fleetsim import months as _months
 from fleetsim import units
-
-
-def fail(message: str, subpath: tuple = ()) -> PydanticCustomError:
-    """A validation error whose message is shown as is; ``subpath`` extends the key path."""
-    return PydanticCustomError("fleetsim", message, {"subpath": list(subpath)})
-
+from fleetsim.scenario.csvread import read_csv
+from fleetsim.scenario.schema_base import fail
 
 MAX_COUNT = 10**12
 """Largest count (accelerators, install rate): a million times today's largest fleets."""
@@ -342,9 +337,8 @@ def check_schedule(value: Any, kind: str | None, low: float = 0.0, high: float =
     if isinstance(value, Schedule):
         return value
     if isinstance(value, dict) and set(value) == {"file"}:
-        from fleetsim.scenario.csvread import read_csv
-
-        points = read_csv(str(value["file"]), kind, low, high, example)
+        points = read_csv(str(value["file"]), kind, example,
+                          lambda text: _parse_value(text, kind, low, high, example, ()))
         return _sorted_schedule(points, kind, str(value["file"]))
     if isinstance(value, dict):
         if not value:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from fleetsim.catalog import H100_FLOPS
-from fleetsim.errors import Problem
+from fleetsim.errors import Problem, did_you_mean
 from fleetsim.scenario.schema import Hardware
 
 REQUIRED = ("flops", "price", "life", "failure_rate")
@@ -32,11 +31,6 @@ class ResolvedHardware:
     life_months: int
     failure_rate: float
     description: str = ""
-
-
-def did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware],

@@ -157,7 +157,7 @@ class Scenario:
         return tuple(dict.fromkeys(files))
 
     def _repr_html_(self) -> str:
-        from fleetsim.display import scenario_html
+        from fleetsim.faces.assumptions import scenario_html
 
         return scenario_html(self)
 

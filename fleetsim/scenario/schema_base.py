@@ -3,6 +3,12 @@
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
+
+
+def fail(message: str, subpath: tuple = ()) -> PydanticCustomError:
+    """A validation error whose message is shown as is; ``subpath`` extends the key path."""
+    return PydanticCustomError("fleetsim", message, {"subpath": list(subpath)})
 
 
 class Model(BaseModel):

@@ -123,7 +123,7 @@ class Calibration:
 
     def plot(self, metric: str | None = None):
         """Posterior-predictive bands of the observed metrics with the observations (a Figure)."""
-        from fleetsim.calibration_charts import predictive
+        from fleetsim.faces.calibration_charts import predictive
 
         return predictive(self, metric)
 

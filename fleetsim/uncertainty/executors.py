@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from fleetsim.errors import FleetsimError
+from fleetsim.figures import ENSEMBLE
 
 Job = tuple[int, dict | None, tuple | None]
 
@@ -76,8 +77,8 @@ def run_job(scenario, job: Job):
         return simulate(variant, seed=engine_seed(scenario, seed_key))
 
 
-SUMMARY_KEYS = ("peak_facility_power_mw", "h100e_end", "capex_usd_total", "cash_burn_usd_mean_monthly",
-                "cumulative_cash_usd_end", "cost_per_h100e_hour_usd", "energy_mwh_total", "emissions_tco2_total")
+SUMMARY_KEYS = ENSEMBLE
+"""The headline figures each draw records (defined in :mod:`fleetsim.figures`)."""
 
 
 def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:

@@ -103,8 +103,8 @@ class Ensemble:
     @property
     def plot(self):
         """Fan charts of the draws, each a matplotlib Figure: ``ens.plot.fan("cash_burn_usd")``
-        (see :func:`fleetsim.plots.fan`; matplotlib is imported on first use)."""
-        from fleetsim.plots import EnsemblePlotAccessor
+        (see :func:`fleetsim.faces.plots.fan`; matplotlib is imported on first use)."""
+        from fleetsim.faces.plots import EnsemblePlotAccessor
 
         return EnsemblePlotAccessor(self)
 

@@ -129,8 +129,8 @@ class Sensitivity:
     @property
     def plot(self):
         """The tornado as a matplotlib Figure: ``sens.plot.tornado()`` (see
-        :func:`fleetsim.plots.tornado`; matplotlib is imported on first use)."""
-        from fleetsim.plots import SensitivityPlotAccessor
+        :func:`fleetsim.faces.plots.tornado`; matplotlib is imported on first use)."""
+        from fleetsim.faces.plots import SensitivityPlotAccessor
 
         return SensitivityPlotAccessor(self)
 

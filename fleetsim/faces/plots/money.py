@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fleetsim import display
-from fleetsim.plots.style import (
+from fleetsim.faces import html
+from fleetsim.faces.plots.style import (
     COLORS,
     _legend,
     _months,
@@ -85,7 +85,7 @@ def cash(result: Result) -> Figure:
     if balance:
         below.plot(t, m.cash_balance_usd * cash_factor, color=COLORS["cash"], linewidth=1.5, linestyle="--",
                    label="cash balance after raises")
-        out = display.cash_shortfall(m)["runs_out"]
+        out = html.cash_shortfall(m)["runs_out"]
         if out is not None:
             below.axvline(pd.Period(out, freq="M").to_timestamp(), color=COLORS["burn"], linewidth=1.5,
                           linestyle=":", label=f"cash runs out ({out})")

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from fleetsim import display
-from fleetsim.plots.style import (
+from fleetsim import formats
+from fleetsim.faces.plots.style import (
     COLORS,
     FIGSIZE,
     _legend,
@@ -63,7 +63,7 @@ def column_axis(column: str, peak: float, per_month: bool = True) -> tuple[float
     >>> column_axis("cost_per_h100e_hour_usd", 0.8)
     (1.0, 'USD per available H100e-hour')
     """
-    from fleetsim.display import column_label
+    from fleetsim.formats import column_label
 
     unit, kind = _column(column)
     label = column_label(column, unit)[0]
@@ -100,7 +100,7 @@ def fan(ensemble: Ensemble, column: str, quantiles: pd.DataFrame | None = None) 
 
     ``quantiles`` is ``ensemble.quantiles()`` when already computed (it reads every draw).
     """
-    from fleetsim.display import column_label
+    from fleetsim.formats import column_label
 
     label = column_label(column, _column(column)[0])[0]
     table = (ensemble.quantiles() if quantiles is None else quantiles)[column].unstack("stat")
@@ -143,7 +143,7 @@ def render_fans(ensemble: Ensemble, columns: tuple[str, ...] = FAN_COLUMNS,
 
 def _metric_label(metric: str, peak: float) -> tuple[float, str]:
     """Factor and axis label of a metric taken over the whole horizon (as sensitivity does)."""
-    from fleetsim.display import column_label
+    from fleetsim.formats import column_label
 
     unit, kind = _column(metric)
     factor, label = column_axis(metric, peak, per_month=False)
@@ -187,7 +187,7 @@ def tornado(sensitivity: Sensitivity) -> Figure:
     width, _ = FIGSIZE
     figure = Figure(figsize=(width, max(3.5, 1.6 + 0.75 * count)), layout="constrained")
     ax = figure.subplots()
-    from fleetsim.display import column_label
+    from fleetsim.formats import column_label
 
     ax.set_title(f"what moves {column_label(metric, _column(metric)[0])[0]} ({metric}): each input at its P10 "
                  "and P90", loc="left", fontsize=12)
@@ -199,7 +199,7 @@ def tornado(sensitivity: Sensitivity) -> Figure:
                 color=TORNADO_COLORS[stat], label=f"input at its {stat.upper()}")
         for y, value, text in zip(rows + offset, values, table[column], strict=True):
             right = value >= central if value != central else stat == "p90"
-            ax.text(value * factor, y, f" {display.short_value(text)} ", va="center", ha="left" if right else "right",
+            ax.text(value * factor, y, f" {formats.short_value(text)} ", va="center", ha="left" if right else "right",
                     fontsize=8, color="#333333")
     ax.axvline(central * factor, color=COLORS["cash"], linewidth=1.2,
                label="central value (every input central)")
@@ -225,7 +225,7 @@ class EnsemblePlotAccessor:
         self._ensemble = ensemble
 
     def fan(self, column: str) -> Figure:
-        """P5–P95 and P10–P90 bands and the median of one monthly column (:func:`fleetsim.plots.fan`)."""
+        """P5–P95 and P10–P90 bands and the median of one monthly column (:func:`fleetsim.faces.plots.fan`)."""
         return fan(self._ensemble, column)
 
     def all(self, columns: tuple[str, ...] = FAN_COLUMNS) -> dict[str, Figure]:
@@ -243,7 +243,7 @@ class SensitivityPlotAccessor:
         self._sensitivity = sensitivity
 
     def tornado(self) -> Figure:
-        """Each input at its P10 and P90, largest swing on top (:func:`fleetsim.plots.tornado`)."""
+        """Each input at its P10 and P90, largest swing on top (:func:`fleetsim.faces.plots.tornado`)."""
         return tornado(self._sensitivity)
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from fleetsim.plots.style import (
+from fleetsim.faces.plots.style import (
     COLORS,
     _legend,
     _months,

@@ -6,18 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fleetsim.formats import axis_scale
+
 
 def _scale(unit: str, values: np.ndarray) -> tuple[float, str]:
+    """The factor to divide by and the axis unit (see :func:`fleetsim.formats.axis_scale`)."""
     top = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
-    if unit == "USD":
-        return (1e9, "GUSD") if top >= 1e9 else (1e6, "MUSD")
-    if unit == "MW" and top >= 1000:
-        return 1000.0, "GW"
-    if not unit and top >= 1e6:
-        return 1e6, "millions"
-    if not unit and top >= 1e3:
-        return 1e3, "thousands"
-    return 1.0, unit
+    factor, shown = axis_scale(unit, float(top))
+    return 1.0 / factor, shown
 
 
 def predictive(calibration, metric: str | None = None):

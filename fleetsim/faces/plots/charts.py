@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
-from fleetsim.plots.money import cash, costs, unit_costs
-from fleetsim.plots.physical import energy, fleet, power, site_power
-from fleetsim.plots.style import (
+from fleetsim.faces.plots.money import cash, costs, unit_costs
+from fleetsim.faces.plots.physical import energy, fleet, power, site_power
+from fleetsim.faces.plots.style import (
     png,
 )
 
@@ -43,36 +43,36 @@ class PlotAccessor:
         self._result = result
 
     def fleet(self) -> Figure:
-        """Installed and working H100 equivalents (see :func:`fleetsim.plots.fleet`)."""
+        """Installed and working H100 equivalents (see :func:`fleetsim.faces.plots.fleet`)."""
         return fleet(self._result)
 
     def power(self) -> Figure:
-        """Capacity, full-load and mean facility power, stranded accelerators (:func:`fleetsim.plots.power`)."""
+        """Capacity, full-load and mean facility power, stranded accelerators (:func:`fleetsim.faces.plots.power`)."""
         return power(self._result)
 
     def sites(self) -> Figure:
-        """One power panel per site (:func:`fleetsim.plots.site_power`)."""
+        """One power panel per site (:func:`fleetsim.faces.plots.site_power`)."""
         return site_power(self._result)
 
     def site_power(self, site: str | None = None) -> Figure:
         """Capacity, full-load and mean power and waiting accelerators by cause, one panel per site
-        (or only ``site``) (:func:`fleetsim.plots.site_power`)."""
+        (or only ``site``) (:func:`fleetsim.faces.plots.site_power`)."""
         return site_power(self._result, site)
 
     def energy(self) -> Figure:
-        """Energy by kind of source and CO2 emissions (:func:`fleetsim.plots.energy`)."""
+        """Energy by kind of source and CO2 emissions (:func:`fleetsim.faces.plots.energy`)."""
         return energy(self._result)
 
     def costs(self) -> Figure:
-        """Monthly operating cost stacked by part (:func:`fleetsim.plots.costs`)."""
+        """Monthly operating cost stacked by part (:func:`fleetsim.faces.plots.costs`)."""
         return costs(self._result)
 
     def cash(self) -> Figure:
-        """Cash burn, revenue and cumulative cash (:func:`fleetsim.plots.cash`)."""
+        """Cash burn, revenue and cumulative cash (:func:`fleetsim.faces.plots.cash`)."""
         return cash(self._result)
 
     def unit_costs(self) -> Figure:
-        """Cost and revenue per available H100e-hour (:func:`fleetsim.plots.unit_costs`)."""
+        """Cost and revenue per available H100e-hour (:func:`fleetsim.faces.plots.unit_costs`)."""
         return unit_costs(self._result)
 
     def all(self) -> dict[str, Figure]:

@@ -29,10 +29,10 @@ import sys
 
 from matplotlib.figure import Figure
 
-from fleetsim.plots.charts import CHARTS, PlotAccessor, render_all
-from fleetsim.plots.money import COST_COLORS, COST_PARTS, FINANCING, cash, cost_parts, costs, unit_costs
-from fleetsim.plots.physical import SOURCE_COLORS, WAITING, energy, energy_by_source, fleet, power, site_power
-from fleetsim.plots.style import (
+from fleetsim.faces.plots.charts import CHARTS, PlotAccessor, render_all
+from fleetsim.faces.plots.money import COST_COLORS, COST_PARTS, FINANCING, cash, cost_parts, costs, unit_costs
+from fleetsim.faces.plots.physical import SOURCE_COLORS, WAITING, energy, energy_by_source, fleet, power, site_power
+from fleetsim.faces.plots.style import (
     COLORS,
     DPI,
     FIGSIZE,
@@ -43,7 +43,7 @@ from fleetsim.plots.style import (
     png,
     power_scale,
 )
-from fleetsim.plots.uncertainty import (
+from fleetsim.faces.plots.uncertainty import (
     FAN_BANDS,
     FAN_COLUMNS,
     TORNADO_COLORS,

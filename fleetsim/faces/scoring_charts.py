@@ -8,6 +8,9 @@ from html import escape
 
 import pandas as pd
 
+from fleetsim import formats
+from fleetsim.formats import axis_scale
+
 LABELS = {"peak_facility_power_mw": "Full-load facility power", "h100e": "H100 equivalents",
           "cumulative_capex_usd": "Capex to date (hardware + facility)"}
 
@@ -24,7 +27,8 @@ def chart(result, card, metric: str):
 
     rows = card.table[card.table["metric"] == metric]
     unit = rows["unit"].iloc[0]
-    scale, shown = (1e9, "GUSD") if unit == "USD" else (1.0, unit)
+    factor, shown = axis_scale(unit, float(rows["observed"].abs().max()))
+    scale = 1.0 / factor
     figure = Figure(figsize=(8, 3.6), dpi=100)
     axes = figure.add_subplot()
     for index, (site, group) in enumerate(rows.groupby("site", sort=False)):
@@ -46,15 +50,15 @@ def chart(result, card, metric: str):
 
 
 def section(result, card) -> str:
-    """The HTML of the section (tables and inlined charts), for :func:`fleetsim.report.build`."""
-    from fleetsim import display
-    from fleetsim.report import _scroll, image
+    """The HTML of the section (tables and inlined charts), for :func:`fleetsim.faces.report.build`."""
+    from fleetsim.faces import html
+    from fleetsim.faces.report import _scroll, image
 
     summary = card.summary.copy()
     for column in ("median", "largest"):
-        summary[column] = [("" if pd.isna(v) else f"{v * 100:.1f} %") for v in summary[column]]
+        summary[column] = [formats.percent(v) for v in summary[column]]
     table = card.table.copy()
-    table["relative_error"] = [("" if pd.isna(v) else f"{v * 100:+.1f} %") for v in table["relative_error"]]
+    table["relative_error"] = [formats.percent(v, signed=True) for v in table["relative_error"]]
     table["within"] = [("" if pd.isna(v) else ("yes" if v else "no")) for v in table["within"]]
     for column in ("observed", "fleetsim", "error", "uncertainty"):
         table[column] = [("" if pd.isna(v) else f"{v:,.6g}") for v in table[column]]
@@ -62,7 +66,7 @@ def section(result, card) -> str:
              "each beside fleetsim's value for its month (relative error = (fleetsim − observed) ÷ |observed|; "
              "observed and projected rows apart).</p>",
              "<h3>Summary by metric</h3>",
-             _scroll(display.table(list(summary.columns), summary.astype(str).values.tolist())),
+             _scroll(html.table(list(summary.columns), summary.astype(str).values.tolist())),
              "<h3>Charts</h3>"]
     for metric in dict.fromkeys(card.table["metric"]):
         figure = chart(result, card, metric)
@@ -71,5 +75,5 @@ def section(result, card) -> str:
         parts.append(image(f"record-{metric}", buffer.getvalue(), f"{LABELS.get(metric, metric)}: fleetsim's "
                                                                    "monthly series and the observations"))
     parts += ["<h3>Every observation</h3>",
-              _scroll(display.table(list(table.columns), table.astype(str).values.tolist()))]
+              _scroll(html.table(list(table.columns), table.astype(str).values.tolist()))]
     return "\n".join(parts)

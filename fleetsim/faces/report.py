@@ -17,7 +17,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fleetsim import display
+from fleetsim import figures, formats
+from fleetsim.faces import assumptions, html
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,12 +75,13 @@ def training_table(result: Result) -> str:
     """Training runs: dates, compute, H100e-hours, energy and attributed cost."""
     t = result.training
     rows = [[r.name, r.start, r.end or "not finished", "yes" if r.completed else "no",
-             f"{r.compute_flop:.3g}", display.number(r.h100e_hours / 1e6, 2), display.number(r.energy_mwh / 1e3, 1),
-             display.number(r.depreciation_usd / 1e6, 1), display.number(r.energy_cost_usd / 1e6, 1),
-             display.number(r.cost_usd / 1e6, 1)] for r in t.itertuples()]
+             f"{r.compute_flop:.3g}", formats.scaled(r.h100e_hours, "million h", 2),
+             formats.scaled(r.energy_mwh, "GWh", 1), formats.scaled(r.depreciation_usd, "MUSD", 1),
+             formats.scaled(r.energy_cost_usd, "MUSD", 1), formats.scaled(r.cost_usd, "MUSD", 1)]
+            for r in t.itertuples()]
     headers = ["run", "start", "end", "completed", "compute [FLOP]", "H100e-hours [million]", "energy [GWh]",
                "depreciation [MUSD]", "energy cost [MUSD]", "cost [MUSD]"]
-    return display.table(headers, rows, numeric=range(4, 10))
+    return html.table(headers, rows, numeric=range(4, 10))
 
 
 def power_story_table(result: Result) -> str:
@@ -87,16 +89,16 @@ def power_story_table(result: Result) -> str:
     from fleetsim.accounting.sites import story_text
 
     story = result.power_story()
-    rows = [[name, r.first_month_short or "never", display.number(r.months_waiting),
-             display.number(r.accelerator_months_waiting), display.number(r.peak_waiting),
-             r.peak_month or "—", r.cause, display.number(r.accelerator_months_waiting_power),
-             display.number(r.accelerator_months_waiting_install), display.number(r.headroom_end_mw, 1)]
+    rows = [[name, r.first_month_short or "never", formats.number(r.months_waiting),
+             formats.number(r.accelerator_months_waiting), formats.number(r.peak_waiting),
+             r.peak_month or "—", r.cause, formats.number(r.accelerator_months_waiting_power),
+             formats.number(r.accelerator_months_waiting_install), formats.number(r.headroom_end_mw, 1)]
             for name, r in story.iterrows()]
     headers = ["site", "first month short of power", "months with hardware waiting", "accelerator-months waiting",
                "peak waiting", "peak month", "main cause", "accelerator-months waiting for power",
                "accelerator-months waiting for install rate", "headroom at the end [MW]"]
     sentences = "".join(f"<li>{escape(' — '.join(story_text(name, row)))}</li>" for name, row in story.iterrows())
-    return (f"<h3>Power by site</h3>\n{_scroll(display.table(headers, rows, numeric=[2, 3, 4, 7, 8, 9]))}\n"
+    return (f"<h3>Power by site</h3>\n{_scroll(html.table(headers, rows, numeric=[2, 3, 4, 7, 8, 9]))}\n"
             f"<ul>{sentences}</ul>")
 
 
@@ -104,10 +106,9 @@ def ranges_table(ranges: pd.DataFrame) -> str:
     """P10, P50 and P90 of each headline figure (``Ensemble.summary()``), in display units."""
     rows = []
     for key, row in ranges.iterrows():
-        label, unit, scale, fmt = display.figure_format(str(key))
-        cells = ["—" if value != value else fmt.format(value * scale) for value in (row.p10, row.p50, row.p90)]
-        rows.append([label, *cells, unit])
-    return display.table(["figure", "P10", "P50", "P90", "unit"], rows, numeric=[1, 2, 3])
+        figure = figures.FIGURES[str(key)]
+        rows.append([figure.label, *(figure.text(value) for value in (row.p10, row.p50, row.p90)), figure.shown])
+    return html.table(["figure", "P10", "P50", "P90", "unit"], rows, numeric=[1, 2, 3])
 
 
 def uncertain_inputs_table(scenario: Scenario) -> str:
@@ -118,15 +119,15 @@ def uncertain_inputs_table(scenario: Scenario) -> str:
         for part in key:
             node = node[part]
         central = distribution.central_value()
-        shown = display.short_value(central) if isinstance(central, (int, float, str)) else display.inline(central)
-        rows.append([".".join(map(str, key)), display.inline(node), shown])
-    return display.table(["input", "distribution (as written)", "central value"], rows)
+        shown = formats.short_value(central) if isinstance(central, (int, float, str)) else assumptions.inline(central)
+        rows.append([".".join(map(str, key)), assumptions.inline(node), shown])
+    return html.table(["input", "distribution (as written)", "central value"], rows)
 
 
 def fan_caption(ensemble: Ensemble, column: str) -> str:
     from fleetsim.accounting.columns import UNITS
 
-    label = display.column_label(column, UNITS.get(column, ""))[0]
+    label = formats.column_label(column, UNITS.get(column, ""))[0]
     return (f"{label[:1].upper()}{label[1:]} ({column}) month by month over {ensemble.count:,} draws: "
             "the median (P50) as a line, P10–P90 and P5–P95 as bands.")
 
@@ -159,7 +160,7 @@ def _header(scenario: Scenario, result: Result, uncertainty: bool = False, recor
              f"fleetsim {meta.get('fleetsim_version')}"]
     overrides = meta.get("overrides") or {}
     if overrides:
-        facts.append("overrides " + ", ".join(f"{k}={display.inline(v)}" for k, v in overrides.items()))
+        facts.append("overrides " + ", ".join(f"{k}={assumptions.inline(v)}" for k, v in overrides.items()))
     sections = [("summary", "Summary"), ("charts", "Charts"), ("assumptions", "Assumptions"), ("tables", "Tables")]
     if uncertainty:
         sections.insert(2, ("uncertainty", "Uncertainty"))
@@ -171,8 +172,8 @@ def _header(scenario: Scenario, result: Result, uncertainty: bool = False, recor
 
 
 def _assumptions(scenario: Scenario) -> str:
-    parts = [display.table(["", ""], display.scenario_facts(scenario))]
-    for title, block in display.assumption_blocks(scenario):
+    parts = [html.table(["", ""], assumptions.scenario_facts(scenario))]
+    for title, block in assumptions.assumption_blocks(scenario):
         parts.append(f"<h3>{escape(title)}</h3>\n{_scroll(block)}")
     return "\n".join(parts)
 
@@ -181,31 +182,31 @@ def _tables(result: Result) -> str:
     yearly = result.rollup("Y")
     parts = ["<h3>By year</h3>",
              "<p>Totals summed, means weighted by hours, month-end counts at the year's last month, "
-             "peaks as maxima.</p>", _scroll(display.transposed_table(result, yearly, "year"))]
+             "peaks as maxima.</p>", _scroll(html.transposed_table(result, yearly, "year"))]
     if len(result.training):
         parts += ["<h3>Training runs</h3>", _scroll(training_table(result))]
     parts.append(f"<details><summary>Monthly table ({len(result.monthly)} months)</summary>\n"
-                 f"{_scroll(display.monthly_table(result))}\n</details>")
+                 f"{_scroll(html.monthly_table(result))}\n</details>")
     return "\n".join(parts)
 
 
 def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertainty: str | None = None,
           record: str | None = None) -> str:
     """The report page for ``result`` of ``scenario``, with the charts ``images`` (name → PNG)
-    and, when given, the section "Against the record" (:func:`fleetsim.scoring.charts.section`) and
+    and, when given, the section "Against the record" (:func:`fleetsim.faces.scoring_charts.section`) and
     the :func:`uncertainty_section` after the charts."""
-    from fleetsim.plots import CHARTS
+    from fleetsim.faces.plots import CHARTS
 
     charts = "\n".join(image(name, png, caption(CHARTS[name]) if name in CHARTS else name)
                        for name, png in images.items())
     warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in result.warnings)
     cash = scenario.spec.finance.cash
     if cash.start or cash.raises:  # the balance is only meaningful with starting cash or raises
-        story = display.cash_story(result.monthly)
+        story = html.cash_story(result.monthly)
         warnings = f"<p>{escape(story[:1].upper() + story[1:])}.</p>" + warnings
     body = "\n".join([
         _header(scenario, result, uncertainty is not None, record is not None),
-        _section("summary", "Summary", display.summary_table(result) + power_story_table(result) + warnings),
+        _section("summary", "Summary", html.summary_table(result) + power_story_table(result) + warnings),
         _section("charts", "Charts", charts),
         *([_section("record", "Against the record", record)] if record is not None else []),
         *([_section("uncertainty", "Uncertainty", uncertainty)] if uncertainty is not None else []),
@@ -225,7 +226,7 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
 
 def render(scenario: Scenario, result: Result, on_step: Callable[[str], None] | None = None) -> str:
     """Draw every chart and build the page; ``on_step(name)`` after each chart."""
-    from fleetsim.plots import render_all
+    from fleetsim.faces.plots import render_all
 
     return build(scenario, result, render_all(result, on_step))
 

@@ -26,6 +26,8 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import Formatter  # noqa: E402
 
+from fleetsim.formats import count_scale, money_scale, number, power_scale  # noqa: E402, F401  (the charts' scales)
+
 if TYPE_CHECKING:
     from fleetsim.result import Result
     from fleetsim.uncertainty.montecarlo import Ensemble
@@ -62,8 +64,7 @@ class _Thousands(Formatter):
                                                          for v in values)), 4)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        text = f"{x:,.{self.decimals}f}"
-        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+        return number(x, self.decimals)
 
 
 def _months(result: Result) -> pd.DatetimeIndex:
@@ -103,42 +104,6 @@ def _date_axis(ax: Axes) -> None:
 def _value_axis(ax: Axes, label: str) -> None:
     ax.set_ylabel(label)
     ax.yaxis.set_major_formatter(_Thousands())
-
-
-def power_scale(peak_mw: float) -> tuple[float, str]:
-    """Factor and unit to show megawatts in: GW from 2,000 MW up, else MW.
-
-    >>> power_scale(1500.0), power_scale(2400.0)
-    ((1.0, 'MW'), (0.001, 'GW'))
-    """
-    return (1e-3, "GW") if peak_mw >= 2000 else (1.0, "MW")
-
-
-def count_scale(peak: float) -> tuple[float, str]:
-    """Factor and word to show a count in: trillions, billions or millions from 2 of them,
-    thousands from 20,000.
-
-    >>> count_scale(150_000), count_scale(3e6), count_scale(900), count_scale(5e14)
-    ((0.001, 'thousands'), (1e-06, 'millions'), (1.0, ''), (1e-12, 'trillions'))
-    """
-    if peak >= 2e12:
-        return 1e-12, "trillions"
-    if peak >= 2e9:
-        return 1e-9, "billions"
-    if peak >= 2e6:
-        return 1e-6, "millions"
-    if peak >= 2e4:
-        return 1e-3, "thousands"
-    return 1.0, ""
-
-
-def money_scale(peak_usd: float) -> tuple[float, str]:
-    """Factor and unit to show US dollars in: billion USD from 2 billion, else million USD.
-
-    >>> money_scale(5e8), money_scale(3e10)
-    ((1e-06, 'million USD'), (1e-09, 'billion USD'))
-    """
-    return (1e-9, "billion USD") if peak_usd >= 2e9 else (1e-6, "million USD")
 
 
 def _peak(*series: pd.Series) -> float:

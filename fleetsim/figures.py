@@ -1,0 +1,173 @@
+"""The headline figures of a run, each defined once: key, label, unit, display unit, decimals and
+how it is aggregated from the monthly table.
+
+:meth:`fleetsim.result.Result.summary` computes :data:`SUMMARY`; ``fleetsim run`` prints them
+(table and ``--json``), the notebook view and the report show them, Monte Carlo ensembles, sweeps
+and sensitivity runs record :data:`ENSEMBLE`, and :func:`fleetsim.compare` sets :data:`COMPARED`
+side by side. A new headline figure is one more :class:`Figure` in :data:`FIGURES` (and its key in
+the tuples that show it); every face picks it up from here. Numbers are formatted by
+:mod:`fleetsim.formats`.
+
+>>> FIGURES["capex_usd_total"].text(38.2e9), FIGURES["capex_usd_total"].shown
+('38,200', 'MUSD')
+>>> FIGURES["cost_per_h100e_hour_usd"].text(float("nan"))
+'—'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fleetsim import formats
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+AGGREGATIONS = {
+    "peak": "the largest month",
+    "mean": "the mean over months, weighted by hours",
+    "mean_monthly": "the plain mean of the months",
+    "end": "the last month",
+    "total": "the sum over months",
+    "per_h100e_hour": "the sum over months ÷ the available H100e-hours",
+    "per_mtok": "the sum over months ÷ the million tokens served",
+    "first_below_zero": "the first month below zero (text; blank if never)",
+    "npv": "net present value of the negated column at the scenario's discount rate",
+}
+"""How a figure is made from its monthly columns (summed first when there are several)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure."""
+
+    key: str
+    """Its name in :meth:`Result.summary`, JSON, CSV files and tables (ends in its unit)."""
+    label: str
+    """As printed beside the value."""
+    unit: str
+    """Its pint unit (``""`` for counts; ``"month"`` for a month as text)."""
+    shown: str
+    """The unit it is shown in (see :data:`fleetsim.formats.SHOWN`)."""
+    decimals: int
+    """Decimals shown."""
+    how: str
+    """How it is aggregated (a key of :data:`AGGREGATIONS`)."""
+    columns: tuple[str, ...]
+    """The monthly columns it is made of."""
+
+    @property
+    def scale(self) -> float:
+        """Factor from :attr:`unit` to :attr:`shown`."""
+        return formats.scale(self.shown)
+
+    @property
+    def heading(self) -> str:
+        """The label with the display unit, such as ``Energy, total (GWh)``."""
+        return f"{self.label} ({self.shown})" if self.shown else self.label
+
+    def text(self, value) -> str:
+        """``value`` in the display unit with thousands separators (``—`` when missing)."""
+        if isinstance(value, str):
+            return value
+        return formats.scaled(value, self.shown, self.decimals)
+
+    def compute(self, monthly: pd.DataFrame, discount_rate: float | None = None):
+        """The figure of a monthly table (see :data:`AGGREGATIONS`)."""
+        m = monthly
+        values = m[list(self.columns)].sum(axis=1) if len(self.columns) > 1 else m[self.columns[0]]
+        if self.how == "peak":
+            return float(values.max())
+        if self.how == "mean":
+            return float(np.average(values, weights=m.index.days_in_month))
+        if self.how == "mean_monthly":
+            return float(values.mean())
+        if self.how == "end":
+            return float(values.iloc[-1])
+        if self.how == "total":
+            return float(values.sum())
+        if self.how == "per_h100e_hour":
+            hours = float((m.h100e_available * m.index.days_in_month * 24.0).sum())
+            return float(values.sum() / hours) if hours > 0 else float("nan")
+        if self.how == "per_mtok":
+            mtok = float(m.tokens.sum()) / 1e6
+            return float(values.sum() / mtok) if mtok > 0 else float("nan")
+        if self.how == "first_below_zero":
+            below = m.index[values.to_numpy() < 0]
+            return str(below[0]) if len(below) else ""
+        if self.how == "npv":
+            from fleetsim.accounting import finance_rules
+
+            if discount_rate is None:
+                raise ValueError(f"{self.key} needs a discount rate")
+            return finance_rules.npv(-values.to_numpy(), discount_rate)
+        raise ValueError(f"figure {self.key!r}: unknown aggregation {self.how!r}; use one of {sorted(AGGREGATIONS)}")
+
+
+def _figures(*figures: Figure) -> dict[str, Figure]:
+    return {f.key: f for f in figures}
+
+
+FIGURES: dict[str, Figure] = _figures(
+    Figure("peak_facility_power_mw", "Peak facility power (full load)", "MW", "MW", 0, "peak",
+           ("peak_facility_power_mw",)),
+    Figure("mean_facility_power_mw", "Mean facility power", "MW", "MW", 0, "mean", ("facility_power_mw",)),
+    Figure("accelerators_end", "Accelerators at the end", "", "", 0, "end", ("accelerators",)),
+    Figure("h100e_end", "H100 equivalents at the end", "", "H100e", 0, "end", ("h100e",)),
+    Figure("stranded_peak", "Stranded accelerators, peak", "", "", 0, "peak", ("stranded",)),
+    Figure("stranded_accelerator_months_total", "Stranded accelerator-months, total", "", "", 0, "total",
+           ("stranded_accelerator_months",)),
+    Figure("energy_mwh_total", "Energy, total", "MWh", "GWh", 0, "total", ("energy_mwh",)),
+    Figure("unserved_energy_mwh_total", "Unserved energy, total", "MWh", "MWh", 0, "total",
+           ("unserved_energy_mwh",)),
+    Figure("emissions_tco2_total", "Emissions, total", "t", "ktCO2", 0, "total", ("emissions_tco2",)),
+    Figure("energy_cost_usd_total", "Energy cost, total (purchased + fuel + demand + generation O&M)", "USD",
+           "MUSD", 0, "total", ("energy_cost_usd",)),
+    Figure("capex_usd_total", "Capex, total (hardware + facility)", "USD", "MUSD", 0, "total",
+           ("hardware_capex_usd", "facility_capex_usd")),
+    Figure("cash_burn_usd_mean_monthly", "Cash burn, mean per month", "USD", "MUSD", 1, "mean_monthly",
+           ("cash_burn_usd",)),
+    Figure("cumulative_cash_usd_end", "Cumulative cash at the end", "USD", "MUSD", 0, "end",
+           ("cumulative_cash_usd",)),
+    Figure("cost_per_h100e_hour_usd", "Operating cost per H100e-hour", "USD/hour", "USD/h", 3, "per_h100e_hour",
+           ("operating_cost_usd",)),
+    Figure("tco_per_h100e_hour_usd", "TCO per H100e-hour (capital charge + energy + opex + lease)", "USD/hour",
+           "USD/h", 3, "per_h100e_hour", ("tco_usd",)),
+    Figure("cash_out_month", "Cash runs out (first month below zero)", "month", "month", 0, "first_below_zero",
+           ("cash_balance_usd",)),
+    Figure("cost_per_mtok_usd", "Inference cost per million tokens", "USD/Mtok", "USD/Mtok", 3, "per_mtok",
+           ("inference_cost_usd",)),
+    Figure("npv_usd", "NPV of the cash flows", "USD", "MUSD", 0, "npv", ("cash_burn_usd",)),
+)
+"""Every headline figure by key."""
+
+SUMMARY: tuple[str, ...] = (
+    "peak_facility_power_mw", "mean_facility_power_mw", "accelerators_end", "h100e_end", "stranded_peak",
+    "stranded_accelerator_months_total", "energy_mwh_total", "unserved_energy_mwh_total", "emissions_tco2_total",
+    "energy_cost_usd_total", "capex_usd_total", "cash_burn_usd_mean_monthly", "cumulative_cash_usd_end",
+    "cost_per_h100e_hour_usd", "tco_per_h100e_hour_usd")
+"""The figures of :meth:`Result.summary` (``fleetsim run`` prints them), in order."""
+
+ENSEMBLE: tuple[str, ...] = (
+    "peak_facility_power_mw", "h100e_end", "capex_usd_total", "cash_burn_usd_mean_monthly",
+    "cumulative_cash_usd_end", "cost_per_h100e_hour_usd", "energy_mwh_total", "emissions_tco2_total")
+"""The figures recorded for each Monte Carlo draw and sweep case (``summary.csv``, ``sweep.csv``)."""
+
+COMPARED: tuple[str, ...] = (
+    "peak_facility_power_mw", "h100e_end", "capex_usd_total", "cash_burn_usd_mean_monthly", "cash_out_month",
+    "cost_per_h100e_hour_usd", "cost_per_mtok_usd", "npv_usd")
+"""The figures :func:`fleetsim.compare` sets side by side."""
+
+
+def summary(monthly: pd.DataFrame, keys: tuple[str, ...] = SUMMARY,
+            discount_rate: float | None = None) -> dict[str, object]:
+    """The figures ``keys`` of a monthly table, in order."""
+    return {key: FIGURES[key].compute(monthly, discount_rate) for key in keys}
+
+
+def rows(figures: dict[str, object]) -> list[tuple[str, str, str]]:
+    """(label, formatted value, display unit) of each figure, for tables."""
+    return [(FIGURES[key].label, FIGURES[key].text(value), FIGURES[key].shown) for key, value in figures.items()]
