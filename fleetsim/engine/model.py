@@ -126,6 +126,7 @@ class FleetModel:
         self.in_repair = np.zeros(n, np.int64)
         self.waiting = np.zeros(n, np.int64)
         self.waiting_install = np.zeros(n, np.int64)
+        self._fitted = False
         self.returns: np.ndarray | None = None      # (months + 1) × cohorts, back from repair
         self.lost_hours: np.ndarray | None = None   # months × cohorts, hours out for repair
         self.repair_months: set[int] = set()
@@ -170,34 +171,55 @@ class FleetModel:
         self.in_repair -= self.returns[month]
 
     def _headroom(self, sites: np.ndarray, month: int) -> np.ndarray:
-        """IT room left at each of ``sites``: room less the installed hardware's full-load IT power
-        (a dot product per site, summed as the former per-site model summed it)."""
-        used = np.array([float(self.installed[self.slices[s]] @ self.unit[self.slices[s]]) for s in sites])
-        return self.room[sites, month] - used
+        """IT room left at each of ``sites``: room less the installed hardware's full-load IT
+        power, summed in cohort order (``bincount``: the same sum on every machine)."""
+        used = np.bincount(self.site, self.installed * self.unit, minlength=len(self.slices))
+        return self.room[sites, month] - used[sites]
 
     def install(self, month: int) -> None:
         """Energise waiting cohorts first come, first served, within each site's install rate and
         IT room: capacity ÷ design PUE, and the halls (never the month's operating PUE)."""
-        self.waiting_install[:] = 0
+        if self._fitted:
+            self.waiting_install[:] = 0
+            self._fitted = False
         queue = np.flatnonzero(self.waiting)
         if not len(queue):
             return
-        segments = _Segments(self.site[queue])
-        headroom = self._headroom(segments.keys, month)
-        take, headroom = _first_come(self.waiting[queue], self.unit[queue], headroom,
-                                     self.install_rate[segments.keys], segments)
+        runs = _Runs(self.site[queue])
+        headroom = self._headroom(runs.keys, month)
+        # a site whose first waiting cohort gets no power installs nothing, and nothing of it
+        # waits for the install rate only: skip it
+        first = queue[runs.starts]
+        opened = _fits(headroom, self.unit[first], self.waiting[first]) > 0
+        if not opened.all():
+            if not opened.any():
+                return
+            queue = queue[opened[runs.index]]
+            headroom = headroom[opened]
+            runs = _Runs(self.site[queue])
+        want, unit = self.waiting[queue], self.unit[queue]
+        take, cut, after = _first_come(want, unit, headroom, self.install_rate[runs.keys], runs)
         self.installed[queue] += take
-        self.waiting[queue] -= take
-        rest = self.waiting[queue] > 0
-        if rest.any():
-            # what that headroom would still energise with no install-rate limit: those wait for
-            # the install rate, not for power
-            left = queue[rest]
-            segments_left = _Segments(self.site[left])
-            fit, _ = _first_come(self.waiting[left], self.unit[left],
-                                 headroom[np.searchsorted(segments.keys, segments_left.keys)],
-                                 np.full(len(segments_left.keys), np.inf), segments_left)
-            self.waiting_install[left] = fit
+        left = want - take
+        self.waiting[queue] = left
+        # what the headroom left would still energise with no install-rate limit: those wait for
+        # the install rate, not for power (the queue from each site's first cohort not served in full)
+        rest = (runs.rank >= cut[runs.index]) & (left > 0)
+        if not rest.any():
+            return
+        # a site whose first cohort left gets no power from the headroom left has none waiting
+        # for the install rate only
+        at_cut = runs.starts + np.minimum(cut, np.diff(np.r_[runs.starts, len(queue)]) - 1)
+        opened = _fits(after, unit[at_cut], left[at_cut]) > 0
+        rest &= opened[runs.index]
+        if not rest.any():
+            return
+        rest_queue = queue[rest]
+        rest_runs = _Runs(self.site[rest_queue])
+        kept = np.isin(runs.keys, rest_runs.keys, assume_unique=True)
+        fit, _, _ = _first_come(left[rest], unit[rest], after[kept], np.full(len(rest_runs.keys), np.inf), rest_runs)
+        self.waiting_install[rest_queue] = fit
+        self._fitted = True
 
     def fail(self, month: int) -> None:
         """Draw failures among working accelerators, each site from its own generator; each
@@ -269,49 +291,60 @@ class FleetModel:
         return share
 
 
-class _Segments:
-    """Consecutive runs of equal keys (cohort indices sorted by site: one run per site)."""
+class _Runs:
+    """Consecutive runs of equal keys (queued cohorts sorted by site: one run per site)."""
 
     def __init__(self, keys: np.ndarray):
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        self.keys = keys[starts]
-        self.index = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1   # each element's run
-        self.rank = np.arange(len(keys)) - starts[self.index]            # its position in the run
-        self.width = int(self.rank.max()) + 1
+        change = np.empty(len(keys), dtype=bool)
+        change[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=change[1:])
+        self.starts = np.flatnonzero(change)
+        self.keys = keys[self.starts]
+        self.index = np.cumsum(change) - 1                                # each element's run
+        self.rank = np.arange(len(keys)) - self.starts[self.index]        # its position in the run
+        self.width = int(self.rank[-1] if len(self.starts) == 1 else self.rank.max()) + 1
+
+
+def _fits(headroom: np.ndarray, unit: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Whole accelerators of ``unit`` MW that ``headroom`` MW energises: ``floor(headroom ÷ unit
+    + 1e-9)`` (a unit of zero power always fits: ``want``)."""
+    positive = unit > 0
+    if positive.all():
+        return np.floor(headroom / unit + 1e-9)
+    return np.where(positive, np.floor(headroom / np.where(positive, unit, 1.0) + 1e-9), want)
 
 
 def _first_come(want: np.ndarray, unit: np.ndarray, headroom: np.ndarray, budget: np.ndarray,
-                segments: _Segments) -> tuple[np.ndarray, np.ndarray]:
+                runs: _Runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First come, first served within each run (site): every cohort takes
     ``min(want, budget left, floor(headroom left ÷ unit + 1e-9))``; the first not served in full
-    ends its run's queue. Returns the counts taken and each run's headroom after them.
+    ends its run's queue. Returns the counts taken, each run's cut (the position of its first
+    cohort not served in full, or its length) and its headroom after the counts taken.
 
     Headroom and budget before each cohort are sequential differences (``subtract.accumulate``),
     the same floating-point operations as a loop that subtracts each cohort in turn.
     """
-    runs, width = len(segments.keys), segments.width
-    i, j = segments.index, segments.rank
-    power = np.zeros((runs, width + 1))
-    power[:, 0] = headroom
-    power[i, j + 1] = want * unit
-    room = np.subtract.accumulate(power, axis=1)         # headroom before each cohort, all before it served
-    counts = np.zeros((runs, width + 1))
-    counts[:, 0] = budget
-    counts[i, j + 1] = want
-    left = np.subtract.accumulate(counts, axis=1)         # budget before each cohort
-    before, budget_before = room[i, j], left[i, j]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fits = np.where(unit > 0, np.floor(before / np.where(unit > 0, unit, 1.0) + 1e-9), want)
-    can = np.minimum(np.minimum(want, budget_before), np.maximum(fits, 0.0))
-    can = np.floor(np.maximum(can, 0.0)).astype(np.int64)
-    short = can < want
-    cut = np.full(runs, width)                           # position of the first cohort not served in full
-    np.minimum.at(cut, i[short], j[short])
-    take = np.where(j < cut[i], want, np.where(j == cut[i], can, 0))
-    after = room[np.arange(runs), np.minimum(cut, width)].copy()
-    at_cut = short & (j == cut[i])
+    n_runs, width = len(runs.keys), runs.width
+    i, j = runs.index, runs.rank
+    grid = np.zeros((2, n_runs, width + 1))
+    grid[0, :, 0] = headroom
+    grid[0, i, j + 1] = want * unit
+    grid[1, :, 0] = budget
+    grid[1, i, j + 1] = want
+    room, left = np.subtract.accumulate(grid, axis=2)     # headroom and budget before each cohort
+    before = room[i, j]
+    can = np.minimum(np.minimum(want, left[i, j]), _fits(before, unit, want))
+    can = np.maximum(can, 0.0).astype(np.int64)
+    short = np.zeros((n_runs, width + 1), dtype=bool)
+    short[:, width] = True
+    short[i, j] = can < want
+    cut = short.argmax(axis=1)                            # first cohort not served in full
+    at = cut[i]
+    take = np.where(j < at, want, np.where(j == at, can, 0))
+    after = room[np.arange(n_runs), cut]
+    at_cut = j == at
     after[i[at_cut]] -= take[at_cut] * unit[at_cut]
-    return take, after
+    return take, cut, after
 
 
 def _by_month(months: np.ndarray, keep: np.ndarray):
