@@ -122,6 +122,7 @@ class FleetModel:
         self.halls = np.array([site.halls_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
         self.limit = np.maximum(np.minimum(self.capacity / self.pue, self.halls), 0.0)
         self.may_fail = [bool((self.failure_rate[sl] > 0).any()) for sl in self.slices]
+        self.any_may_fail = any(self.may_fail)
         self.installed = np.zeros(n, np.int64)
         self.in_repair = np.zeros(n, np.int64)
         self.waiting = np.zeros(n, np.int64)
@@ -209,7 +210,7 @@ class FleetModel:
             return
         # a site whose first cohort left gets no power from the headroom left has none waiting
         # for the install rate only
-        at_cut = runs.starts + np.minimum(cut, np.diff(np.r_[runs.starts, len(queue)]) - 1)
+        at_cut = np.minimum(runs.starts + cut, len(queue) - 1)   # at a run's end only if nothing is left in it
         opened = _fits(after, unit[at_cut], left[at_cut]) > 0
         rest &= opened[runs.index]
         if not rest.any():
@@ -224,6 +225,8 @@ class FleetModel:
     def fail(self, month: int) -> None:
         """Draw failures among working accelerators, each site from its own generator; each
         failed accelerator is out for the repair time."""
+        if not self.any_may_fail:
+            return  # every failure rate is 0: numpy's binomial would draw nothing
         working = self.installed - self.in_repair
         drawn = np.unique(self.site[working > 0])
         failed = None
@@ -302,6 +305,7 @@ class _Runs:
         self.keys = keys[self.starts]
         self.index = np.cumsum(change) - 1                                # each element's run
         self.rank = np.arange(len(keys)) - self.starts[self.index]        # its position in the run
+        self.lengths = np.diff(np.append(self.starts, len(keys)))
         self.width = int(self.rank[-1] if len(self.starts) == 1 else self.rank.max()) + 1
 
 
@@ -338,7 +342,7 @@ def _first_come(want: np.ndarray, unit: np.ndarray, headroom: np.ndarray, budget
     short = np.zeros((n_runs, width + 1), dtype=bool)
     short[:, width] = True
     short[i, j] = can < want
-    cut = short.argmax(axis=1)                            # first cohort not served in full
+    cut = np.minimum(short.argmax(axis=1), runs.lengths)  # first cohort not served in full, or the run's end
     at = cut[i]
     take = np.where(j < at, want, np.where(j == at, can, 0))
     after = room[np.arange(n_runs), cut]
