@@ -38,15 +38,19 @@ def command_time(args: list[str], repeat: int) -> float:
     return best(lambda: subprocess.run(args, capture_output=True, check=True), repeat)
 
 
-def big_scenario(orders: int = 1000, sites: int = 10, months: int = 240) -> str:
-    """A synthetic scenario: ``orders`` orders spread over ``sites`` sites and the horizon."""
+HARDWARE = ["H100", "H200", "B200", "GB200", "GB300", "MI300X"]
+
+
+def big_scenario(orders: int = 1000, sites: int = 10, months: int = 240, failures: bool = True) -> str:
+    """A synthetic scenario: ``orders`` orders spread over ``sites`` sites and the horizon
+    (``failures=False``: every hardware's failure rate set to 0, the floor's case)."""
     lines = ["name: big", "start: 2025-01", f"months: {months}", "seed: 3", "sites:"]
     for s in range(sites):
         lines += [f"  s{s}:", "    pue: 1.2", "    capacity: {2025-01: 200 MW, 2030-01: 600 MW, 2035-01: 1.2 GW}",
                   "    electricity: {price: 0.07 USD/kWh, escalation: 0.02}", "    install_rate: 20000",
                   "    construction_cost: 10 MUSD/MW"]
     lines.append("orders:")
-    hardware = ["H100", "H200", "B200", "GB200", "GB300", "MI300X"]
+    hardware = HARDWARE
     for i in range(orders):
         year, month = divmod(i * (months - 12) // orders, 12)
         when = f"{2025 + year}-{month + 1:02d}"
@@ -56,6 +60,8 @@ def big_scenario(orders: int = 1000, sites: int = 10, months: int = 240) -> str:
     lines += ["operations: {utilization: 0.8, training_share: 0.5, power_draw: {busy: 0.75, idle: 0.25}}",
               "finance: {opex: {fixed: 10 MUSD/month, maintenance: 0.03}}",
               "revenue: {inference: {tokens_per_h100e_hour: 3.0e6, price: 1 USD/Mtok}}"]
+    if not failures:
+        lines.append("hardware: {" + ", ".join(f"{name}: {{failure_rate: 0}}" for name in hardware) + "}")
     return "\n".join(lines) + "\n"
 
 
@@ -165,6 +171,56 @@ def records(repeat: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+FLOOR_CASES = (("1,000 orders x 10 sites x 240 months", 10), ("1,000 orders x 100 sites x 240 months", 100))
+
+
+def floor_ratios(repeat: int) -> list[tuple[str, str, str]]:
+    """Issue 15: fleetsim's simulate (in process, scenario loaded) over the floor, an independent
+    vectorised numpy implementation of the same outputs (benchmarks/floor.py), failures off. The
+    two are first checked to agree; targets: ≤ 3× the floor at 10 sites, ≤ 5× at 100 sites."""
+    import warnings
+
+    import numpy as np
+
+    import fleetsim
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from floor import floor
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+        for (label, sites), target in zip(FLOOR_CASES, (3.0, 5.0), strict=True):
+            path = Path(tmp) / f"floor{sites}.yaml"
+            path.write_text(big_scenario(sites=sites, failures=False))
+            scenario = fleetsim.load(path)
+            result, low = fleetsim.simulate(scenario), floor(scenario)
+            ours, theirs = result.monthly.to_numpy(float), low.monthly[list(result.monthly.columns)].to_numpy(float)
+            scale = np.nanmax(np.abs(ours), axis=0, initial=0.0) + 1e-300
+            gap = np.nanmax(np.abs(ours - theirs) / scale, initial=0.0)
+            if len(result.ledger) != len(low.ledger) or not gap < 1e-9:
+                raise SystemExit(f"the floor disagrees with fleetsim on {label}: ledger rows "
+                                 f"{len(result.ledger)} vs {len(low.ledger)}, monthly gap {gap:.2e}")
+            # interleave the two timings so that load from other processes hits both alike; CPU
+            # time (process_time) as well, steadier than wall time on a shared machine
+            sim_t = floor_t = sim_cpu = floor_cpu = float("inf")
+            for _ in range(repeat):
+                for fn, slot in ((lambda: fleetsim.simulate(scenario), 0), (lambda: floor(scenario), 1)):  # noqa: B023
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    fn()
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    if slot == 0:
+                        sim_t, sim_cpu = min(sim_t, wall), min(sim_cpu, cpu)
+                    else:
+                        floor_t, floor_cpu = min(floor_t, wall), min(floor_cpu, cpu)
+            rows.append((f"{label}, failures off: simulate (in process)", f"{sim_t:.3f} s",
+                         f"{sim_t / floor_t:.1f}x the floor (CPU time {sim_cpu / floor_cpu:.1f}x; "
+                         f"target ≤ {target:.0f}x)"))
+            rows.append(("  the floor (benchmarks/floor.py), same outputs", f"{floor_t:.3f} s",
+                         f"agrees to {gap:.0e} (monthly, relative to each column's scale)"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the best time is reported")
@@ -173,12 +229,13 @@ def main() -> int:
                         help="draws of the memory measurement (default 10000; 0 skips it)")
     parser.add_argument("--calibrate-draws", type=int, default=2000,
                         help="draws of the calibration benchmark (default 2000, also a quarter of it; 0 skips)")
-    parser.add_argument("--only", choices=("records", "calibrate"),
-                        help="run one group only: records (sites, score) or calibrate")
+    parser.add_argument("--only", choices=("records", "calibrate", "floor"),
+                        help="run one group only: records (sites, score), calibrate or floor (ratios to the floor)")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     if args.only:
-        rows = records(args.repeat) if args.only == "records" else calibration(args.calibrate_draws)
+        rows = {"records": lambda: records(args.repeat), "calibrate": lambda: calibration(args.calibrate_draws),
+                "floor": lambda: floor_ratios(args.repeat)}[args.only]()
         width = max(len(r[0]) for r in rows)
         for label, value, note in rows:
             print(f"  {label:<{width}}  {value:>10}  {note}")
@@ -232,6 +289,7 @@ def main() -> int:
                  f"target < 5 s: {big['time'] / 5:.2f}x"))
     rows.append(("  peak memory of that process (RSS)", f"{big['rss']:.0f} MB",
                  f"target < 300 MB: {big['rss'] / 300:.2f}x (after imports: {big['base']:.0f} MB)"))
+    rows += floor_ratios(args.repeat)
 
     rows += records(args.repeat)
     rows += monte_carlo(args.draws, args.memory_draws)

@@ -79,8 +79,9 @@ def check_power(plan: Plan, sites) -> list[str]:
     """Sites whose hardware was curtailed (full-load power above capacity, or IT load above the
     halls) or lost hours to energy no source supplied, or paid for lost load: never silent."""
     found = []
+    positions = sites.groupby("site", sort=False).indices  # one pass, not one filter per site
     for site in plan.sites:
-        rows = sites[sites.site == site.name]
+        rows = sites.iloc[positions.get(site.name, np.zeros(0, dtype=np.int64))]
         months = rows.month.astype(str).to_numpy()
         curtailed = rows.curtailed_h100e_hours.to_numpy()
         if (curtailed > 0).any():

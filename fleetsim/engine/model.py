@@ -7,20 +7,20 @@ installation, failures, then the month's record.
 
 Entities are cohorts — an order's accelerators delivered in one month — never single
 accelerators: state is a handful of integer counts per cohort, and failures are binomial draws
-per cohort, so a million accelerators cost what a thousand do.
+per cohort, so a million accelerators cost what a thousand do. The monthly step works on all
+cohorts of all sites at once (numpy arrays); SimPy keeps the clock of events: deliveries,
+retirements and repair returns at their months, and the fleet's monthly phases.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 from simpy.events import Event
 
-from fleetsim.engine.plan import Plan, SitePlan
+from fleetsim.engine.plan import Plan
 
 PHASES = ("capacity", "retire", "repair", "deliver", "install", "fail", "record")
 RETIRE, REPAIR, DELIVER, INSTALL, FAIL, RECORD = range(1, 7)
@@ -93,32 +93,49 @@ class Trace:
         return self.stranded - self.waiting_install
 
 
-class SiteModel:
-    """One site: its installation queue and the state of the cohorts delivered to it."""
+class FleetModel:
+    """Every site's installation queue and cohort state, advanced month by month as arrays.
 
-    def __init__(self, env: simpy.Environment, plan: Plan, site: SitePlan, rng: np.random.Generator,
-                 trace: Trace):
-        self.env, self.plan, self.site, self.rng, self.trace = env, plan, site, rng, trace
-        sl = site.cohorts
-        self.offset = sl.start
-        size = sl.stop - sl.start
-        cohorts = plan.cohorts
-        self.unit_it_mw = cohorts.unit_it_mw[sl]
-        self.failure_rate = cohorts.failure_rate[sl]
-        self.installed = np.zeros(size, np.int64)
-        self.in_repair = np.zeros(size, np.int64)
-        self.waiting = np.zeros(size, np.int64)
-        self.waiting_install = np.zeros(size, np.int64)
-        self.queue: deque[int] = deque()
-        self.returns: dict[int, np.ndarray] = {}
-        self.lost_hours: dict[int, np.ndarray] = {}
+    State is one integer count per cohort (installed, in repair, waiting). SimPy is the clock:
+    deliveries, retirements and repair returns are events at their months; each month the fleet
+    installs, draws failures and records, as array operations across all cohorts and sites.
+    Results are those of the former per-site processes, bit for bit: the queue, the install
+    budget and the headroom are walked in the same order with the same floating-point
+    operations (a sequential ``subtract.accumulate`` per site), and each site draws its failures
+    from its own generator, as before.
+    """
+
+    def __init__(self, env: simpy.Environment, plan: Plan, rngs: list[np.random.Generator], trace: Trace):
+        self.env, self.plan, self.rngs, self.trace = env, plan, rngs, trace
+        c = plan.cohorts
+        n, months = len(c), plan.months
+        self.site = np.asarray(c.site, dtype=np.int64)
+        self.unit = np.asarray(c.unit_it_mw, dtype=float)
+        self.count = np.asarray(c.count, dtype=np.int64)
+        self.failure_rate = np.asarray(c.failure_rate, dtype=float)
+        self.slices = [site.cohorts for site in plan.sites]
+        n_sites = len(plan.sites)
+        self.room = np.array([site.it_room_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
+        self.install_rate = np.array([site.install_rate for site in plan.sites], dtype=float)
+        self.capacity = np.array([site.capacity_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
+        self.pue = np.array([site.pue for site in plan.sites], dtype=float).reshape(n_sites, months)
+        self.halls = np.array([site.halls_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
+        self.limit = np.maximum(np.minimum(self.capacity / self.pue, self.halls), 0.0)
+        self.may_fail = [bool((self.failure_rate[sl] > 0).any()) for sl in self.slices]
+        self.any_may_fail = any(self.may_fail)
+        self.installed = np.zeros(n, np.int64)
+        self.in_repair = np.zeros(n, np.int64)
+        self.waiting = np.zeros(n, np.int64)
+        self.waiting_install = np.zeros(n, np.int64)
+        self._fitted = False
+        self.returns: np.ndarray | None = None      # (months + 1) × cohorts, back from repair
+        self.lost_hours: np.ndarray | None = None   # months × cohorts, hours out for repair
+        self.repair_months: set[int] = set()
 
     # -- processes ------------------------------------------------------------------------
     def operate(self):
-        """The site's monthly round: repair returns, installation, failures, record."""
+        """The fleet's monthly round: installation, failures, record."""
         for month in range(self.plan.months):
-            yield At(self.env, month, REPAIR)
-            self.return_repaired(month)
             yield At(self.env, month, INSTALL)
             self.install(month)
             yield At(self.env, month, FAIL)
@@ -126,112 +143,226 @@ class SiteModel:
             yield At(self.env, month, RECORD)
             self.record(month)
 
-    def cohort_life(self, cohort: int):
-        """A cohort arrives on its delivery month and retires at delivery + life."""
-        cohorts = self.plan.cohorts
-        delivery = int(cohorts.delivery[cohort])
-        if delivery >= self.plan.months:
-            return
-        yield At(self.env, delivery, DELIVER)
-        self.deliver(cohort - self.offset, int(cohorts.count[cohort]))
-        retirement = delivery + int(cohorts.life[cohort])
-        if retirement < self.plan.months:
-            yield At(self.env, retirement, RETIRE)
-            self.retire(cohort - self.offset)
+    def arrivals(self):
+        """Cohorts arrive on their delivery month (those after the horizon never do)."""
+        delivery = np.asarray(self.plan.cohorts.delivery, dtype=np.int64)
+        for month, cohorts in _by_month(delivery, delivery < self.plan.months):
+            yield At(self.env, month, DELIVER)
+            self.waiting[cohorts] = self.count[cohorts]
+
+    def departures(self):
+        """Cohorts delivered within the horizon retire at delivery + life."""
+        c = self.plan.cohorts
+        delivery = np.asarray(c.delivery, dtype=np.int64)
+        retirement = delivery + np.asarray(c.life, dtype=np.int64)
+        for month, cohorts in _by_month(retirement, (delivery < self.plan.months) & (retirement < self.plan.months)):
+            yield At(self.env, month, RETIRE)
+            self.retire(month, cohorts)
 
     # -- state changes --------------------------------------------------------------------
-    def deliver(self, local: int, count: int) -> None:
-        self.waiting[local] = count
-        self.queue.append(local)
-
-    def retire(self, local: int) -> None:
-        self.installed[local] = 0
-        self.in_repair[local] = 0
-        self.waiting[local] = 0
-        if local in self.queue:
-            self.queue.remove(local)
-        for pending in (*self.returns.values(), *self.lost_hours.values()):
-            pending[local] = 0
+    def retire(self, month: int, cohorts: np.ndarray) -> None:
+        self.installed[cohorts] = 0
+        self.in_repair[cohorts] = 0
+        self.waiting[cohorts] = 0
+        if self.returns is not None:
+            self.returns[month:, cohorts] = 0
+            self.lost_hours[month:, cohorts] = 0.0
 
     def return_repaired(self, month: int) -> None:
-        back = self.returns.pop(month, None)
-        if back is not None:
-            self.in_repair -= back
+        self.in_repair -= self.returns[month]
+
+    def _headroom(self, sites: np.ndarray, month: int) -> np.ndarray:
+        """IT room left at each of ``sites``: room less the installed hardware's full-load IT
+        power, summed in cohort order (``bincount``: the same sum on every machine)."""
+        used = np.bincount(self.site, self.installed * self.unit, minlength=len(self.slices))
+        return self.room[sites, month] - used[sites]
 
     def install(self, month: int) -> None:
-        """Energise waiting cohorts first come, first served, within install rate and IT room:
-        capacity ÷ design PUE, and the halls (never the month's operating PUE)."""
-        headroom = float(self.site.it_room_mw[month]) - float(self.installed @ self.unit_it_mw)
-        budget = self.site.install_rate
-        while self.queue and budget > 0:
-            local = self.queue[0]
-            unit = self.unit_it_mw[local]
-            fits = math.floor(headroom / unit + 1e-9) if unit > 0 else self.waiting[local]
-            count = int(min(self.waiting[local], budget, max(fits, 0)))
-            if count > 0:
-                self.installed[local] += count
-                self.waiting[local] -= count
-                headroom -= count * unit
-                budget -= count
-            if self.waiting[local] > 0:
-                break
-            self.queue.popleft()
-        self.waiting_install = self._fit(headroom)
-
-    def _fit(self, headroom: float) -> np.ndarray:
-        """Per cohort, how many waiting accelerators ``headroom`` (MW of IT) would still energise
-        first come, first served with no install-rate limit: those wait for the install rate, not
-        for power."""
-        fit = np.zeros_like(self.waiting)
-        for local in self.queue:
-            unit = self.unit_it_mw[local]
-            fits = math.floor(headroom / unit + 1e-9) if unit > 0 else self.waiting[local]
-            count = int(min(self.waiting[local], max(fits, 0)))
-            fit[local] = count
-            headroom -= count * unit
-            if count < self.waiting[local]:
-                break
-        return fit
+        """Energise waiting cohorts first come, first served, within each site's install rate and
+        IT room: capacity ÷ design PUE, and the halls (never the month's operating PUE)."""
+        if self._fitted:
+            self.waiting_install[:] = 0
+            self._fitted = False
+        queue = np.flatnonzero(self.waiting)
+        if not len(queue):
+            return
+        runs = _Runs(self.site[queue])
+        headroom = self._headroom(runs.keys, month)
+        # a site whose first waiting cohort gets no power installs nothing, and nothing of it
+        # waits for the install rate only: skip it
+        first = queue[runs.starts]
+        opened = _fits(headroom, self.unit[first], self.waiting[first]) > 0
+        if not opened.all():
+            if not opened.any():
+                return
+            queue = queue[opened[runs.index]]
+            headroom = headroom[opened]
+            runs = _Runs(self.site[queue])
+        want, unit = self.waiting[queue], self.unit[queue]
+        take, cut, after = _first_come(want, unit, headroom, self.install_rate[runs.keys], runs)
+        self.installed[queue] += take
+        left = want - take
+        self.waiting[queue] = left
+        # what the headroom left would still energise with no install-rate limit: those wait for
+        # the install rate, not for power (the queue from each site's first cohort not served in full)
+        rest = (runs.rank >= cut[runs.index]) & (left > 0)
+        if not rest.any():
+            return
+        # a site whose first cohort left gets no power from the headroom left has none waiting
+        # for the install rate only
+        at_cut = np.minimum(runs.starts + cut, len(queue) - 1)   # at a run's end only if nothing is left in it
+        opened = _fits(after, unit[at_cut], left[at_cut]) > 0
+        rest &= opened[runs.index]
+        if not rest.any():
+            return
+        rest_queue = queue[rest]
+        rest_runs = _Runs(self.site[rest_queue])
+        kept = np.isin(runs.keys, rest_runs.keys, assume_unique=True)
+        fit, _, _ = _first_come(left[rest], unit[rest], after[kept], np.full(len(rest_runs.keys), np.inf), rest_runs)
+        self.waiting_install[rest_queue] = fit
+        self._fitted = True
 
     def fail(self, month: int) -> None:
-        """Draw failures among working accelerators; each is out for the repair time."""
-        hours = self.plan.hours
+        """Draw failures among working accelerators, each site from its own generator; each
+        failed accelerator is out for the repair time."""
+        if not self.any_may_fail:
+            return  # every failure rate is 0: numpy's binomial would draw nothing
         working = self.installed - self.in_repair
-        if not working.any():
+        drawn = np.unique(self.site[working > 0])
+        failed = None
+        probability = None
+        for s in drawn:
+            if not self.may_fail[s]:
+                continue  # p = 0 everywhere: numpy's binomial draws nothing, the stream stays as is
+            if probability is None:
+                probability = failure_probability(self.failure_rate, self.plan.hours[month])
+                failed = np.zeros_like(working)
+            sl = self.slices[s]
+            failed[sl] = self.rngs[s].binomial(working[sl], probability[sl])
+        if failed is None:
             return
-        failed = self.rng.binomial(working, failure_probability(self.failure_rate, hours[month]))
-        self.trace.failures[month, self.site.cohorts] = failed
+        self.trace.failures[month] = failed
         if not failed.any():
             return
+        hours, months = self.plan.hours, self.plan.months
+        if self.returns is None:
+            self.returns = np.zeros((months + 1, len(failed)), np.int64)
+            self.lost_hours = np.zeros((months, len(failed)))
         remaining, ahead = self.plan.repair_hours, month
-        while remaining > 0 and ahead < self.plan.months:
+        while remaining > 0 and ahead < months:
             lost = min(hours[ahead], remaining)
-            self.lost_hours.setdefault(ahead, np.zeros_like(hours, shape=failed.shape))
             self.lost_hours[ahead] += failed * lost
             remaining -= lost
             ahead += 1
         self.in_repair += failed
-        back = self.returns.setdefault(ahead, np.zeros_like(failed))
-        back += failed
+        self.returns[ahead] += failed
+        if month < ahead < months and ahead not in self.repair_months:
+            self.repair_months.add(ahead)
+            back = At(self.env, ahead, REPAIR)
+            back.callbacks.append(lambda _, month=ahead: self.return_repaired(month))
 
     def record(self, month: int) -> None:
-        sl = self.site.cohorts
-        self.trace.installed[month, sl] = self.installed
-        self.trace.stranded[month, sl] = self.waiting
-        self.trace.waiting_install[month, sl] = np.minimum(self.waiting_install, self.waiting)
+        trace = self.trace
+        trace.installed[month] = self.installed
+        trace.stranded[month] = self.waiting
+        trace.waiting_install[month] = np.minimum(self.waiting_install, self.waiting)
         available = self.installed * self.plan.hours[month]
-        lost = self.lost_hours.pop(month, None)
-        if lost is not None:
-            available = np.maximum(available - lost, 0.0)
+        if self.lost_hours is not None:
+            available = np.maximum(available - self.lost_hours[month], 0.0)
         share = self.powered_share(month)
-        self.trace.curtailed_hours[month, sl] = available * (1.0 - share)
-        self.trace.available_hours[month, sl] = available * share
+        if share is None:
+            trace.available_hours[month] = available
+            return
+        share = share[self.site]
+        trace.curtailed_hours[month] = available * (1.0 - share)
+        trace.available_hours[month] = available * share
 
-    def powered_share(self, month: int) -> float:
-        """Share of the month's hours the site can run (see :func:`powered_share`)."""
-        site = self.site
-        return float(powered_share(float(self.installed @ self.unit_it_mw), site.capacity_mw[month],
-                                   site.pue[month], site.halls_mw[month]))
+    def powered_share(self, month: int) -> np.ndarray | None:
+        """Each site's share of the month's hours (see :func:`powered_share`), None when every
+        site runs the whole month. Sites that may be curtailed are computed from their exact
+        per-site IT load, as before."""
+        it_mw = np.bincount(self.site, self.installed * self.unit, minlength=len(self.slices))
+        limit = self.limit[:, month]
+        maybe = np.flatnonzero(it_mw > limit * (1 + 1e-9) * (1 - 1e-9))
+        if not len(maybe):
+            return None
+        share = np.ones(len(self.slices))
+        for s in maybe:
+            sl = self.slices[s]
+            share[s] = float(powered_share(float(self.installed[sl] @ self.unit[sl]), self.capacity[s, month],
+                                           self.pue[s, month], self.halls[s, month]))
+        return share
+
+
+class _Runs:
+    """Consecutive runs of equal keys (queued cohorts sorted by site: one run per site)."""
+
+    def __init__(self, keys: np.ndarray):
+        change = np.empty(len(keys), dtype=bool)
+        change[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=change[1:])
+        self.starts = np.flatnonzero(change)
+        self.keys = keys[self.starts]
+        self.index = np.cumsum(change) - 1                                # each element's run
+        self.rank = np.arange(len(keys)) - self.starts[self.index]        # its position in the run
+        self.lengths = np.diff(np.append(self.starts, len(keys)))
+        self.width = int(self.rank[-1] if len(self.starts) == 1 else self.rank.max()) + 1
+
+
+def _fits(headroom: np.ndarray, unit: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Whole accelerators of ``unit`` MW that ``headroom`` MW energises: ``floor(headroom ÷ unit
+    + 1e-9)`` (a unit of zero power always fits: ``want``)."""
+    positive = unit > 0
+    if positive.all():
+        return np.floor(headroom / unit + 1e-9)
+    return np.where(positive, np.floor(headroom / np.where(positive, unit, 1.0) + 1e-9), want)
+
+
+def _first_come(want: np.ndarray, unit: np.ndarray, headroom: np.ndarray, budget: np.ndarray,
+                runs: _Runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First come, first served within each run (site): every cohort takes
+    ``min(want, budget left, floor(headroom left ÷ unit + 1e-9))``; the first not served in full
+    ends its run's queue. Returns the counts taken, each run's cut (the position of its first
+    cohort not served in full, or its length) and its headroom after the counts taken.
+
+    Headroom and budget before each cohort are sequential differences (``subtract.accumulate``),
+    the same floating-point operations as a loop that subtracts each cohort in turn.
+    """
+    n_runs, width = len(runs.keys), runs.width
+    i, j = runs.index, runs.rank
+    grid = np.zeros((2, n_runs, width + 1))
+    grid[0, :, 0] = headroom
+    grid[0, i, j + 1] = want * unit
+    grid[1, :, 0] = budget
+    grid[1, i, j + 1] = want
+    room, left = np.subtract.accumulate(grid, axis=2)     # headroom and budget before each cohort
+    before = room[i, j]
+    can = np.minimum(np.minimum(want, left[i, j]), _fits(before, unit, want))
+    can = np.maximum(can, 0.0).astype(np.int64)
+    short = np.zeros((n_runs, width + 1), dtype=bool)
+    short[:, width] = True
+    short[i, j] = can < want
+    cut = np.minimum(short.argmax(axis=1), runs.lengths)  # first cohort not served in full, or the run's end
+    at = cut[i]
+    take = np.where(j < at, want, np.where(j == at, can, 0))
+    after = room[np.arange(n_runs), cut]
+    at_cut = j == at
+    after[i[at_cut]] -= take[at_cut] * unit[at_cut]
+    return take, cut, after
+
+
+def _by_month(months: np.ndarray, keep: np.ndarray):
+    """``(month, cohort indices)`` for each distinct month among the kept cohorts, in order (the
+    indices ascending: the order in which the former model queued them)."""
+    cohorts = np.flatnonzero(keep)
+    order = np.argsort(months[cohorts], kind="stable")
+    cohorts = cohorts[order]
+    values = months[cohorts]
+    if not len(values):
+        return
+    bounds = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    for start, stop in zip(bounds, np.r_[bounds[1:], len(values)], strict=True):
+        yield int(values[start]), cohorts[start:stop]
 
 
 def run(plan: Plan, seed: np.random.SeedSequence | None = None) -> Trace:
@@ -243,10 +374,10 @@ def run(plan: Plan, seed: np.random.SeedSequence | None = None) -> Trace:
     env = simpy.Environment()
     trace = Trace.empty(plan.months, len(plan.cohorts))
     engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
-    for site, seed in zip(plan.sites, engine_seed.spawn(len(plan.sites)), strict=True):
-        model = SiteModel(env, plan, site, np.random.Generator(np.random.PCG64(seed)), trace)
-        env.process(model.operate())
-        for cohort in range(site.cohorts.start, site.cohorts.stop):
-            env.process(model.cohort_life(cohort))
+    rngs = [np.random.Generator(np.random.PCG64(child)) for child in engine_seed.spawn(len(plan.sites))]
+    model = FleetModel(env, plan, rngs, trace)
+    env.process(model.departures())
+    env.process(model.arrivals())
+    env.process(model.operate())
     env.run(until=plan.months)
     return trace

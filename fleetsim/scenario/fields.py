@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -261,11 +262,17 @@ class Schedule:
 
     def series(self, start: int, count: int, before: float = 0.0) -> list[float]:
         """Values of ``count`` months from ``start``; ``before`` ahead of the first key."""
-        values = []
-        for month in range(start, start + count):
-            value = self.at(month)
-            values.append(before if value is None else value)
-        return values
+        keys = [key for key, _ in self.points]
+        if None in keys:
+            if len(keys) == 1:
+                return [self.points[0][1]] * max(count, 0)
+            values = []
+            for month in range(start, start + count):
+                value = self.at(month)
+                values.append(before if value is None else value)
+            return values
+        table = [before, *(value for _, value in self.points)]  # the value in force after k keys
+        return [table[bisect_right(keys, month)] for month in range(start, start + count)]
 
     @property
     def maximum(self) -> float:
