@@ -57,7 +57,7 @@ class Usage:
 
     def draw(self, plan: Plan) -> np.ndarray:
         """Mean fraction of full-load IT power drawn by available accelerators each month."""
-        return self.utilization * plan.busy_draw + (1.0 - self.utilization) * plan.idle_draw
+        return rules.mean_draw(self.utilization, plan.busy_draw, plan.idle_draw)
 
 
 def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None = None) -> Usage:

@@ -126,8 +126,17 @@ def energy_mwh(unit_it_mw: np.ndarray, available_hours: np.ndarray, utilization:
     Busy time (``utilization``) draws ``busy`` of full load, the rest of available time draws
     ``idle``; accelerators in repair draw nothing.
     """
-    draw = utilization * busy + (1.0 - utilization) * idle
-    return unit_it_mw[None, :] * available_hours * draw[:, None]
+    return unit_it_mw[None, :] * available_hours * mean_draw(utilization, busy, idle)[:, None]
+
+
+def mean_draw(utilization: np.ndarray, busy: float, idle: float) -> np.ndarray:
+    """Mean fraction of full-load IT power drawn by available accelerators: ``u × busy + (1 − u) × idle``
+    (the one place the books, the cohort table and :func:`energy_mwh` take it from).
+
+    >>> mean_draw(np.array([0.8]), 0.75, 0.25)
+    array([0.65])
+    """
+    return utilization * busy + (1.0 - utilization) * idle
 
 
 def training_compute_per_h100e_hour(mfu: float) -> float:
