@@ -270,6 +270,8 @@ def _client(executor, workers):
     if executor == "dask":
         import dask
 
+        warm()  # the forked workers inherit these imports: no draw pays for them
+
         # forked workers inherit fleetsim's imports: seconds faster to start than spawned ones
         with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
