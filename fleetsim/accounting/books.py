@@ -95,7 +95,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     site_depreciation = sum(values for account, _, _, values in k.rows
                             if account in ("facility_depreciation", "generation_depreciation"))
     training = training_runs(plan, k.trace, monthly, k.pue, k.power.site_cost_usd, site_energy,
-                             np.zeros(n_months) + site_depreciation)
+                             np.zeros(n_months) + site_depreciation, k.flows.depreciation)
     books = Books(monthly, label_ledger(_ledger(k.rows, months)), training, k.power.energy)
     books.cohorts = cohort_table(plan, k.trace, k.use, k.power.site_cost_usd, k.pue,
                                  k.series["inference_revenue_usd"], k.flows)
