@@ -199,14 +199,14 @@ def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypa
     """In this process (1 worker) or in a forked worker process (2), which inherits the patch."""
     import fleetsim.uncertainty.executors as executors
 
-    real = executors.run_job
+    real = executors.run_figures  # what each draw of an ensemble runs
 
     def broken(scenario, job):
         if job[0] == failing:
             raise error
         return real(scenario, job)
 
-    monkeypatch.setattr(executors, "run_job", broken)
+    monkeypatch.setattr(executors, "run_figures", broken)
     target = tmp_path / "draws.parquet"
     with pytest.raises(DrawError, match=f"draw {failing} failed: {type(error).__name__}: {error}"):
         run_many(scenario, 12, workers=workers, path=target)
