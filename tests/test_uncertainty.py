@@ -161,6 +161,19 @@ def test_a_draw_without_tables_gives_the_full_runs_numbers(scenario):
         np.testing.assert_array_equal(summary, [expected[k] for k in SUMMARY_KEYS])
 
 
+def test_a_chunks_parameters_drawn_together_equal_each_draws_own(scenario):
+    """One quantile-function call per distribution for a whole chunk gives each draw's own values."""
+    from fleetsim.uncertainty.executors import draw_magnitudes, draw_magnitudes_many
+
+    indices = [0, 3, 4, 17, 250]
+    together = draw_magnitudes_many(scenario, indices)
+    for index, values in zip(indices, together, strict=True):
+        alone = draw_magnitudes(scenario, index)
+        assert list(values) == list(alone)
+        assert all(type(values[k]) is type(alone[k]) and values[k] == alone[k] for k in alone)
+    assert len({tuple(map(str, v.values())) for v in together}) == len(indices)  # the draws differ
+
+
 def test_vectorised_quantiles_equal_numpys_nanquantile():
     """quantiles_of skips missing values per month exactly as np.nanquantile does (same bits)."""
     from fleetsim.uncertainty.montecarlo import nanmean_rows, quantiles_of
