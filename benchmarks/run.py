@@ -1,7 +1,8 @@
 """fleetsim benchmarks: one command, figures and ratios. Run: ``python benchmarks/run.py``.
 
-Targets (design §7, 2-core machine): simulate(flagship) < 0.1 s after import; ``fleetsim run``
-end to end < 2 s; 100× accelerators changes run time < 10 %; 1,000 orders × 10 sites × 240
+Targets (design §7 and issue 15, 2-core machine): simulate(flagship) < 0.1 s after import;
+``fleetsim run`` end to end < 1 s; 10,000 Monte Carlo draws on 2 local workers < 60 s with memory
+flat, Dask within 1.1× the local pool; 100× accelerators changes run time < 10 %; 1,000 orders × 10 sites × 240
 months < 5 s and < 300 MB. Speed is measured here, never asserted in the tests.
 """
 
@@ -95,8 +96,8 @@ UNCERTAIN = ROOT / "scenarios" / "colossus-uncertain.yaml"
 ENSEMBLE = ("import json,time,resource,warnings;warnings.simplefilter('ignore');import fleetsim;"
             "from fleetsim.uncertainty.montecarlo import run_many;"
             "sc=fleetsim.load({path!r});t=time.perf_counter();e=run_many(sc,{draws},executor={executor!r},workers=2);"
-            "d=time.perf_counter()-t;q=e.quantiles();"
-            "print(json.dumps({{'time':d,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+            "d=time.perf_counter()-t;q=e.quantiles();dq=time.perf_counter()-t-d;"
+            "print(json.dumps({{'time':d,'quantiles':dq,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
             "'child':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}}))")
 
 
@@ -105,20 +106,63 @@ def ensemble(draws: int, executor: str) -> dict:
     return in_subprocess(f"if __name__ == '__main__':\n    exec({code!r})")
 
 
-def monte_carlo(draws: int, memory_draws: int) -> list[tuple[str, str, str]]:
-    """Ensembles of the uncertain flagship on 2 workers: local pool, Dask LocalCluster, memory."""
+def best_ensemble(draws: int, executor: str, repeat: int) -> dict:
+    """The fastest of ``repeat`` ensembles (each in a fresh interpreter; peak memory of the largest)."""
+    runs = [ensemble(draws, executor) for _ in range(max(1, repeat))]
+    out = min(runs, key=lambda r: r["time"])
+    return {**out, "rss": max(r["rss"] for r in runs), "child": max(r["child"] for r in runs)}
+
+
+def monte_carlo(draws: int, memory_draws: int, repeat: int = 1) -> list[tuple[str, str, str]]:
+    """Issue 15, part 3: ensembles of the uncertain flagship on 2 workers: the local pool and a
+    Dask LocalCluster at ``draws`` (ratio target ≤ 1.1), and ``memory_draws`` on the local pool
+    (target < 60 s at 10,000, memory flat: the peaks at ``draws`` and ``memory_draws`` close)."""
     rows = []
-    local = ensemble(draws, "local")
+    local = best_ensemble(draws, "local", repeat)
     rows.append((f"{draws:,} draws of colossus-uncertain, local pool, 2 workers", f"{local['time']:.1f} s",
-                 f"target < 30 s: {local['time'] / 30:.2f}x" if draws == 1000 else ""))
-    dask = ensemble(draws, "dask")
+                 f"+ quantiles {local['quantiles']:.2f} s"))
+    dask = best_ensemble(draws, "dask", repeat)
     rows.append((f"{draws:,} draws, Dask LocalCluster, 2 workers", f"{dask['time']:.1f} s",
-                 f"ratio to local {dask['time'] / local['time']:.2f} (target ≤ 1.3)"))
+                 f"ratio to local {dask['time'] / local['time']:.2f} (target ≤ 1.1)"))
+    rows.append(("  peak memory: main process / largest worker", f"{local['rss']:.0f} MB",
+                 f"/ {local['child']:.0f} MB"))
     if memory_draws:
-        big = ensemble(memory_draws, "local")
-        rows.append((f"{memory_draws:,} draws, local pool (incl. quantiles)", f"{big['time']:.1f} s", ""))
+        big = best_ensemble(memory_draws, "local", 1)
+        target = f"target < 60 s: {big['time'] / 60:.2f}x" if memory_draws == 10000 else ""
+        rows.append((f"{memory_draws:,} draws, local pool, 2 workers", f"{big['time']:.1f} s",
+                     f"{target}; + quantiles {big['quantiles']:.2f} s"))
         rows.append(("  peak memory: main process / largest worker", f"{big['rss']:.0f} MB",
-                     f"/ {big['child']:.0f} MB (target < 1 GB each)"))
+                     f"/ {big['child']:.0f} MB (flat: {big['rss'] / local['rss']:.2f}x / "
+                     f"{big['child'] / local['child']:.2f}x the {draws:,}-draw run's)"))
+    return rows
+
+
+def cli(repeat: int) -> list[tuple[str, str, str]]:
+    """Issue 15, part 4: ``fleetsim run colossus`` end to end (target < 1 s) and where its start
+    goes (``python -X importtime``: the import time of each top-level package, its modules' own)."""
+    exe = str(Path(sys.executable).with_name("fleetsim"))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        run_t = command_time([exe, "run", str(FLAGSHIP), "-o", f"{tmp}/out", "--quiet"], repeat)
+        rows.append(("fleetsim run colossus (end to end, --quiet)", f"{run_t:.3f} s",
+                     f"target < 1 s: {run_t:.2f}x"))
+        shown = command_time([exe, "run", str(FLAGSHIP), "-o", f"{tmp}/out2"], repeat)
+        rows.append(("fleetsim run colossus (end to end, summary printed)", f"{shown:.3f} s", ""))
+        times = []
+        for _ in range(repeat):
+            done = subprocess.run([sys.executable, "-X", "importtime", "-m", "fleetsim", "run", str(FLAGSHIP), "-o",
+                                   f"{tmp}/out3", "--quiet"], capture_output=True, text=True, check=True)
+            top: dict[str, int] = {}
+            for line in done.stderr.splitlines():  # "import time: self | cumulative | name"
+                parts = line.split("|")
+                if len(parts) == 3 and parts[1].strip().isdigit():
+                    key = parts[2].strip().split(".")[0]
+                    top[key] = top.get(key, 0) + int(parts[0].split(":")[1])
+            times.append(top)
+    fastest = {key: min(t.get(key, 0) for t in times) / 1e6 for key in times[0]}
+    heavy = sorted(fastest.items(), key=lambda kv: -kv[1])[:6]
+    rows.append(("  imports (by package, best of runs)", f"{sum(fastest.values()):.3f} s",
+                 ", ".join(f"{k} {v:.2f}" for k, v in heavy)))
     return rows
 
 
@@ -229,13 +273,16 @@ def main() -> int:
                         help="draws of the memory measurement (default 10000; 0 skips it)")
     parser.add_argument("--calibrate-draws", type=int, default=2000,
                         help="draws of the calibration benchmark (default 2000, also a quarter of it; 0 skips)")
-    parser.add_argument("--only", choices=("records", "calibrate", "floor"),
-                        help="run one group only: records (sites, score), calibrate or floor (ratios to the floor)")
+    parser.add_argument("--only", choices=("records", "calibrate", "floor", "montecarlo", "cli"),
+                        help="run one group only: records (sites, score), calibrate, floor (ratios to the floor), "
+                             "montecarlo or cli")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     if args.only:
         rows = {"records": lambda: records(args.repeat), "calibrate": lambda: calibration(args.calibrate_draws),
-                "floor": lambda: floor_ratios(args.repeat)}[args.only]()
+                "floor": lambda: floor_ratios(args.repeat),
+                "montecarlo": lambda: monte_carlo(args.draws, args.memory_draws, args.repeat),
+                "cli": lambda: cli(args.repeat)}[args.only]()
         width = max(len(r[0]) for r in rows)
         for label, value, note in rows:
             print(f"  {label:<{width}}  {value:>10}  {note}")
@@ -269,9 +316,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         exe = str(Path(sys.executable).with_name("fleetsim"))
-        run_t = command_time([exe, "run", str(FLAGSHIP), "-o", f"{tmp}/out", "--quiet"], max(3, args.repeat // 2))
         help_t = command_time([exe, "--help"], args.repeat)
-        rows.append(("fleetsim run colossus (end to end)", f"{run_t:.3f} s", f"target < 2 s: {run_t / 2:.2f}x"))
         report_t = command_time([exe, "report", str(FLAGSHIP), "-o", f"{tmp}/colossus.html", "--quiet"],
                                 max(3, args.repeat // 2))
         rows.append(("fleetsim report colossus (end to end)", f"{report_t:.3f} s",
@@ -291,8 +336,9 @@ def main() -> int:
                  f"target < 300 MB: {big['rss'] / 300:.2f}x (after imports: {big['base']:.0f} MB)"))
     rows += floor_ratios(args.repeat)
 
+    rows += cli(max(3, args.repeat // 2))
     rows += records(args.repeat)
-    rows += monte_carlo(args.draws, args.memory_draws)
+    rows += monte_carlo(args.draws, args.memory_draws, max(1, args.repeat // 3))
     if args.calibrate_draws:
         rows += calibration(args.calibrate_draws)
 

@@ -278,3 +278,19 @@ def test_bad_run_sizes_are_located_errors(run, line_key, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "runs.yaml:19:" in err and f"training.0.{line_key}" in err
     assert "for example" in err or "give one of" in err
+
+
+def test_runway_trailing_mean_equals_the_month_by_month_mean():
+    """runway's trailing mean (one sliding-window step, not a loop over months) is, bit for bit,
+    the mean of the last ``window`` months' burn (fewer at the start)."""
+    from fleetsim.accounting.finance_rules import runway
+
+    rng = np.random.default_rng(5)
+    for months in (0, 1, 2, 3, 17, 240):
+        burn = rng.normal(size=months) * 10.0 ** rng.uniform(-2, 9, size=months)
+        balance = rng.uniform(-1e9, 1e10, size=months)
+        trailing = np.array([burn[max(0, t - 2): t + 1].mean() for t in range(months)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = np.where(balance <= 0, 0.0, np.where(trailing > 0, balance / trailing, np.nan))
+        np.testing.assert_array_equal(runway(balance, burn), expected)
+    assert runway(np.array([300.0, 200.0, 100.0]), np.array([100.0, 50.0, 150.0])).tolist() == [3.0, 200 / 75, 1.0]

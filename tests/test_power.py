@@ -297,3 +297,28 @@ def test_model_md_lists_every_kind_with_its_roles():
     text = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(\w+)` \| ([A-Z_, ]+) \|", text, flags=re.M))
     assert rows == {kind: ", ".join(role.name for role in Role if role in ROLES[kind]) for kind in SOURCE_KINDS}
+
+
+def test_monthly_dispatch_steps_equal_the_month_by_month_rules():
+    """merit_orders and billed_peaks_monthly (all months at once) give exactly merit_order and
+    billed_peaks applied month by month, ties and shortfalls included."""
+    from fleetsim.accounting.dispatch import billed_peaks, billed_peaks_monthly, merit_order, merit_orders
+
+    rng = np.random.default_rng(11)
+    months, count = 60, 4
+    capacity = rng.choice([0.0, 30.0, 80.0, 150.0], size=(months, count))
+    marginal = rng.choice([20.0, 45.0, 45.0, 90.0, np.inf], size=(months, count))  # ties and non-serving
+    demand = rng.uniform(0.0, 400.0, months)
+    peak = rng.uniform(-5.0, 300.0, months)
+    shave = rng.choice([0.0, 10.0, 50.0], size=months)
+    is_grid = np.array([True, False, True, False])
+    served, unserved = merit_orders(demand, capacity, marginal)
+    billed, used = billed_peaks_monthly(peak, capacity, marginal, is_grid, shave)
+    for t in range(months):
+        one, short = merit_order(demand[t], capacity[t], marginal[t])
+        np.testing.assert_array_equal(served[t], one)
+        assert unserved[t] == short
+        bill, cut = billed_peaks(peak[t], capacity[t], marginal[t], is_grid, shave[t])
+        np.testing.assert_array_equal(billed[t], bill)
+        assert used[t] == cut
+    assert unserved.max() > 0 and used.max() > 0  # shortfalls and shaving both exercised

@@ -126,3 +126,106 @@ def test_broken_entry_is_reported_once(make_scenario):
         make_scenario().override({"hardware.TEST.like": "TEST2", "hardware.TEST2": {"like": "TEST"}})
     text = str(info.value)
     assert "makes a cycle" in text and "orders.0.hardware" not in text
+
+
+EDGE_YAML = """\
+words: [yes, no, on, off, y, n, Yes, NO, True, FALSE, true, false]
+ints: [0o17, 017, 0x1F, +12, -0, 1_000, 0b101, 12345678901234567890123]
+floats: [1e3, 1.0e+3, .5, -.5, +1.5, 6.02E23, 1_000.5, 1., 0.1e-2]
+clocks: [1:30, 190:20:30, '1:30']
+nulls: [~, null, Null, NULL, ]
+empty:
+dates: [2024-07, 2024-07-01, 2001-12-14t21:59:43.10-05:00]
+strings: ['quoted', "double \\u00e9 \\t", plain text with: colon, "two
+  lines", 'it''s']
+block: |
+  literal
+   kept
+folded: >-
+  folded
+  text
+anchored: &a {x: 1, y: [2, 3]}
+again: *a
+merge: {<<: *a, z: 4}
+nested: {a: {b: {c: [1, {d: e}, [f, g]]}}}
+é: non-ASCII key, ünïcode value
+"quoted key": 1
+list:
+- a
+-   - b
+    - c
+- {k: v}
+"""
+
+
+def _both_parsers(text: str, monkeypatch):
+    from fleetsim.scenario import yamlread
+
+    fast = yamlread.read_text(text, "f.yaml")
+    with monkeypatch.context() as m:
+        m.setattr(yamlread, "_fast_events", lambda text: None)
+        located = yamlread.read_text(text, "f.yaml")
+    return fast, located
+
+
+def _typed(value):
+    """A value with the type of every part spelled out (1 and 1.0 and True differ)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+def test_fast_yaml_parse_reads_yaml_12_exactly_as_the_located_parser(monkeypatch):
+    """libyaml (C) parses, the YAML 1.2 resolver reads: yes/no/on stay words, 017 is decimal 17,
+    0o17 is 15, 1:30 is text; values, types and every key's line and column as ruamel gives them."""
+    pytest.importorskip("yaml", reason="the fast parse needs PyYAML (a dependency of dask)")
+    from fleetsim.scenario import yamlread
+
+    assert yamlread._fast_events(EDGE_YAML) is not None  # the C parser does read this text
+    fast, located = _both_parsers(EDGE_YAML, monkeypatch)
+    assert _typed(fast.data) == _typed(located.data)
+    assert fast.locations == located.locations
+    data = fast.data
+    assert data["words"] == ["yes", "no", "on", "off", "y", "n", "Yes", "NO", True, False, True, False]
+    assert data["ints"][:7] == [15, 17, 31, 12, 0, 1000, 5] and data["clocks"] == ["1:30", "190:20:30", "1:30"]
+    assert data["nulls"] == [None] * 4 and data["empty"] is None and data["again"] == {"x": 1, "y": [2, 3]}
+    assert located.locations[("é",)].line == 20 and located.locations[("list", 1, 1)].column == 7
+
+
+def test_fast_yaml_parse_agrees_on_every_shipped_scenario(monkeypatch):
+    pytest.importorskip("yaml", reason="the fast parse needs PyYAML (a dependency of dask)")
+    root = Path(__file__).resolve().parents[1]
+    for path in [*sorted((root / "scenarios").glob("*.yaml")), root / "fleetsim" / "catalog" / "hardware.yaml"]:
+        fast, located = _both_parsers(path.read_text(encoding="utf-8"), monkeypatch)
+        assert _typed(fast.data) == _typed(located.data), path.name
+        assert fast.locations == located.locations, path.name
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: 1\na: 2\n", "f.yaml:2:1: a: key 'a' is written twice in one mapping (first at line 1)"),
+    ("a: !!python/object:os.system 1\n", "f.yaml:1:4: a: explicit YAML tags such as !!python/object:os.system"),
+    ("a: [1, 2\nb: 3\n", "f.yaml:"),
+    ("a: .inf\n", "f.yaml:1:4: a: infinite and not-a-number values"),
+    ("%YAML 2.0\n---\na: 1\n", "f.yaml:1:1: (top level): YAML syntax error: found incompatible YAML document"),
+    ("a: b\u2028c\n", None),  # a YAML 1.1 line break, a character in YAML 1.2: read by ruamel only
+])
+def test_errors_are_the_located_parsers_whatever_parses_first(text, message, monkeypatch):
+    from fleetsim.scenario import yamlread
+
+    pytest.importorskip("yaml", reason="the fast parse needs PyYAML (a dependency of dask)")
+    if message is None:
+        assert yamlread._fast_events(text) is None
+        fast, located = _both_parsers(text, monkeypatch)
+        assert fast.data == located.data == {"a": "b\u2028c"}
+        return
+    errors = []
+    for fast in (True, False):
+        with monkeypatch.context() as m:
+            if not fast:
+                m.setattr(yamlread, "_fast_events", lambda text: None)
+            with pytest.raises(ScenarioError) as info:
+                yamlread.read_text(text, "f.yaml")
+            errors.append(str(info.value))
+    assert errors[0] == errors[1] and message in errors[0]

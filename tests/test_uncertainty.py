@@ -138,6 +138,60 @@ def test_worker_counts_give_identical_draws(scenario):
     pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 
+def test_chunk_sizes_give_identical_draws_and_summaries(scenario):
+    """Workers take chunks of draws; neither the chunk size nor the worker count changes a bit."""
+    base = run_many(scenario, 13, workers=1, chunk=1)
+    for workers, chunk in ((1, 5), (2, 3), (2, 13)):
+        other = run_many(scenario, 13, workers=workers, chunk=chunk)
+        pd.testing.assert_frame_equal(base.draws, other.draws, check_exact=True)
+        pd.testing.assert_frame_equal(base.table(), other.table(), check_exact=True)
+        pd.testing.assert_frame_equal(base.quantiles(), other.quantiles(), check_exact=True)
+
+
+def test_a_draw_without_tables_gives_the_full_runs_numbers(scenario):
+    """The array-only path of a draw (no DataFrames) gives exactly Result.monthly and summary()."""
+    from fleetsim.uncertainty.executors import SUMMARY_KEYS, run_figures, run_job
+
+    for index in (0, 5):
+        job = (index, None, (3, index))
+        monthly, summary = run_figures(scenario, job)
+        result = run_job(scenario, job)
+        np.testing.assert_array_equal(monthly, result.monthly.to_numpy())
+        expected = result.summary()
+        np.testing.assert_array_equal(summary, [expected[k] for k in SUMMARY_KEYS])
+
+
+def test_a_chunks_parameters_drawn_together_equal_each_draws_own(scenario):
+    """One quantile-function call per distribution for a whole chunk gives each draw's own values."""
+    from fleetsim.uncertainty.executors import draw_magnitudes, draw_magnitudes_many
+
+    indices = [0, 3, 4, 17, 250]
+    together = draw_magnitudes_many(scenario, indices)
+    for index, values in zip(indices, together, strict=True):
+        alone = draw_magnitudes(scenario, index)
+        assert list(values) == list(alone)
+        assert all(type(values[k]) is type(alone[k]) and values[k] == alone[k] for k in alone)
+    assert len({tuple(map(str, v.values())) for v in together}) == len(indices)  # the draws differ
+
+
+def test_vectorised_quantiles_equal_numpys_nanquantile():
+    """quantiles_of skips missing values per month exactly as np.nanquantile does (same bits)."""
+    from fleetsim.uncertainty.montecarlo import nanmean_rows, quantiles_of
+
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(size=(57, 9))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, 3] = np.nan                       # missing in every draw: stays missing
+    values[:-1, 5], values[-1, 5] = np.nan, 2.5  # one value present
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanquantile(values, list(QUANTILES.values()), axis=0)
+    np.testing.assert_array_equal(quantiles_of(values), expected)
+    assert quantiles_of(values)[:, 5].tolist() == [values[-1, 5]] * len(QUANTILES)
+    full = rng.normal(size=(40, 4))
+    np.testing.assert_array_equal(quantiles_of(full), np.quantile(full, list(QUANTILES.values()), axis=0))
+    assert np.isnan(nanmean_rows(values)[3]) and nanmean_rows(values)[5] == values[-1, 5]
+
+
 def test_dask_local_cluster_is_bit_identical(scenario):
     pytest.importorskip("dask.distributed", reason="dask.distributed is a runtime dependency; install it")
     local = run_many(scenario, 12, workers=1).draws
@@ -158,14 +212,14 @@ def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypa
     """In this process (1 worker) or in a forked worker process (2), which inherits the patch."""
     import fleetsim.uncertainty.executors as executors
 
-    real = executors.run_job
+    real = executors.run_figures  # what each draw of an ensemble runs
 
     def broken(scenario, job):
         if job[0] == failing:
             raise error
         return real(scenario, job)
 
-    monkeypatch.setattr(executors, "run_job", broken)
+    monkeypatch.setattr(executors, "run_figures", broken)
     target = tmp_path / "draws.parquet"
     with pytest.raises(DrawError, match=f"draw {failing} failed: {type(error).__name__}: {error}"):
         run_many(scenario, 12, workers=workers, path=target)

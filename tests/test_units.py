@@ -96,3 +96,31 @@ def test_pint_is_imported_without_dask_and_dask_still_imports():
              "import dask.distributed; print('ok')")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_known_unit_factors_are_pints_and_cover_the_shipped_scenarios():
+    """The table that spares a command importing pint holds exactly pint's factors, for every unit
+    the shipped scenarios and the catalog write (regenerate: python -m fleetsim.units)."""
+    from pathlib import Path
+
+    from fleetsim import units
+
+    assert units.known_table() in Path(units.__file__).read_text()
+    assert units.KNOWN_FACTORS[("USD/kWh", "energy price")] == 1000.0      # 1 USD/kWh = 1000 USD/MWh
+    assert units.KNOWN_FACTORS[("months", "duration")] == 730.5            # pint's mean month, in hours
+    assert units.parse("1.2 GW", "power") == 1200.0 and units.parse("0.08 USD/kWh", "energy price") == 80.0
+
+
+def test_loading_a_scenario_with_known_units_does_not_import_pint():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys, warnings; warnings.simplefilter('ignore'); import fleetsim; "
+            f"fleetsim.load({str(root / 'scenarios' / 'colossus.yaml')!r}); print('pint' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
+        == "False"
+    code = "from fleetsim.units import parse, ureg; print(parse('3 furlong/fortnight', 'power'))"
+    failed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "unknown unit 'furlong/fortnight'" in failed.stderr   # units outside the table: pint, as before

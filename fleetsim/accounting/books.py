@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fleetsim.accounting import capital, finance_rules, rules, supplied
-from fleetsim.accounting.cohorts import cohort_table
+from fleetsim.accounting.cohorts import CohortFlows, cohort_flows, cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
 from fleetsim.accounting.sites import site_arrays, site_table
@@ -58,7 +58,7 @@ class Usage:
 
     def draw(self, plan: Plan) -> np.ndarray:
         """Mean fraction of full-load IT power drawn by available accelerators each month."""
-        return self.utilization * plan.busy_draw + (1.0 - self.utilization) * plan.idle_draw
+        return rules.mean_draw(self.utilization, plan.busy_draw, plan.idle_draw)
 
 
 def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None = None) -> Usage:
@@ -87,8 +87,47 @@ def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None
 
 def build_books(plan: Plan, trace: Trace) -> Books:
     """Compute the ledger, the monthly table, the energy, training and cohort tables."""
-    c, f, n_months = plan.cohorts, plan.finance, plan.months
+    n_months = plan.months
     months = month_index(plan.start, n_months)
+    k = _compute(plan, trace, months)
+    monthly = pd.DataFrame(k.series, index=months)[list(COLUMNS)]
+    site_energy = k.facility_energy @ (k.group_site[:, None] == np.arange(len(plan.sites))[None, :]).astype(float)
+    site_depreciation = sum(values for account, _, _, values in k.rows
+                            if account in ("facility_depreciation", "generation_depreciation"))
+    training = training_runs(plan, k.trace, monthly, k.pue, k.power.site_cost_usd, site_energy,
+                             np.zeros(n_months) + site_depreciation, k.flows.depreciation)
+    books = Books(monthly, label_ledger(_ledger(k.rows, months)), training, k.power.energy)
+    books.cohorts = cohort_table(plan, k.trace, k.use, k.power.site_cost_usd, k.pue,
+                                 k.series["inference_revenue_usd"], k.flows)
+    books.sites = site_table(k.per_site, [s.name for s in plan.sites], months)
+    return books
+
+
+def monthly_arrays(plan: Plan, trace: Trace) -> dict[str, np.ndarray]:
+    """The monthly table's columns as arrays (:data:`~fleetsim.accounting.columns.COLUMNS`, the
+    same numbers :func:`build_books` puts in ``Books.monthly``), without building any table: what
+    a Monte Carlo draw that only feeds quantiles needs."""
+    series = _compute(plan, trace, None).series
+    return {column: series[column] for column in COLUMNS}
+
+
+@dataclass
+class _Computed:
+    trace: Trace
+    series: dict
+    rows: list
+    use: Usage
+    pue: np.ndarray
+    power: object
+    flows: CohortFlows
+    per_site: dict
+    facility_energy: np.ndarray
+    group_site: np.ndarray
+
+
+def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Computed:
+    """Every monthly series and ledger row (``months`` None: no energy table is built)."""
+    c, f, n_months = plan.cohorts, plan.finance, plan.months
     groups, member, indicator = _groups(plan)
     site_names = [s.name for s in plan.sites]
     group_site = np.array([site_names.index(site) for site, _ in groups], dtype=np.int64)
@@ -116,22 +155,16 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         token_share = np.where(inference_hours.sum(axis=1, keepdims=True) > 0,
                                inference_hours / inference_hours.sum(axis=1, keepdims=True), 0.0)
     tokens = token_share * use.tokens[:, None]
-    bought = (c.count * c.price * ~c.leased).astype(float)
-    capex = np.zeros((n_months, len(groups)))
-    inside = c.delivery < n_months
-    np.add.at(capex, (c.delivery[inside], member[inside]), bought[inside])
-    books_mask = rules.on_books(c.delivery, c.life, n_months)
+    flows = cohort_flows(plan)
     group_accounts = {
-        "hardware_capex": capex,
-        "hardware_depreciation": rules.depreciation(bought, c.delivery, c.life, n_months,
-                                                    rules.schedule_for(f.depreciation_method, f.depreciation_rate,
-                                                                       f.salvage)) @ indicator,
-        "maintenance": books_mask @ (indicator * (bought * f.maintenance / 12.0)[:, None]),
-        "lease": (books_mask @ (indicator * (c.count * c.lease_rate)[:, None])) * plan.hours[:, None],
+        "hardware_capex": flows.capex(plan, member, len(groups)),
+        "hardware_depreciation": flows.depreciation @ indicator,
+        "maintenance": flows.maintenance @ indicator,
+        "lease": (flows.lease_per_hour @ indicator) * plan.hours[:, None],
         "inference_revenue": tokens * f.token_price_usd[:, None],
     }
-    rows = [(account, site, hardware, flows[:, g])
-            for account, flows in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
+    rows = [(account, site, hardware, values[:, g])
+            for account, values in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
     for site in plan.sites:
         facility = rules.facility_capex(site.halls_mw, site.construction_usd_per_mw)
         rows.append(("facility_capex", site.name, "", facility))
@@ -141,7 +174,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
     rows.append(("subscriptions", "", "", f.subscriptions_usd.astype(float)))
     rows.append(("other_revenue", "", "", f.other_revenue_usd.astype(float)))
     power = power_books(plan, trace, facility_energy, it_energy, group_site, groups, months, lost_mwh)
-    capital_charge = _capital_charge(plan, rows, power.capital_charge_usd)
+    capital_charge = _capital_charge(plan, rows, power.capital_charge_usd, flows.bought)
     rows += power.rows
     all_capex = sum(values for account, _, _, values in rows
                     if account in ("hardware_capex", "facility_capex", "generation_capex"))
@@ -175,26 +208,15 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         series[column] = np.zeros(n_months)
     for account, _, _, values in rows:
         series[ACCOUNTS[account]] = series[ACCOUNTS[account]] + values
-    monthly = pd.DataFrame(series, index=months)
-    add_derived(monthly, f.cash_start_usd, f.raises_usd)
-    monthly = monthly[list(COLUMNS)]
-    site_energy = facility_energy @ (group_site[:, None] == np.arange(len(plan.sites))[None, :]).astype(float)
-    site_depreciation = sum(values for account, _, _, values in rows
-                            if account in ("facility_depreciation", "generation_depreciation"))
-    training = training_runs(plan, trace, monthly, pue, power.site_cost_usd, site_energy,
-                             np.zeros(n_months) + site_depreciation)
-    books = Books(monthly, label_ledger(_ledger(rows, months)), training, power.energy)
-    books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
-    books.sites = site_table(per_site, site_names, months)
-    return books
+    derive(series, plan.hours, f.cash_start_usd, f.raises_usd)
+    return _Computed(trace, series, rows, use, pue, power, flows, per_site, facility_energy, group_site)
 
 
-def _capital_charge(plan: Plan, rows: list, generation: np.ndarray) -> np.ndarray:
+def _capital_charge(plan: Plan, rows: list, generation: np.ndarray, bought: np.ndarray) -> np.ndarray:
     """The month's capital charge: bought hardware over its life, each site's facility capex over
     ``facility_life`` and generation over its own life, each at its class's cost of capital."""
     c, f = plan.cohorts, plan.finance
     hardware_rate, facility_rate, _ = f.cost_of_capital
-    bought = (c.count * c.price * ~c.leased).astype(float)
     charge = capital.hardware_charge(bought, c.delivery, c.life, plan.months, hardware_rate, f.salvage).sum(axis=1)
     for account, _, _, values in rows:
         if account == "facility_capex":
@@ -202,45 +224,63 @@ def _capital_charge(plan: Plan, rows: list, generation: np.ndarray) -> np.ndarra
     return charge + generation
 
 
-def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarray | None = None) -> None:
-    """Operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts.
+def derive(m: dict[str, np.ndarray], hours: np.ndarray, cash_start: float = 0.0,
+           raises: np.ndarray | None = None) -> None:
+    """Add operating cost, EBITDA, cash burn and balance, runway and unit costs, from their parts,
+    to the monthly columns ``m`` (arrays); ``hours`` are each month's hours.
 
     The total energy cost, ``energy_cost_usd``, is purchased energy, fuel, demand charges and the
     variable O&M of generation (:data:`~fleetsim.accounting.columns.ENERGY_COST_PARTS`).
     """
-    m = monthly
     m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)
-    energy = m.energy_cost_usd
-    m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + m.lease_usd
-    m["tco_usd"] = m.capital_charge_usd + energy + m.opex_usd + m.lease_usd
-    m["ebitda_usd"] = m.revenue_usd - (energy + m.opex_usd + m.lease_usd)
-    m["operating_income_usd"] = m.revenue_usd - m.operating_cost_usd
-    m["cash_burn_usd"] = (energy + m.hardware_capex_usd + m.facility_capex_usd + m.opex_usd + m.lease_usd
-                          + m.interest_usd + m.principal_usd - m.debt_drawn_usd - m.revenue_usd)
-    m["cumulative_cash_usd"] = -m.cash_burn_usd.cumsum()
-    raises = np.zeros(len(m)) if raises is None else raises
-    balance = finance_rules.cash_balance(cash_start, raises, m.cash_burn_usd.to_numpy())
+    energy = m["energy_cost_usd"]
+    m["operating_cost_usd"] = energy + m["depreciation_usd"] + m["opex_usd"] + m["lease_usd"]
+    m["tco_usd"] = m["capital_charge_usd"] + energy + m["opex_usd"] + m["lease_usd"]
+    m["ebitda_usd"] = m["revenue_usd"] - (energy + m["opex_usd"] + m["lease_usd"])
+    m["operating_income_usd"] = m["revenue_usd"] - m["operating_cost_usd"]
+    burn = (energy + m["hardware_capex_usd"] + m["facility_capex_usd"] + m["opex_usd"] + m["lease_usd"]
+            + m["interest_usd"] + m["principal_usd"] - m["debt_drawn_usd"] - m["revenue_usd"])
+    m["cash_burn_usd"] = burn
+    missing = np.isnan(burn)  # a running sum skips missing months, as pandas' cumsum does
+    cumulative = np.cumsum(np.where(missing, 0.0, burn))
+    cumulative[missing] = np.nan
+    m["cumulative_cash_usd"] = -cumulative
+    raises = np.zeros(len(burn)) if raises is None else raises
+    balance = finance_rules.cash_balance(cash_start, raises, burn)
     m["cash_balance_usd"] = balance
-    m["runway_months"] = finance_rules.runway(balance, m.cash_burn_usd.to_numpy())
-    used = m.training_h100e_hours + m.inference_h100e_hours
+    m["runway_months"] = finance_rules.runway(balance, burn)
+    used = m["training_h100e_hours"] + m["inference_h100e_hours"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        m["inference_cost_usd"] = np.where(used > 0, m.operating_cost_usd * m.inference_h100e_hours / used, 0.0)
-    add_ratios(m, m.index.days_in_month.to_numpy() * 24.0)
+        m["inference_cost_usd"] = np.where(used > 0, m["operating_cost_usd"] * m["inference_h100e_hours"] / used, 0.0)
+    m.update(ratios(m, hours))
 
 
 def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
     """Unit costs recomputed from totals (also for roll-ups, with each period's hours)."""
-    available_hours = m.h100e_available.to_numpy() * hours
-    mtok = m.tokens.to_numpy() / 1e6
-    other_revenue = (m.revenue_usd - m.inference_revenue_usd).to_numpy()
+    for column, values in ratios({column: m[column].to_numpy() for column in RATIO_INPUTS}, hours).items():
+        m[column] = values
+
+
+RATIO_INPUTS = ("h100e_available", "tokens", "revenue_usd", "inference_revenue_usd", "operating_cost_usd",
+                "tco_usd", "inference_cost_usd")
+
+
+def ratios(m: dict[str, np.ndarray], hours: np.ndarray) -> dict[str, np.ndarray]:
+    """The unit-cost columns from the totals ``m`` (arrays) and each period's ``hours``."""
+    available_hours = m["h100e_available"] * hours
+    mtok = m["tokens"] / 1e6
+    other_revenue = m["revenue_usd"] - m["inference_revenue_usd"]
+    revenue = m["inference_revenue_usd"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        m["cost_per_h100e_hour_usd"] = np.where(available_hours > 0, m.operating_cost_usd / available_hours, np.nan)
-        m["tco_per_h100e_hour_usd"] = np.where(available_hours > 0, m.tco_usd / available_hours, np.nan)
-        m["cost_per_mtok_usd"] = np.where(mtok > 0, m.inference_cost_usd / mtok, np.nan)
-        m["breakeven_price_per_mtok_usd"] = np.where(mtok > 0, (m.operating_cost_usd - other_revenue) / mtok, np.nan)
-        m["gross_margin"] = np.where(m.inference_revenue_usd > 0,
-                                     (m.inference_revenue_usd - m.inference_cost_usd) / m.inference_revenue_usd,
-                                     np.nan)
+        return {
+            "cost_per_h100e_hour_usd": np.where(available_hours > 0, m["operating_cost_usd"] / available_hours,
+                                                np.nan),
+            "tco_per_h100e_hour_usd": np.where(available_hours > 0, m["tco_usd"] / available_hours, np.nan),
+            "cost_per_mtok_usd": np.where(mtok > 0, m["inference_cost_usd"] / mtok, np.nan),
+            "breakeven_price_per_mtok_usd": np.where(mtok > 0, (m["operating_cost_usd"] - other_revenue) / mtok,
+                                                     np.nan),
+            "gross_margin": np.where(revenue > 0, (revenue - m["inference_cost_usd"]) / revenue, np.nan),
+        }
 
 
 def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:

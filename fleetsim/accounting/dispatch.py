@@ -78,6 +78,42 @@ def billed_peaks(peak_mw: float, capacity_mw: np.ndarray, marginal: np.ndarray, 
     return billed, shave_used
 
 
+def merit_orders(demand_mwh: np.ndarray, capacity_mwh: np.ndarray, marginal: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`merit_order` of every month at once: ``demand_mwh`` (months), ``capacity_mwh`` and
+    ``marginal`` (months × sources); the same numbers, one step per source rank, not per month."""
+    months, count = capacity_mwh.shape
+    served = np.zeros((months, count))
+    remaining = np.asarray(demand_mwh, dtype=float).copy()
+    rows = np.arange(months)
+    for k in np.argsort(marginal, axis=1, kind="stable").T:
+        take = np.minimum(remaining, capacity_mwh[rows, k])
+        served[rows, k] = take
+        remaining = remaining - take
+    return served, np.maximum(remaining, 0.0)
+
+
+def billed_peaks_monthly(peak_mw: np.ndarray, capacity_mw: np.ndarray, marginal: np.ndarray, peak_billed: np.ndarray,
+                         shave_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`billed_peaks` of every month at once (months × sources arrays; ``peak_mw`` and
+    ``shave_mw`` per month): the same numbers, one step per source rank, not per month."""
+    months, count = capacity_mw.shape
+    billed = np.zeros((months, count))
+    remaining = np.asarray(peak_mw, dtype=float).copy()
+    shave_used = np.zeros(months)
+    rows = np.arange(months)
+    for k in np.argsort(marginal, axis=1, kind="stable").T:
+        grid = peak_billed[k]
+        shave = grid & (shave_used == 0.0) & (shave_mw > 0)
+        cut = np.minimum(shave_mw, np.maximum(remaining, 0.0))
+        shave_used = np.where(shave, cut, shave_used)
+        remaining = np.where(shave, remaining - cut, remaining)
+        take = np.minimum(np.maximum(remaining, 0.0), capacity_mw[rows, k])
+        billed[rows, k] = np.where(grid, take, 0.0)
+        remaining = remaining - take
+    return billed, shave_used
+
+
 def dispatch(sources: list[SourcePlan], demand_mwh: np.ndarray, peak_mw: np.ndarray,
              hours: np.ndarray) -> Dispatch:
     """Dispatch a site's monthly facility energy over its sources (see the module's rules)."""
@@ -89,21 +125,17 @@ def dispatch(sources: list[SourcePlan], demand_mwh: np.ndarray, peak_mw: np.ndar
     marginal_serving = np.where(serving[None, :], marginal, np.inf)
     batteries = [s for s in sources if s.has(Role.STORAGE)]
     shave = np.sum([s.shave_mw for s in batteries], axis=0) if batteries else np.zeros(months)
-    energy = np.zeros((months, count))
-    billed = np.zeros((months, count))
-    unserved = np.zeros(months)
+    energy, unserved = merit_orders(demand_mwh, np.where(serving[None, :], capacity * hours[:, None], 0.0),
+                                    marginal_serving)
+    billed, used = billed_peaks_monthly(peak_mw, np.where(serving[None, :], capacity, 0.0), marginal_serving,
+                                        peak_billed, shave)
     losses_usd = np.zeros(months)
-    for t in range(months):
-        energy[t], unserved[t] = merit_order(demand_mwh[t], np.where(serving, capacity[t] * hours[t], 0.0),
-                                             marginal_serving[t])
-        billed[t], used = billed_peaks(peak_mw[t], np.where(serving, capacity[t], 0.0), marginal_serving[t],
-                                       peak_billed, shave[t])
-        if used > 0 and batteries:
-            window = max(b.window_hours for b in batteries)
-            round_trip = min(b.round_trip for b in batteries)
-            shifted = used * window * hours[t] / 24.0
-            cheapest = marginal_serving[t][serving].min()
-            losses_usd[t] = shifted * (1.0 / round_trip - 1.0) * cheapest
+    if batteries and months:
+        window = max(b.window_hours for b in batteries)
+        round_trip = min(b.round_trip for b in batteries)
+        shifted = used * window * hours / 24.0
+        cheapest = marginal_serving[:, serving].min(axis=1)
+        losses_usd = np.where(used > 0, shifted * (1.0 / round_trip - 1.0) * cheapest, 0.0)
     energy_price = np.array([s.energy_usd_per_mwh for s in sources]).reshape(count, months).T
     fuel = np.array([s.fuel_usd_per_mwh for s in sources]).reshape(count, months).T
     om = np.array([s.om_usd_per_mwh for s in sources])

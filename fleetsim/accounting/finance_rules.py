@@ -70,7 +70,11 @@ def runway(balance: np.ndarray, burn: np.ndarray, window: int = 3) -> np.ndarray
     >>> runway(np.array([300.0, 200.0, 100.0]), np.array([100.0, 100.0, 100.0])).tolist()
     [3.0, 2.0, 1.0]
     """
-    trailing = np.array([burn[max(0, t - window + 1): t + 1].mean() for t in range(len(burn))])
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    head = [burn[:t + 1].mean() for t in range(min(window - 1, len(burn)))]  # fewer months than the window
+    tail = sliding_window_view(burn, window).mean(axis=-1) if len(burn) >= window else np.zeros(0)
+    trailing = np.concatenate([np.array(head, dtype=float), tail])
     with np.errstate(divide="ignore", invalid="ignore"):
         months = np.where(trailing > 0, balance / trailing, np.nan)
     return np.where(balance <= 0, 0.0, months)

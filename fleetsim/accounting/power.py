@@ -55,7 +55,7 @@ def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_ene
 
 
 def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy: np.ndarray,
-                group_site: np.ndarray, groups: list[tuple[str, str]], months: pd.PeriodIndex,
+                group_site: np.ndarray, groups: list[tuple[str, str]], months: pd.PeriodIndex | None,
                 lost_mwh: np.ndarray | None = None) -> PowerBooks:
     """Dispatch every site and book its energy, fuel, O&M, demand charges, lost load and generation
     capex. ``lost_mwh`` (months × sites) is the energy of hours already taken away because no
@@ -113,9 +113,11 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         series["capacity_shortfall_mw"] += shortfall
         books.site_series["peak_facility_power_mw"][:, s] = full_load
         books.site_series["capacity_shortfall_mw"][:, s] = shortfall
-        frames.append(_energy_table(site.name, site.sources, result, months, lost_load_usd))
-    books.energy = (pd.concat(frames, ignore_index=True) if frames
-                    else pd.DataFrame({column: [] for column in ENERGY_COLUMNS}))
+        if months is not None:  # None: the monthly series only (a Monte Carlo draw), no energy table
+            frames.append(_energy_table(site.name, site.sources, result, months, lost_load_usd))
+    if months is not None:
+        books.energy = (pd.concat(frames, ignore_index=True) if frames
+                        else pd.DataFrame({column: [] for column in ENERGY_COLUMNS}))
     return books
 
 

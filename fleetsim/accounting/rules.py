@@ -116,6 +116,16 @@ def facility_depreciation(capex: np.ndarray, life: int) -> np.ndarray:
     return (cumulative[t + 1] - cumulative[np.maximum(t + 1 - life, 0)]) / life
 
 
+def mean_draw(utilization: np.ndarray, busy: float, idle: float) -> np.ndarray:
+    """Mean fraction of full-load IT power drawn by available accelerators: ``u × busy + (1 − u) × idle``
+    (the one place the books, the cohort table take it from).
+
+    >>> mean_draw(np.array([0.8]), 0.75, 0.25)
+    array([0.65])
+    """
+    return utilization * busy + (1.0 - utilization) * idle
+
+
 def training_compute_per_h100e_hour(mfu: float) -> float:
     """FLOP delivered by one H100e-hour of training: ``989 TFLOP/s × 3600 s × MFU``.
 

@@ -33,10 +33,12 @@ def _per_hour(amount: np.ndarray, available: np.ndarray) -> np.ndarray:
 
 
 def training_runs(plan: Plan, trace: Trace, monthly: pd.DataFrame, pue: np.ndarray, site_cost_usd: np.ndarray,
-                  site_energy_mwh: np.ndarray, site_depreciation_usd: np.ndarray) -> pd.DataFrame:
+                  site_energy_mwh: np.ndarray, site_depreciation_usd: np.ndarray,
+                  depreciation: np.ndarray | None = None) -> pd.DataFrame:
     """One row per run (see the module's rules). ``pue``, ``site_cost_usd`` (total energy cost) and
     ``site_energy_mwh`` (facility energy) are months × sites; ``site_depreciation_usd`` is the
-    month's facility and generation depreciation."""
+    month's facility and generation depreciation; ``depreciation`` the cohorts' (months × cohorts,
+    :func:`fleetsim.accounting.cohorts.cohort_flows`; computed when not given)."""
     c, f, hours = plan.cohorts, plan.finance, plan.hours
     avail = trace.available_hours
     available = avail @ c.h100e
@@ -45,11 +47,12 @@ def training_runs(plan: Plan, trace: Trace, monthly: pd.DataFrame, pue: np.ndarr
         unit_cost = np.where(site_energy_mwh > 0, site_cost_usd / site_energy_mwh, 0.0)
     energy_per_hour = _per_hour(plan.busy_draw * full_mwh.sum(axis=1), available)
     cost_per_hour = _per_hour(plan.busy_draw * (full_mwh * unit_cost[:, c.site]).sum(axis=1), available)
-    bought = (c.count * c.price * ~c.leased).astype(float)
-    schedule = rules.schedule_for(f.depreciation_method, f.depreciation_rate, f.salvage)
+    if depreciation is None:
+        bought = (c.count * c.price * ~c.leased).astype(float)
+        schedule = rules.schedule_for(f.depreciation_method, f.depreciation_rate, f.salvage)
+        depreciation = rules.depreciation(bought, c.delivery, c.life, plan.months, schedule)
     energised = trace.installed / np.maximum(c.count, 1)[None, :]
-    book_per_hour = _per_hour((rules.depreciation(bought, c.delivery, c.life, plan.months, schedule)
-                               * energised).sum(axis=1), available)
+    book_per_hour = _per_hour((depreciation * energised).sum(axis=1), available)
     lease_per_hour = _per_hour((trace.installed * c.lease_rate[None, :]).sum(axis=1) * hours, available)
     facility_per_hour = _per_hour(site_depreciation_usd, available)
     pool = monthly.training_h100e_hours.to_numpy().copy()

@@ -1,9 +1,11 @@
 """Strict YAML 1.2 reading with a location for every value.
 
-ruamel.yaml's parser gives the event stream; this module builds plain Python values from it
-itself, so that it can refuse what a scenario must never contain: explicit tags (a
-``!!python/...`` tag is never constructed, let alone executed), duplicate keys, ``.inf`` and
-``.nan``, non-string keys. Every value's position is recorded under its key path.
+A parser gives the event stream (libyaml's, in C through PyYAML, when installed, for speed; else,
+and to explain any error, ruamel.yaml's); this module builds plain Python values from it itself,
+resolving plain scalars by YAML 1.2 rules whichever parser read them, so that it can refuse what
+a scenario must never contain: explicit tags (a ``!!python/...`` tag is never constructed, let
+alone executed), duplicate keys, ``.inf`` and ``.nan``, non-string keys. Every value's position
+is recorded under its key path.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML, events
+from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 
@@ -68,7 +70,7 @@ class _Builder:
             raise _Reject(f"values are nested more than {guard.MAX_DEPTH} levels deep here; a scenario needs "
                           "about 8 (such as sites: {s1: {capacity: {2024-07: 150 MW}}})", path[:guard.MAX_DEPTH],
                           event.start_mark)
-        if isinstance(event, events.AliasEvent):
+        if type(event).__name__ == "AliasEvent":
             if event.anchor not in self.anchors:
                 raise _Reject(f"alias *{show(event.anchor)} names no anchor", path, event.start_mark)
             self.count(self.sizes[event.anchor], path, event.start_mark, event.anchor)
@@ -83,11 +85,11 @@ class _Builder:
                 "write plain values such as 150 MW",
                 path, event.start_mark,
             )
-        if isinstance(event, events.ScalarEvent):
+        if type(event).__name__ == "ScalarEvent":
             value = self.scalar(event, path)
-        elif isinstance(event, events.SequenceStartEvent):
+        elif type(event).__name__ == "SequenceStartEvent":
             value = self.sequence(path)
-        elif isinstance(event, events.MappingStartEvent):
+        elif type(event).__name__ == "MappingStartEvent":
             value = self.mapping(path)
         else:  # pragma: no cover - the parser guarantees one of the above
             raise _Reject(f"unexpected YAML event {type(event).__name__}", path, event.start_mark)
@@ -106,7 +108,9 @@ class _Builder:
     def scalar(self, event, path: Path_) -> Any:
         text = event.value
         if event.style:  # quoted or block scalar: always a string
-            return text
+            # ruamel's round-trip parser marks the folds of a folded (>) scalar with a BEL that is no
+            # part of the value (a file cannot hold one there: control characters are refused)
+            return text.replace("\a", "") if event.style == ">" else text
         tag = self.resolver.resolve(ScalarNode, text, (True, False))
         if tag == "tag:yaml.org,2002:null":
             return None
@@ -120,7 +124,7 @@ class _Builder:
                     return number
                 raise _Reject(f"a number of {len(clean)} digits is beyond the range of every field{_example(path)}",
                               path, event.start_mark, text if len(text) <= 40 else text[:36] + "...", True)
-            return int(clean, 0) if clean.lstrip("+-")[:2].lower() in ("0x", "0o") else int(clean)
+            return int(clean, 0) if clean.lstrip("+-")[:2].lower() in ("0x", "0o", "0b") else int(clean)
         if tag == "tag:yaml.org,2002:float":
             clean = text.replace("_", "")
             number = math.nan if clean.lower().lstrip("+-") in (".nan", ".inf") else float(clean)
@@ -138,7 +142,7 @@ class _Builder:
         items = []
         while True:
             event = self.next()
-            if isinstance(event, events.SequenceEndEvent):
+            if type(event).__name__ == "SequenceEndEvent":
                 return items
             item_path = (*path, len(items))
             self.locations[item_path] = self.loc(event.start_mark)
@@ -150,9 +154,9 @@ class _Builder:
         result: dict[str, Any] = {}
         while True:
             event = self.next()
-            if isinstance(event, events.MappingEndEvent):
+            if type(event).__name__ == "MappingEndEvent":
                 return result
-            if not isinstance(event, events.ScalarEvent) or event.tag is not None:
+            if type(event).__name__ != "ScalarEvent" or event.tag is not None:
                 raise _Reject("keys must be plain words", path, event.start_mark)
             self.count(1, path, event.start_mark)
             key = event.value
@@ -193,6 +197,13 @@ def read_text(text: str, file: str) -> Document:
         raise ScenarioError([Problem(
             f"control character {show(char)} (U+{ord(char):04X}) is not allowed in a scenario; delete it (inside "
             "double quotes, write an escape such as \\t if you mean one)", (), Location(file, line, column))])
+    fast = _fast_events(text)
+    if fast is not None:
+        builder = _Builder(fast, file)
+        try:
+            return Document(_read_documents(builder), file, builder.locations)
+        except Exception:  # any refusal or syntax error: the located parser below explains it
+            pass
     stream = iter(YAML(typ="rt").parse(text))
     builder = _Builder(stream, file)
     try:
@@ -218,11 +229,46 @@ def read_text(text: str, file: str) -> Document:
     return Document(data, file, builder.locations)
 
 
+_BREAKS_1_1 = ("\x85", "\u2028", "\u2029")
+"""Line breaks in YAML 1.1 (libyaml) but ordinary characters in YAML 1.2: such text is read by ruamel."""
+
+
+def _fast_events(text: str) -> Iterator | None:
+    """libyaml's event stream of ``text`` (parsed in C, all at once), or None: without PyYAML's C
+    extension, or for a file with a directive (``%YAML``: ruamel's YAML 1.2 handling decides).
+
+    libyaml parses the syntax, which YAML 1.1 and 1.2 share; what differs, the meaning of plain
+    scalars (``yes``, ``0755``, ``1:30``), is resolved by :class:`_Builder` with the YAML 1.2
+    resolver whichever parser ran. A file libyaml refuses, or one the builder refuses, is read again
+    by ruamel so that the error is the located one (tests/test_scenario_language.py compares the two
+    parsers on YAML 1.2's edge cases and on every shipped scenario).
+    """
+    if "%" in text and any(line.startswith("%") for line in text.splitlines()):
+        return None
+    if any(mark in text for mark in _BREAKS_1_1):
+        return None
+    try:
+        import yaml
+        from yaml import CSafeLoader
+    except ImportError:  # PyYAML or its libyaml extension is missing: ruamel parses
+        return None
+    loader = CSafeLoader(text)
+    try:
+        found = []
+        while loader.check_event():
+            found.append(loader.get_event())
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return iter(found)
+
+
 def _read_documents(builder: _Builder) -> Any:
     data = None
     documents = 0
     for event in builder.stream:
-        if isinstance(event, events.DocumentStartEvent):
+        if type(event).__name__ == "DocumentStartEvent":
             documents += 1
             if documents > 1:
                 raise _Reject("a scenario file holds one YAML document; remove the second '---'",

@@ -53,6 +53,17 @@ def draw_magnitudes(scenario, index: int) -> dict:
     return {key: dist.ppf(float(x)) for (key, dist), x in zip(scenario.uncertain.items(), u, strict=True)}
 
 
+def draw_magnitudes_many(scenario, indices: Sequence[int]) -> list[dict]:
+    """:func:`draw_magnitudes` of each draw in ``indices`` (the same numbers), with one vectorised
+    quantile-function call per distribution for them all instead of one per draw."""
+    items = list(scenario.uncertain.items())
+    u = np.array([np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.spec.seed, spawn_key=(2, i))))
+                  .random(len(items)) for i in indices]).reshape(len(indices), len(items))
+    columns = [dist.ppf_many(u[:, d]) for d, (_, dist) in enumerate(items)]
+    return [{key: (column[n] if dist.name == "choice" else float(column[n]))
+             for (key, dist), column in zip(items, columns, strict=True)} for n in range(len(indices))]
+
+
 def draw_values(scenario, index: int) -> dict:
     """The values of the scenario's distributions in draw ``index``, written as the scenario would."""
     return {key: scenario.uncertain[key].value(m) for key, m in draw_magnitudes(scenario, index).items()}
@@ -81,22 +92,68 @@ SUMMARY_KEYS = ENSEMBLE
 """The headline figures each draw records (defined in :mod:`fleetsim.figures`)."""
 
 
+def run_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate one job for an ensemble: its monthly table as an array (months × columns, in
+    :data:`~fleetsim.accounting.columns.COLUMNS` order) and its :data:`SUMMARY_KEYS` figures,
+    the same numbers as ``run_job(scenario, job)`` gives in ``Result.monthly`` and
+    ``Result.summary()``, without building the ledger, the other tables or any DataFrame."""
+    from fleetsim.accounting.books import monthly_arrays
+    from fleetsim.accounting.columns import COLUMNS
+    from fleetsim.engine import compile_plan, run
+
+    index, values, seed_key = job
+    variant = scenario.with_values(draw_values(scenario, index) if values is None else values) \
+        if scenario.uncertain else scenario
+    plan = compile_plan(variant)
+    m = monthly_arrays(plan, run(plan, engine_seed(scenario, seed_key)))
+    return np.column_stack([m[c] for c in COLUMNS]), summary_figures(m, plan.hours)
+
+
+def summary_figures(m: dict[str, np.ndarray], hours: np.ndarray) -> np.ndarray:
+    """The :data:`SUMMARY_KEYS` figures of the monthly columns ``m``, as
+    :meth:`fleetsim.result.Result.summary` computes them (missing months skipped, as pandas does)."""
+    import warnings
+
+    days = hours / 24.0  # whole days: exact
+    available_hours = np.nansum(m["h100e_available"] * days * 24.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN, as in pandas
+        figures = {
+            "peak_facility_power_mw": np.nanmax(m["peak_facility_power_mw"]),
+            "h100e_end": m["h100e"][-1],
+            "capex_usd_total": np.nansum(m["hardware_capex_usd"] + m["facility_capex_usd"]),
+            "cash_burn_usd_mean_monthly": np.nanmean(m["cash_burn_usd"]),
+            "cumulative_cash_usd_end": m["cumulative_cash_usd"][-1],
+            "cost_per_h100e_hour_usd": np.nansum(m["operating_cost_usd"]) / available_hours
+            if available_hours > 0 else np.nan,
+            "energy_mwh_total": np.nansum(m["energy_mwh"]),
+            "emissions_tco2_total": np.nansum(m["emissions_tco2"]),
+        }
+    return np.array([float(figures[k]) for k in SUMMARY_KEYS])
+
+
 def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
     """Run ``jobs`` in order; a failure names its job's index."""
+    import warnings
+
+    from fleetsim.errors import FleetsimWarning
+
     out = []
+    drawn = [job[0] for job in jobs if job[1] is None] if scenario.uncertain else []
+    chunk_magnitudes = dict(zip(drawn, draw_magnitudes_many(scenario, drawn), strict=True)) if drawn else {}
     for job in jobs:
         inputs = None
         if job[1] is None and scenario.uncertain:  # draw the values here, to record them with the outcome
-            magnitudes = draw_magnitudes(scenario, job[0])
+            magnitudes = chunk_magnitudes[job[0]]
             inputs = tuple(scenario.uncertain[key].number(m) for key, m in magnitudes.items())
             job = (job[0], {key: scenario.uncertain[key].value(m) for key, m in magnitudes.items()}, job[2])
         try:
-            result = run_job(scenario, job)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FleetsimWarning)
+                monthly, summary = run_figures(scenario, job)
         except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
             raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
-        summary = result.summary()
-        out.append(Outcome(job[0], result.monthly.to_numpy(), np.array([summary[k] for k in SUMMARY_KEYS]),
-                           inputs))
+        out.append(Outcome(job[0], monthly, summary, inputs))
     return out
 
 
@@ -119,19 +176,30 @@ def chunk_size(count: int, workers: int) -> int:
     return max(1, min(64, count // (workers * 4) or 1))
 
 
+def warm() -> None:
+    """Import what every simulation needs (scipy.stats for the distributions' quantile functions,
+    the engine and the books) once: in the parent before a pool forks its workers, and in each
+    worker's initializer, so no draw pays for an import."""
+    import scipy.stats  # noqa: F401
+
+    import fleetsim.accounting.books
+    import fleetsim.engine  # noqa: F401
+
+
 def map_chunks(scenario, jobs: list[Job], executor: Any = "local", workers: int | None = None,
-               progress: Callable[[int], None] | None = None, runner: Callable = run_chunk
-               ) -> Iterator[list[Outcome]]:
+               progress: Callable[[int], None] | None = None, runner: Callable = run_chunk,
+               chunk: int | None = None) -> Iterator[list[Outcome]]:
     """Yield chunks of outcomes of ``scenario``'s jobs **in job order**, whatever order the
     workers finish in. ``runner(scenario, jobs)`` turns a chunk into outcomes (default
     :func:`run_chunk`; a picklable callable for other figures, as calibration's).
 
     ``executor`` is ``"local"`` (a process pool; in this process when one worker suffices),
     ``"dask"`` (a local Dask cluster), a scheduler address (``"tcp://host:8786"``) or a
-    ``dask.distributed.Client``.
+    ``dask.distributed.Client``. ``chunk``: jobs per chunk (default :func:`chunk_size`); the
+    outcomes do not depend on it.
     """
     workers = workers or os.cpu_count() or 1
-    size = chunk_size(len(jobs), workers)
+    size = chunk or chunk_size(len(jobs), workers)
     parts = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     yield from _map(runner, [(scenario, part) for part in parts], [len(p) for p in parts], executor, workers,
                     progress, shared=scenario)
@@ -182,8 +250,14 @@ def _orphan_watch(parent: int) -> None:
     threading.Thread(target=watch, name="fleetsim-orphan-watch", daemon=True).start()
 
 
+def _start_worker(parent: int) -> None:
+    _orphan_watch(parent)
+    warm()
+
+
 def _pool(func, arguments, sizes, workers, progress) -> Iterator[list[Outcome]]:
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_orphan_watch, initargs=(os.getpid(),))
+    warm()  # forked workers inherit these imports
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(func, *args): n for n, args in enumerate(arguments)}
         finished: dict[int, list[Outcome]] = {}
@@ -209,6 +283,8 @@ def _client(executor, workers):
         raise SchedulerError("the dask executor needs dask.distributed: pip install 'dask[distributed]'") from exc
     if executor == "dask":
         import dask
+
+        warm()  # the forked workers inherit these imports: no draw pays for them
 
         # forked workers inherit fleetsim's imports: seconds faster to start than spawned ones
         with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):

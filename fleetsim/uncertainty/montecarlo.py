@@ -77,10 +77,7 @@ class Ensemble:
         source = pq.ParquetFile(self.path)
         for column in COLUMNS:
             values = source.read(columns=[column]).column(0).to_numpy().reshape(self.count, len(self.months))
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # a column NaN in every draw stays NaN
-                rows = [np.nanquantile(values, q, axis=0) for q in QUANTILES.values()] + [np.nanmean(values, axis=0)]
-            out[column] = np.stack(rows, axis=1).reshape(-1)
+            out[column] = np.concatenate([quantiles_of(values), nanmean_rows(values)[None, :]]).T.reshape(-1)
         return out
 
     def summary(self) -> pd.DataFrame:
@@ -112,10 +109,38 @@ class Ensemble:
         return f"<Ensemble {self.meta.get('scenario')!r}: {self.count} draws, {len(self.months)} months>"
 
 
+def quantiles_of(values: np.ndarray) -> np.ndarray:
+    """:data:`QUANTILES` × months: each month's (column's) quantiles over the draws (rows), missing
+    values left out, exactly as ``np.nanquantile(values, q, axis=0)`` computes them, but in one
+    vectorised call per number of values present instead of a Python loop over months."""
+    qs = list(QUANTILES.values())
+    missing = np.isnan(values)
+    if not missing.any():
+        return np.quantile(values, qs, axis=0)
+    out = np.full((len(qs), values.shape[1]), np.nan)
+    present = (~missing).sum(axis=0)
+    ordered = np.sort(values, axis=0)  # missing values sort last
+    for n in np.unique(present):
+        if n:  # a month missing in every draw stays missing
+            columns = np.flatnonzero(present == n)
+            out[:, columns] = np.quantile(ordered[:n, columns], qs, axis=0)
+    return out
+
+
+def nanmean_rows(values: np.ndarray) -> np.ndarray:
+    """Each column's mean over the rows that are not missing (NaN when none is)."""
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, axis=0)
+
+
 def run_many(scenario, draws: int, executor: Any = "local", workers: int | None = None,
-             path: str | Path | None = None, progress: Callable[[int], None] | None = None) -> Ensemble:
+             path: str | Path | None = None, progress: Callable[[int], None] | None = None,
+             chunk: int | None = None) -> Ensemble:
     """Simulate ``draws`` draws of ``scenario``; see the module's notes on seeds and memory.
 
+    ``chunk``: draws per chunk sent to a worker (default: about four chunks per worker, at most
+    64 draws each); the draws and the file do not depend on it, nor on the executor or workers.
     ``path``: where to write the draws' Parquet file (default: a temporary folder that lives as
     long as the Ensemble). Raises ``ValueError`` for ``draws < 1`` and
     :class:`~fleetsim.uncertainty.executors.DrawError` naming a failed draw.
@@ -154,16 +179,16 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
     buffered: list[pa.Table] = []
     try:
         with pq.ParquetWriter(path, schema) as writer:
-            for chunk in map_chunks(scenario, jobs, executor, workers, progress):
-                arrays = {"draw": np.repeat([o.index for o in chunk], len(months)).astype(np.int32),
-                          "month": month_text * len(chunk)}
+            for done in map_chunks(scenario, jobs, executor, workers, progress, chunk=chunk):
+                arrays = {"draw": np.repeat([o.index for o in done], len(months)).astype(np.int32),
+                          "month": month_text * len(done)}
                 for n, (name, _) in enumerate(inputs.values()):
-                    arrays[name] = np.repeat(np.array([o.inputs[n] for o in chunk], dtype=object), len(months))
-                stacked = np.concatenate([o.monthly for o in chunk])
+                    arrays[name] = np.repeat(np.array([o.inputs[n] for o in done], dtype=object), len(months))
+                stacked = np.concatenate([o.monthly for o in done])
                 arrays.update({c: stacked[:, k] for k, c in enumerate(columns)})
                 buffered.append(pa.table(arrays, schema=schema))
                 buffered = _flush(writer, buffered, ROW_GROUP_DRAWS * len(months), final=False)
-                for o in chunk:
+                for o in done:
                     summaries[o.index] = o.summary
                     for n in range(len(inputs)):
                         sampled[n][o.index] = o.inputs[n]
