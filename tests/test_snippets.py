@@ -31,7 +31,7 @@ MARKER = re.compile(r"^<!-- snippet: (file|synopsis|fragment)(?: (.*?))? -->$")
 FENCE = re.compile(r"^(\s*)(`{3,})([\w-]*)\s*$")
 
 # Blocks not run, page by page: change a count only together with the block and its reason.
-FRAGMENTS = {"development.md": 1, "uncertainty.md": 1, "benchmarks.md": 1}
+FRAGMENTS = {"development.md": 1, "uncertainty.md": 1, "benchmarks.md": 1, "record.md": 1}
 
 
 @dataclass
