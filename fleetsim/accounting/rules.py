@@ -1,6 +1,6 @@
 """Accounting rules as plain functions on numbers and numpy arrays, each checkable by hand.
 
-Conventions (see the README's "Conventions of time and money"): months are offsets from the
+Conventions (see docs/how-it-works.md, "Conventions of time and money"): months are offsets from the
 scenario start; money is USD; energy MWh; prices USD/MWh; a year is 12 months for escalation,
 depreciation and maintenance rates.
 """
