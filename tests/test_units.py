@@ -100,12 +100,13 @@ def test_pint_is_imported_without_dask_and_dask_still_imports():
 
 def test_known_unit_factors_are_pints_and_cover_the_shipped_scenarios():
     """The table that spares a command importing pint holds exactly pint's factors, for every unit
-    the shipped scenarios and the catalog write (regenerate: python -m fleetsim.units)."""
+    the shipped scenarios and the catalog write (regenerate: python -m fleetsim.scenario.unit_table)."""
     from pathlib import Path
 
     from fleetsim import units
+    from fleetsim.scenario.unit_table import known_table
 
-    assert units.known_table() in Path(units.__file__).read_text()
+    assert known_table() in Path(units.__file__).read_text()
     assert units.KNOWN_FACTORS[("USD/kWh", "energy price")] == 1000.0      # 1 USD/kWh = 1000 USD/MWh
     assert units.KNOWN_FACTORS[("months", "duration")] == 730.5            # pint's mean month, in hours
     assert units.parse("1.2 GW", "power") == 1200.0 and units.parse("0.08 USD/kWh", "energy price") == 80.0
