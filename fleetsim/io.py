@@ -15,8 +15,10 @@ import pandas as pd
 from fleetsim.errors import ResultFormatError
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
+OPTIONAL_TABLES = ("contracts",)
+"""Tables written only when they have rows (a scenario with contracts)."""
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
-                "payback_month", "direction", "basis"}
+                "payback_month", "direction", "basis", "contract", "counterparty", "side"}
 """Columns read back as text (an empty cell is an empty string, not NaN; "NA" is text)."""
 _NA = ["", "nan", "NaN", "-nan", "NA", "N/A", "null", "None"]
 """What a numeric column's cell may hold for a missing value."""
@@ -61,8 +63,10 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
     meta.pop("columns", None)  # the files' column units: written for other tools, derived again on writing
     fmt = meta.get("format", "csv")
     tables = {}
-    for name in TABLES:
+    for name in (*TABLES, *OPTIONAL_TABLES):
         path = folder / f"{name}.{fmt}"
+        if name in OPTIONAL_TABLES and not path.is_file():
+            continue
         if not path.is_file():
             raise ResultFormatError(f"{path} is missing from the result folder")
         if fmt == "parquet":

@@ -13,6 +13,7 @@ from fleetsim import io
 from fleetsim.accounting.books import add_ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
 from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, ENERGY_COLUMNS, KINDS, SITE_COLUMNS, UNITS
+from fleetsim.accounting.contracts import CONTRACT_COLUMNS
 from fleetsim.accounting.sites import power_story
 from fleetsim.output import write_folder
 
@@ -47,6 +48,11 @@ class Result:
         :data:`~fleetsim.accounting.columns.SITE_COLUMNS` (capacity, full-load and mean power,
         installed accelerators and H100e, waiting hardware by cause, energy); summed over sites
         they give the monthly table's.
+    contracts : DataFrame
+        One row per capacity contract and month it runs: contracted, delivered, short and notice
+        H100e-hours, revenue, cost and the take-or-pay part of them, with the contract's
+        counterparty (:data:`~fleetsim.accounting.contracts.CONTRACT_COLUMNS`; empty without
+        contracts, and then not written to a result folder).
     units : dict
         Column → pint unit string ("" for counts).
     meta : dict
@@ -57,13 +63,15 @@ class Result:
 
     def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
                  warnings: list[str] | None = None, energy: pd.DataFrame | None = None,
-                 cohorts: pd.DataFrame | None = None, sites: pd.DataFrame | None = None):
+                 cohorts: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
+                 contracts: pd.DataFrame | None = None):
         self.monthly = monthly
         self.ledger = ledger
         self.training = training
         self.energy = energy if energy is not None else pd.DataFrame(columns=ENERGY_COLUMNS)
         self.cohorts = cohorts if cohorts is not None else pd.DataFrame(columns=COHORT_COLUMNS)
         self.sites = sites if sites is not None else pd.DataFrame(columns=["month", "site", *SITE_COLUMNS])
+        self.contracts = contracts if contracts is not None else pd.DataFrame(columns=CONTRACT_COLUMNS)
         self.meta = meta
         self.units = dict(UNITS)
         self.accounts = dict(ACCOUNTS)
@@ -197,7 +205,8 @@ class Result:
                extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
                protect: tuple[Path, ...] = ()) -> Path:
         tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
-                  "cohorts": self.cohorts, "sites": self.sites}
+                  "cohorts": self.cohorts, "sites": self.sites,
+                  **({"contracts": self.contracts} if len(self.contracts) else {})}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
@@ -257,4 +266,4 @@ def read_result(folder: str | Path) -> Result:
     if len(training):
         training["completed"] = training["completed"].astype(str).str.lower().isin(["true", "1"])
     return Result(tables["monthly"], tables["ledger"], training, meta, warnings, tables["energy"],
-                  tables["cohorts"], tables["sites"])
+                  tables["cohorts"], tables["sites"], tables.get("contracts"))

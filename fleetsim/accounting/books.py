@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import capital, economics, rules, supplied
+from fleetsim.accounting import capital, contracts, economics, rules, supplied
 from fleetsim.accounting.cohorts import cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
@@ -32,6 +32,7 @@ class Books:
     energy: pd.DataFrame
     cohorts: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
+    contracts: contracts.Settlement | None = None
 
 
 def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
@@ -99,17 +100,19 @@ def build_books(plan: Plan, trace: Trace) -> Books:
 
     def physical(avail: np.ndarray):
         h100e_hours = avail @ (indicator * c.h100e[:, None])
-        use = usage(plan, h100e_hours.sum(axis=1), supplied.training_first(plan, nominal, h100e_hours.sum(axis=1)))
-        return h100e_hours, use, (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None]
+        deal = contracts.settle(plan, groups, avail)  # own use: hours less those sold, plus those bought
+        own, net = deal.own(h100e_hours).sum(axis=1), deal.bought - deal.sold.sum(axis=1)
+        use = usage(plan, own, supplied.training_first(plan, nominal + net, own))
+        return h100e_hours, use, (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None], deal
 
     def site_energy(avail: np.ndarray) -> np.ndarray:
         return (avail @ (cohort_site * c.unit_it_mw[:, None])) * physical(avail)[1].draw(plan)[:, None] * pue
 
     trace, unserved_hours = supplied.supply(plan, trace, site_energy)
-    h100e_hours, use, it_energy = physical(trace.available_hours)
+    h100e_hours, use, it_energy, deal = physical(trace.available_hours)
     facility_energy = it_energy * pue[:, group_site]
     lost_mwh = (unserved_hours @ (cohort_site * c.unit_it_mw[:, None])) * use.draw(plan)[:, None] * pue
-    busy_hours = h100e_hours * use.utilization[:, None]
+    busy_hours = deal.own(h100e_hours) * use.utilization[:, None]  # groups, then the hours bought
     training_hours = busy_hours * use.training_share[:, None]
     inference_hours = busy_hours - training_hours
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -131,7 +134,8 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         "inference_revenue": tokens * f.token_price_usd[:, None],
     }
     rows = [(account, site, hardware, flows[:, g])
-            for account, flows in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
+            for account, flows in group_accounts.items() for g, (site, hardware) in enumerate([*groups, ("", "")])
+            if g < flows.shape[1]] + deal.rows
     for site in plan.sites:
         facility = rules.facility_capex(site.halls_mw, site.construction_usd_per_mw)
         rows.append(("facility_capex", site.name, "", facility))
@@ -164,6 +168,8 @@ def build_books(plan: Plan, trace: Trace) -> Books:
         "energy_mwh": facility_energy.sum(axis=1),
         "training_h100e_hours": training_hours.sum(axis=1),
         "inference_h100e_hours": inference_hours.sum(axis=1),
+        "sold_h100e_hours": deal.sold.sum(axis=1),
+        "bought_h100e_hours": deal.bought,
         "tokens": use.tokens,
         "unserved_tokens": use.unserved_tokens,
         "inference_revenue_usd": group_accounts["inference_revenue"].sum(axis=1),
@@ -183,7 +189,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                             if account in ("facility_depreciation", "generation_depreciation"))
     training = training_runs(plan, trace, monthly, pue, power.site_cost_usd, site_energy,
                              np.zeros(n_months) + site_depreciation)
-    books = Books(monthly, label_ledger(_ledger(rows, months)), training, power.energy)
+    books = Books(monthly, label_ledger(_ledger(rows, months)), training, power.energy, contracts=deal)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
     books.sites = site_table(per_site, site_names, months)
     return books
@@ -211,18 +217,20 @@ def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarr
     m = monthly
     m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)
     energy = m.energy_cost_usd
-    m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + m.lease_usd
-    m["tco_usd"] = m.capital_charge_usd + energy + m.opex_usd + m.lease_usd
-    m["ebitda_usd"] = m.revenue_usd - (energy + m.opex_usd + m.lease_usd)
-    m["operating_income_usd"] = m.revenue_usd - m.operating_cost_usd
-    m["cash_burn_usd"] = (energy + m.hardware_capex_usd + m.facility_capex_usd + m.opex_usd + m.lease_usd
-                          + m.interest_usd + m.principal_usd - m.debt_drawn_usd - m.revenue_usd)
+    rented = m.lease_usd + m.contract_cost_usd  # capacity paid by the hour: leases and bought contracts
+    revenue = m.revenue_usd + m.contract_revenue_usd
+    m["operating_cost_usd"] = energy + m.depreciation_usd + m.opex_usd + rented
+    m["tco_usd"] = m.capital_charge_usd + energy + m.opex_usd + rented
+    m["ebitda_usd"] = revenue - (energy + m.opex_usd + rented)
+    m["operating_income_usd"] = revenue - m.operating_cost_usd
+    m["cash_burn_usd"] = (energy + m.hardware_capex_usd + m.facility_capex_usd + m.opex_usd + rented
+                          + m.interest_usd + m.principal_usd - m.debt_drawn_usd - revenue)
     m["cumulative_cash_usd"] = -m.cash_burn_usd.cumsum()
     raises = np.zeros(len(m)) if raises is None else raises
     balance = economics.cash_balance(cash_start, raises, m.cash_burn_usd.to_numpy())
     m["cash_balance_usd"] = balance
     m["runway_months"] = economics.runway(balance, m.cash_burn_usd.to_numpy())
-    used = m.training_h100e_hours + m.inference_h100e_hours
+    used = m.training_h100e_hours + m.inference_h100e_hours + m.sold_h100e_hours
     with np.errstate(divide="ignore", invalid="ignore"):
         m["inference_cost_usd"] = np.where(used > 0, m.operating_cost_usd * m.inference_h100e_hours / used, 0.0)
     add_ratios(m, m.index.days_in_month.to_numpy() * 24.0)
@@ -230,9 +238,9 @@ def add_derived(monthly: pd.DataFrame, cash_start: float = 0.0, raises: np.ndarr
 
 def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
     """Unit costs recomputed from totals (also for roll-ups, with each period's hours)."""
-    available_hours = m.h100e_available.to_numpy() * hours
+    available_hours = m.h100e_available.to_numpy() * hours + m.bought_h100e_hours.to_numpy()
     mtok = m.tokens.to_numpy() / 1e6
-    other_revenue = (m.revenue_usd - m.inference_revenue_usd).to_numpy()
+    other_revenue = (m.revenue_usd - m.inference_revenue_usd + m.contract_revenue_usd).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         m["cost_per_h100e_hour_usd"] = np.where(available_hours > 0, m.operating_cost_usd / available_hours, np.nan)
         m["tco_per_h100e_hour_usd"] = np.where(available_hours > 0, m.tco_usd / available_hours, np.nan)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from fleetsim.scenario.contracts import Contract
 from fleetsim.scenario.economics import ZERO, Cash, CostOfCapital, CostOfCapitalField, Debt, Demand, OtherRevenue
 from fleetsim.scenario.fields import (
     Count,
@@ -290,3 +291,5 @@ class ScenarioSpec(Model):
     finance: Finance = Finance()
     revenue: Revenue = Revenue()
     training: tuple[TrainingRun, ...] = Field(default_factory=tuple, description="Training runs.")
+    contracts: tuple[Contract, ...] = Field(default_factory=tuple,
+                                            description="Capacity sold to or bought from counterparties.")
