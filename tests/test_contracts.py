@@ -283,3 +283,30 @@ def test_bad_contract_line_numbers_match_the_file():
     lines = (BASE + contract()).splitlines()
     assert lines[16].strip() == "- name: rent" and lines[19].strip().startswith("accelerators:")
     assert np.array_equal(HOURS, hours_array(parse("2025-01"), 12))
+
+
+# --------------------------------------------------------------------------- the shipped example
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios" / "capacity-contracts.yaml"
+
+
+def test_capacity_contracts_scenario_headline_figures():
+    """scenarios/capacity-contracts.yaml: its contract money by hand, and its pinned headline figures."""
+    res = fleetsim.simulate(SHIPPED)
+    m, table = res.monthly, res.contracts
+    # 8,000 H100 at 2.00 USD/h from 2025-10, ramp 3 months: 1/3 of October (744 h), 2/3 of November
+    # (720 h), then December 2025 and all of 2026 (744 + 8,760 h) in full; notice given 2027-01
+    delivered = 8000 * 2.00 * (744 / 3 + 720 * 2 / 3 + 744 + 8760)
+    notice = 0.8 * 8000 * 2.00 * (744 + 672 + 744)  # January-March 2027 at 80 % take-or-pay
+    assert delivered == pytest.approx(163_712_000.0) and notice == pytest.approx(27_648_000.0)
+    assert m.contract_revenue_usd.sum() == pytest.approx(delivered + notice)  # 191.36 MUSD
+    assert table.take_or_pay_usd.sum() == pytest.approx(notice)
+    assert table.shortfall_h100e_hours.sum() == 0.0  # 24,000 held, 8,000 sold: spares cover repairs
+    # 2,000 H200 at 5.408 USD/h for April-June 2026 (2,184 h)
+    assert m.contract_cost_usd.sum() == pytest.approx(2000 * 5.408 * 2184)  # 23.62 MUSD
+    h200 = fleetsim.load(SHIPPED).hardware["H200"].h100e
+    assert m.bought_h100e_hours.sum() == pytest.approx(2000 * h200 * 2184)
+    # pinned headline figures of the run (seed 5)
+    assert m.operating_cost_usd.sum() == pytest.approx(882.93e6, rel=1e-4)
+    assert m.contract_revenue_usd.sum() / m.operating_cost_usd.sum() == pytest.approx(0.2167, abs=1e-4)
+    assert m.ebitda_usd.sum() == pytest.approx(-195.97e6, rel=1e-4)
+    assert m.cumulative_cash_usd.iloc[-1] == pytest.approx(-1204e6, rel=1e-3)
