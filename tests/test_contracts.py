@@ -310,3 +310,17 @@ def test_capacity_contracts_scenario_headline_figures():
     assert m.contract_revenue_usd.sum() / m.operating_cost_usd.sum() == pytest.approx(0.2167, abs=1e-4)
     assert m.ebitda_usd.sum() == pytest.approx(-195.97e6, rel=1e-4)
     assert m.cumulative_cash_usd.iloc[-1] == pytest.approx(-1204e6, rel=1e-3)
+
+
+def test_a_contract_price_may_be_uncertain(tmp_path):
+    """A distribution on the price gives each draw its own contract revenue: revenue ÷ hours is the draw's price."""
+    text = BASE + SOLD.replace("price: 2.00 USD/h", "price: {uniform: [1.70 USD/h, 2.35 USD/h]}")
+    (tmp_path / "u.yaml").write_text(text)
+    scenario = fleetsim.load(tmp_path / "u.yaml")
+    assert list(scenario.uncertain) == [("contracts", 0, "price")]
+    assert scenario.spec.contracts[0].price == pytest.approx(2.025)  # the uniform's mean
+    ensemble = fleetsim.run_many(scenario, draws=6, workers=1)
+    prices = ensemble.inputs.iloc[:, 0].to_numpy()
+    assert 1.70 <= prices.min() < prices.max() <= 2.35
+    revenue = ensemble.quantiles().xs("p50", level="stat").contract_revenue_usd.iloc[0]
+    assert revenue == pytest.approx(np.median(prices) * 1000 * 744)
