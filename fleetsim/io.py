@@ -14,9 +14,11 @@ import pandas as pd
 
 from fleetsim.errors import ResultFormatError
 
-TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
+TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites", "owners")
+OPTIONAL_TABLES = ("owners",)
+"""Tables a result folder may lack (written by older fleetsim versions): left out when read."""
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
-                "payback_month", "direction", "basis"}
+                "payback_month", "direction", "basis", "owner", "user"}
 """Columns read back as text (an empty cell is an empty string, not NaN; "NA" is text)."""
 _NA = ["", "nan", "NaN", "-nan", "NA", "N/A", "null", "None"]
 """What a numeric column's cell may hold for a missing value."""
@@ -63,6 +65,8 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
     tables = {}
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
+        if not path.is_file() and name in OPTIONAL_TABLES:
+            continue
         if not path.is_file():
             raise ResultFormatError(f"{path} is missing from the result folder")
         if fmt == "parquet":
