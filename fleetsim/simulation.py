@@ -38,4 +38,4 @@ def simulate(scenario: Scenario | str | Path, *, seed=None) -> Result:
     for message in found:
         warnings.warn(message, FleetsimWarning, stacklevel=2)
     return Result(books.monthly, books.ledger, books.training, meta, found, books.energy, books.cohorts,
-                  books.sites, books.contracts.table)
+                  books.sites, owners=books.owners, contracts=books.contracts.table)

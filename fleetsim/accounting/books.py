@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import capital, contracts, economics, rules, supplied
+from fleetsim.accounting import capital, contracts, economics, owners, rules, supplied
 from fleetsim.accounting.cohorts import cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
@@ -32,6 +32,7 @@ class Books:
     energy: pd.DataFrame
     cohorts: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
+    owners: pd.DataFrame | None = None
     contracts: contracts.Settlement | None = None
 
 
@@ -189,9 +190,12 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                             if account in ("facility_depreciation", "generation_depreciation"))
     training = training_runs(plan, trace, monthly, pue, power.site_cost_usd, site_energy,
                              np.zeros(n_months) + site_depreciation)
-    books = Books(monthly, label_ledger(_ledger(rows, months)), training, power.energy, contracts=deal)
+    ledger = owners.label_owners(label_ledger(_ledger(rows, months)), plan, trace)
+    books = Books(monthly, ledger, training, power.energy, contracts=deal)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
     books.sites = site_table(per_site, site_names, months)
+    books.owners = owners.owner_table(*owners.owner_arrays(plan, trace, use, pue, per_site, unserved_hours),
+                                      ledger, months)
     return books
 
 

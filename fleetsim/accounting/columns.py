@@ -127,8 +127,9 @@ ACCOUNTS: dict[str, str] = {account: column for account, (column, _, _) in ACCOU
 """Ledger account → the monthly money column it sums into."""
 DIRECTIONS: dict[str, str] = {account: direction for account, (_, direction, _) in ACCOUNT_TABLE.items()}
 BASES: dict[str, str] = {account: basis for account, (_, _, basis) in ACCOUNT_TABLE.items()}
-LEDGER_COLUMNS = ["month", "site", "hardware", "account", "direction", "basis", "amount_usd"]
-"""Columns of ``Result.ledger``."""
+LEDGER_COLUMNS = ["month", "site", "hardware", "account", "direction", "basis", "amount_usd", "owner", "user"]
+"""Columns of ``Result.ledger`` (``owner`` and ``user`` are labelled by
+:func:`fleetsim.accounting.owners.label_owners`; ``""`` when unnamed or fleet-wide)."""
 
 
 def label_ledger(ledger):
@@ -136,7 +137,7 @@ def label_ledger(ledger):
     :data:`LEDGER_COLUMNS` order."""
     ledger = ledger.assign(direction=ledger["account"].map(DIRECTIONS).astype(str),
                            basis=ledger["account"].map(BASES).astype(str))
-    return ledger[LEDGER_COLUMNS]
+    return ledger[[c for c in LEDGER_COLUMNS if c in ledger.columns]]
 
 
 ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd", "generation_om_usd",

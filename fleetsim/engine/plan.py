@@ -33,6 +33,8 @@ class SitePlan:
     design_pue: float = 1.0
     halls_mw: np.ndarray | None = None
     value_of_lost_load: float | None = None
+    owner: str = ""
+    user: str = ""
 
     @property
     def it_room_mw(self) -> np.ndarray:
@@ -212,6 +214,8 @@ def compile_plan(scenario: Scenario) -> Plan:
             design_pue=design,
             halls_mw=halls_series(site, sources, design, start, months),
             value_of_lost_load=site.value_of_lost_load,
+            owner=site.owner or "",
+            user=site.user or site.owner or "",
         ))
     ops = spec.operations
     finance = spec.finance
