@@ -190,12 +190,14 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                             if account in ("facility_depreciation", "generation_depreciation"))
     training = training_runs(plan, trace, monthly, pue, power.site_cost_usd, site_energy,
                              np.zeros(n_months) + site_depreciation)
-    ledger = owners.label_owners(label_ledger(_ledger(rows, months)), plan, trace)
+    pairs, by_owner = owners.owner_arrays(plan, trace, use, pue, per_site, unserved_hours)
+    contracts.by_owner(deal, plan, pairs, by_owner, use)  # hours sold leave their owner's use, bought join it
+    ledger = contracts.label(owners.label_owners(label_ledger(_ledger(rows, months)), plan, trace), deal, months,
+                             pairs)
     books = Books(monthly, ledger, training, power.energy, contracts=deal)
     books.cohorts = cohort_table(plan, trace, use, power.site_cost_usd, pue, monthly)
     books.sites = site_table(per_site, site_names, months)
-    books.owners = owners.owner_table(*owners.owner_arrays(plan, trace, use, pue, per_site, unserved_hours),
-                                      ledger, months)
+    books.owners = owners.owner_table(pairs, by_owner, ledger, months)
     return books
 
 

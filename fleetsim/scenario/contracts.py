@@ -40,7 +40,11 @@ class Contract(Model):
         description="sell: the fleet's capacity leaves its own training and inference and earns contract "
                     "revenue; buy: capacity from the counterparty adds hours at its price.")
     counterparty: str = Field(description="Who buys (side: sell) or sells (side: buy) the capacity.",
-                              examples=["lab-b"])
+                              examples=["lab-b"], min_length=1)
+    owner: str | None = Field(None, description="The seller (side: sell: the capacity is taken from the "
+                                                "hardware it owns) or the buyer (side: buy: the hours are its "
+                                                "own): one of the scenario's owners (sites' and orders' owner). "
+                                                "Default: the whole fleet.", examples=["lab-a"], min_length=1)
     accelerators: Count("Accelerators of 'hardware' under contract (at full ramp).", "1000") | None = None
     hardware: str | None = Field(None, description="Hardware type of an 'accelerators' amount, e.g. H100.",
                                  examples=["H100"])
@@ -177,40 +181,57 @@ def schedule(contract: Contract, start: int, months: int) -> Schedule:
 
 
 # --------------------------------------------------------------------------- what the seller holds
+Pool = tuple[str | None, str | None, str | None]
+"""Capacity sold contracts draw on: (owner, site, hardware), None standing for any."""
+
+
 @dataclass(frozen=True)
 class Holding:
-    """Accelerators held month by month: delivered and not yet retired, per (site, hardware)."""
+    """Accelerators held month by month: delivered and not yet retired, per (owner, site, hardware)."""
 
-    counts: dict[tuple[str, str], np.ndarray]
+    counts: dict[tuple[str, str, str], np.ndarray]
     h100e: dict[str, float]
 
-    def held(self, site: str | None, hardware: str | None, months: int) -> np.ndarray:
-        """H100e held in the pool (a site or the fleet; a hardware type or any)."""
+    def held(self, owner: str | None, site: str | None, hardware: str | None, months: int) -> np.ndarray:
+        """H100e held in the pool (an owner or all; a site or the fleet; a hardware type or any)."""
         total = np.zeros(months)
-        for (s, h), counts in self.counts.items():
-            if (site is None or s == site) and (hardware is None or h == hardware):
+        for (o, s, h), counts in self.counts.items():
+            if (owner is None or o == owner) and (site is None or s == site) and (hardware is None or h == hardware):
                 total = total + counts * self.h100e[h]
         return total
 
 
-def holding(sites: Sequence[str], hardware: Sequence[str], count: Sequence[int], delivery: Sequence[int],
-            life: Sequence[int], h100e: Mapping[str, float], months: int) -> Holding:
+def holding(owners: Sequence[str], sites: Sequence[str], hardware: Sequence[str], count: Sequence[int],
+            delivery: Sequence[int], life: Sequence[int], h100e: Mapping[str, float], months: int) -> Holding:
     """Accelerators held in each of ``months`` months (offsets from the start): a cohort of
     ``count`` is held from its ``delivery`` offset until ``delivery + life`` (stranded hardware
     included: it is held, if not energised)."""
     t = np.arange(months)[:, None]
     delivery, life = np.asarray(delivery)[None, :], np.asarray(life)[None, :]
     held = ((t >= delivery) & (t < delivery + life)) * np.asarray(count, dtype=float)[None, :]
-    counts: dict[tuple[str, str], np.ndarray] = {}
-    for k, key in enumerate(zip(sites, hardware, strict=True)):
+    counts: dict[tuple[str, str, str], np.ndarray] = {}
+    for k, key in enumerate(zip(owners, sites, hardware, strict=True)):
         counts[key] = counts.get(key, np.zeros(months)) + held[:, k]
     return Holding(counts, dict(h100e))
+
+
+def order_owner(order, spec) -> str:
+    """An order's owner: its own, else its site's ("" when neither names one)."""
+    site = spec.sites.get(order.site)
+    return order.owner or (getattr(site, "owner", None) if site is not None else None) or ""
+
+
+def scenario_owners(spec) -> list[str]:
+    """Every owner the scenario names (of sites and orders), in file order."""
+    found = [getattr(site, "owner", None) for site in spec.sites.values()]
+    found += [getattr(order, "owner", None) for order in spec.orders]
+    return list(dict.fromkeys(o for o in found if o))
 
 
 def spec_holding(spec, hardware) -> Holding:
     """:func:`holding` from a validated scenario's orders (each delivery window split evenly by
     month, remainder first, after its lead time)."""
-    sites, kinds, counts, deliveries, lives = [], [], [], [], []
+    owners, sites, kinds, counts, deliveries, lives = [], [], [], [], [], []
     override = spec.finance.depreciation.life
     for order in spec.orders:
         if order.hardware not in hardware or order.site not in spec.sites:
@@ -220,13 +241,14 @@ def spec_holding(spec, hardware) -> Holding:
         n = last - first + 1
         base, extra = divmod(order.count, n)
         for i in range(n):
+            owners.append(order_owner(order, spec))
             sites.append(order.site)
             kinds.append(order.hardware)
             counts.append(base + (1 if i < extra else 0))
             deliveries.append(first + i - spec.start)
             lives.append(hw.life_months if override is None else max(1, round(override)))
-    return holding(sites, kinds, counts, deliveries, lives, {name: hw.h100e for name, hw in hardware.items()},
-                   spec.months)
+    return holding(owners, sites, kinds, counts, deliveries, lives,
+                   {name: hw.h100e for name, hw in hardware.items()}, spec.months)
 
 
 def demand(contract: Contract, sched: Schedule, hold: Holding, h100e: Mapping[str, float],
@@ -237,22 +259,25 @@ def demand(contract: Contract, sched: Schedule, hold: Holding, h100e: Mapping[st
     elif contract.kind == "h100e":
         amount = contract.h100e * np.ones(months)
     else:
-        amount = contract.share * hold.held(contract.site, None, months)
+        amount = contract.share * hold.held(contract.owner, contract.site, None, months)
     return amount * sched.level * sched.delivered
 
 
-def pools(contracts: Sequence[Contract]) -> list[tuple[str | None, str | None]]:
-    """The capacity pools sold contracts draw on, most specific first: (site, hardware) pairs,
-    then a site or a hardware type alone, then the fleet (None stands for any)."""
-    sold = [c for c in contracts if c.side == "sell"]
-    found = {(c.site, c.hardware) for c in sold}
-    found |= {(c.site, None) for c in sold} | {(None, c.hardware) for c in sold} | {(None, None)}
+def pools(contracts: Sequence[Contract]) -> list[Pool]:
+    """The capacity pools sold contracts draw on, most specific first: every (owner, site,
+    hardware) a contract names and each coarser pool holding it, down to the whole fleet."""
+    found: set[Pool] = set()
+    for c in contracts:
+        if c.side == "sell":
+            for keep in range(8):
+                found.add(tuple(value if keep >> k & 1 else None
+                                for k, value in enumerate((c.owner, c.site, c.hardware))))
     return sorted(found, key=lambda p: (-sum(x is not None for x in p), str(p)))
 
 
-def _in_pool(contract: Contract, pool: tuple[str | None, str | None]) -> bool:
-    site, kind = pool
-    return (site is None or contract.site == site) and (kind is None or contract.hardware == kind)
+def _in_pool(contract: Contract, pool: Pool) -> bool:
+    return all(want is None or have == want for have, want in zip((contract.owner, contract.site, contract.hardware),
+                                                                   pool, strict=True))
 
 
 @dataclass(frozen=True)
@@ -260,7 +285,7 @@ class Shortfall:
     """A pool sold beyond what it holds: its first month, sold and held there (H100e), the
     contracts involved (positions) and whether they all allow a pro-rata cut."""
 
-    pool: tuple[str | None, str | None]
+    pool: Pool
     month: int
     sold: float
     held: float
@@ -297,14 +322,14 @@ def shortfalls(contracts: Sequence[Contract], start: int, months: int, hold: Hol
 
 def describe(shortfall: Shortfall, contracts: Sequence[Contract], h100e: Mapping[str, float]) -> str:
     """What a shortfall is, in the pool's own units (accelerators of its hardware, or H100e)."""
-    site, kind = shortfall.pool
-    where = f" at {site}" if site else ""
+    owner, site, kind = shortfall.pool
+    where = (f" of {owner}" if owner else "") + (f" at {site}" if site else "")
     per = h100e.get(kind, 1.0) if kind else 1.0
     unit = kind if kind else "H100e"
     sold, held = shortfall.sold / per, shortfall.held / per
     names = ", ".join(contracts[i].name for i in shortfall.members)
     return (f"in {_months.to_text(shortfall.month)} the contracts selling {unit}{where} ({names}) sell "
-            f"{sold:,.0f} {unit} but the seller holds {held:,.0f}: short {sold - held:,.0f} {unit}")
+            f"{sold:,.0f} {unit} but {owner or 'the seller'} holds {held:,.0f}: short {sold - held:,.0f} {unit}")
 
 
 # --------------------------------------------------------------------------- checks
@@ -316,6 +341,7 @@ def check_contracts(spec, hardware) -> Iterator[Problem]:
     contracts = getattr(spec, "contracts", ())
     names: set[str] = set()
     usable = []
+    owners = scenario_owners(spec)
     for i, contract in enumerate(contracts):
         ok = True
         if contract.name in names:
@@ -332,6 +358,13 @@ def check_contracts(spec, hardware) -> Iterator[Problem]:
             yield Problem(f"contract names a site that does not exist{did_you_mean(contract.site, spec.sites)} "
                           f"(sites: {', '.join(spec.sites)})", ("contracts", i, "site"), value=contract.site,
                           has_value=True)
+        if contract.owner is not None and contract.owner not in owners:
+            ok = False
+            listed = f"the scenario's owners: {', '.join(owners)}" if owners else \
+                "no site or order names an owner; add owner: to a site or an order, or remove it here"
+            yield Problem(f"contract names an owner that owns nothing in the scenario"
+                          f"{did_you_mean(contract.owner, owners)} ({listed})", ("contracts", i, "owner"),
+                          value=contract.owner, has_value=True)
         if ok:
             usable.append(i)
     if len(usable) < len(contracts):
