@@ -285,6 +285,72 @@ def test_bad_contract_line_numbers_match_the_file():
     assert np.array_equal(HOURS, hours_array(parse("2025-01"), 12))
 
 
+# --------------------------------------------------------------------------- owners
+OWNED = """\
+name: owned
+start: 2025-01
+months: 12
+hardware:
+  H100: {failure_rate: 0}
+sites:
+  hall: {owner: lab-a, pue: 1.0, capacity: 10 MW, electricity: {price: 0.08 USD/kWh}}
+orders:
+  - {hardware: H100, count: 1000, site: hall, delivery: 2025-01}
+  - {hardware: H100, count: 500, site: hall, delivery: 2025-01, owner: lab-c}
+operations:
+  utilization: 1.0
+contracts:
+  - {name: rent, side: sell, owner: lab-a, counterparty: lab-b, accelerators: 400, hardware: H100,
+     price: 2.00 USD/h, start: 2025-01, term: 12 months}
+  - {name: block, side: buy, owner: lab-c, counterparty: cloud, accelerators: 100, hardware: H100,
+     price: 3.00 USD/h, start: 2025-01, term: 6 months}
+"""
+"""lab-a owns the hall and 1,000 H100 and sells 400 of them; lab-c colocates 500 and buys 100 more."""
+
+
+def test_contracts_by_owner(tmp_path):
+    res = run(OWNED, tmp_path)
+    revenue = res.breakdown("owner", "contract_revenue_usd").sum()
+    assert revenue["lab-a"] == pytest.approx(400 * 2.00 * 8760) and revenue.get("lab-c", 0.0) == 0.0
+    cost = res.breakdown("owner", "contract_cost_usd").sum()
+    assert cost["lab-c"] == pytest.approx(100 * 3.00 * 4344) and cost.get("lab-a", 0.0) == 0.0
+    # the hours sold come from lab-a's hardware only; lab-c's own use gains the hours it buys
+    hours = res.breakdown("owner", "training_h100e_hours") + res.breakdown("owner", "inference_h100e_hours")
+    assert hours["lab-a"].tolist() == pytest.approx((600 * HOURS).tolist())
+    assert hours["lab-c"].tolist() == pytest.approx(((500 + 100 * (np.arange(12) < 6)) * HOURS).tolist())
+    total = res.monthly.training_h100e_hours + res.monthly.inference_h100e_hours
+    assert hours.sum(axis=1).tolist() == pytest.approx(total.tolist())
+    assert set(res.contracts.owner) == {"lab-a", "lab-c"}
+    # the owners table sums to the monthly money columns, contracts included
+    by_owner = res.owners.groupby("month")[["contract_revenue_usd", "contract_cost_usd"]].sum()
+    assert by_owner.contract_revenue_usd.tolist() == pytest.approx(res.monthly.contract_revenue_usd.tolist())
+    assert by_owner.contract_cost_usd.tolist() == pytest.approx(res.monthly.contract_cost_usd.tolist())
+
+
+def test_an_owner_cannot_sell_what_another_owns(tmp_path, monkeypatch, capsys):
+    """The fleet holds 1,500 H100, but lab-a only 1,000: selling 1,200 of lab-a's is refused."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(OWNED.replace("accelerators: 400", "accelerators: 1200"))
+    assert main(["run", "s.yaml", "-o", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "s.yaml:14:" in err and "contracts.0.accelerators" in err and "(given: 1200)" in err
+    assert "H100 of lab-a" in err and "lab-a holds 1,000" in err and "short 200 H100" in err
+    assert "accelerators: 1000" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_owner_that_owns_nothing_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(OWNED.replace("owner: lab-c, counterparty: cloud", "owner: lab-d, "
+                                                                                        "counterparty: cloud"))
+    before = _snapshot(tmp_path)
+    assert main(["run", "s.yaml", "-o", "out"]) == 1
+    out, err = capsys.readouterr()
+    assert "s.yaml:16:" in err and "contracts.1.owner" in err and "(given: 'lab-d')" in err
+    assert "owns nothing" in err and "the scenario's owners: lab-a, lab-c" in err and "Traceback" not in out + err
+    assert _snapshot(tmp_path) == before
+
+
 # --------------------------------------------------------------------------- the shipped example
 SHIPPED = Path(__file__).resolve().parents[1] / "scenarios" / "capacity-contracts.yaml"
 
@@ -305,6 +371,7 @@ def test_capacity_contracts_scenario_headline_figures():
     assert m.contract_cost_usd.sum() == pytest.approx(2000 * 5.408 * 2184)  # 23.62 MUSD
     h200 = fleetsim.load(SHIPPED).hardware["H200"].h100e
     assert m.bought_h100e_hours.sum() == pytest.approx(2000 * h200 * 2184)
+    assert res.breakdown("owner", "contract_revenue_usd")["lab-a"].sum() == pytest.approx(delivered + notice)
     # pinned headline figures of the run (seed 5)
     assert m.operating_cost_usd.sum() == pytest.approx(882.93e6, rel=1e-4)
     assert m.contract_revenue_usd.sum() / m.operating_cost_usd.sum() == pytest.approx(0.2167, abs=1e-4)
