@@ -367,7 +367,7 @@ def check_contracts(spec, hardware) -> Iterator[Problem]:
                           value=contract.owner, has_value=True)
         if ok:
             usable.append(i)
-    if len(usable) < len(contracts):
+    if len(usable) < len(contracts) or not any(c.side == "sell" for c in contracts):
         return
     h100e = {name: hw.h100e for name, hw in hardware.items()}
     found, _ = shortfalls(contracts, spec.start, spec.months, spec_holding(spec, hardware), h100e)
