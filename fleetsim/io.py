@@ -15,9 +15,12 @@ import pandas as pd
 from fleetsim.errors import ResultFormatError
 from fleetsim.months import as_periods
 
-TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites")
+TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites", "owners")
+OPTIONAL_TABLES = ("owners", "contracts")
+"""Tables a result folder may lack: left out when read. Older fleetsim versions wrote no owners;
+contracts are written only when a scenario has some."""
 TEXT_COLUMNS = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
-                "payback_month", "direction", "basis"}
+                "payback_month", "direction", "basis", "owner", "user", "contract", "counterparty", "side"}
 """Columns read back as text (an empty cell is an empty string, not NaN; "NA" is text)."""
 _NA = ["", "nan", "NaN", "-nan", "NA", "N/A", "null", "None"]
 """What a numeric column's cell may hold for a missing value."""
@@ -62,8 +65,10 @@ def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
     meta.pop("columns", None)  # the files' column units: written for other tools, derived again on writing
     fmt = meta.get("format", "csv")
     tables = {}
-    for name in TABLES:
+    for name in (*TABLES, *OPTIONAL_TABLES):
         path = folder / f"{name}.{fmt}"
+        if not path.is_file() and name in OPTIONAL_TABLES:
+            continue
         if not path.is_file():
             raise ResultFormatError(f"{path} is missing from the result folder")
         if fmt == "parquet":

@@ -13,6 +13,10 @@ from fleetsim import io
 from fleetsim.accounting.books import add_ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
 from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, ENERGY_COLUMNS, KINDS, SITE_COLUMNS, UNITS
+from fleetsim.accounting.contracts import CONTRACT_COLUMNS
+from fleetsim.accounting.owners import MONEY_COLUMNS, OWNER_COLUMNS, PARTIES
+from fleetsim.accounting.owners import breakdown as owner_breakdown
+from fleetsim.accounting.owners import rollup as owner_rollup
 from fleetsim.accounting.sites import power_story
 from fleetsim.output import write_folder
 
@@ -42,11 +46,21 @@ class Result:
     cohorts : DataFrame
         One row per order: delivered, energised, capex or lease, depreciation, maintenance,
         energy cost, attributed revenue, net cash, payback month and NPV.
+    owners : DataFrame
+        Physical and money columns by who owns and who uses the hardware, in long form: ``month,
+        owner, user``, :data:`~fleetsim.accounting.owners.OWNER_COLUMNS` and
+        :data:`~fleetsim.accounting.owners.MONEY_COLUMNS` (see :mod:`fleetsim.accounting.owners`;
+        summed over owners they give the monthly table's).
     sites : DataFrame
         The physical columns site by site, in long form: ``month, site`` and the columns of
         :data:`~fleetsim.accounting.columns.SITE_COLUMNS` (capacity, full-load and mean power,
         installed accelerators and H100e, waiting hardware by cause, energy); summed over sites
         they give the monthly table's.
+    contracts : DataFrame
+        One row per capacity contract and month it runs: contracted, delivered, short and notice
+        H100e-hours, revenue, cost and the take-or-pay part of them, with the contract's
+        counterparty (:data:`~fleetsim.accounting.contracts.CONTRACT_COLUMNS`; empty without
+        contracts, and then not written to a result folder).
     units : dict
         Column → pint unit string ("" for counts).
     meta : dict
@@ -57,13 +71,17 @@ class Result:
 
     def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
                  warnings: list[str] | None = None, energy: pd.DataFrame | None = None,
-                 cohorts: pd.DataFrame | None = None, sites: pd.DataFrame | None = None):
+                 cohorts: pd.DataFrame | None = None, sites: pd.DataFrame | None = None, *,
+                 owners: pd.DataFrame | None = None, contracts: pd.DataFrame | None = None):
         self.monthly = monthly
         self.ledger = ledger
         self.training = training
         self.energy = energy if energy is not None else pd.DataFrame(columns=ENERGY_COLUMNS)
         self.cohorts = cohorts if cohorts is not None else pd.DataFrame(columns=COHORT_COLUMNS)
         self.sites = sites if sites is not None else pd.DataFrame(columns=["month", "site", *SITE_COLUMNS])
+        self.owners = owners if owners is not None else pd.DataFrame(
+            columns=["month", "owner", "user", *OWNER_COLUMNS, *MONEY_COLUMNS])
+        self.contracts = contracts if contracts is not None else pd.DataFrame(columns=CONTRACT_COLUMNS)
         self.meta = meta
         self.units = dict(UNITS)
         self.accounts = dict(ACCOUNTS)
@@ -78,19 +96,23 @@ class Result:
         return ureg.Quantity(self.monthly[column].to_numpy(), self.units[column] or "dimensionless")
 
     def breakdown(self, by: str = "site", column: str | None = None) -> pd.DataFrame:
-        """Money by ``site``, ``hardware`` or ``account`` per month, from the ledger; or a physical
-        column by site, from :attr:`sites`.
+        """Money by ``site``, ``hardware``, ``account``, ``owner`` or ``user`` per month, from the
+        ledger; or a physical column by site (from :attr:`sites`) or by owner or user (from
+        :attr:`owners`).
 
         With a money ``column`` (e.g. ``"energy_cost_usd"``) only the accounts summing into it are
         kept; with a physical one (e.g. ``"stranded"``, ``"peak_facility_power_mw"``, any of
-        :data:`~fleetsim.accounting.columns.SITE_COLUMNS`) ``by`` must be ``"site"``. The result
-        has one column per site/hardware/account.
+        :data:`~fleetsim.accounting.columns.SITE_COLUMNS`) ``by`` must be ``"site"``, ``"owner"``
+        or ``"user"`` (``training_h100e_hours`` and ``inference_h100e_hours`` by owner or user
+        only). The result has one column per site/hardware/account/owner/user.
         """
-        if by not in ("site", "hardware", "account"):
-            raise ValueError("by must be 'site', 'hardware' or 'account'")
+        if by not in ("site", "hardware", "account", *PARTIES):
+            raise ValueError("by must be 'site', 'hardware', 'account', 'owner' or 'user'")
+        if by in PARTIES and column in OWNER_COLUMNS:
+            return owner_breakdown(self.owners, by, column, self.monthly.index)
         if column in SITE_COLUMNS:
             if by != "site":
-                raise ValueError(f"{column!r} is a physical column, kept by site only: use by='site'")
+                raise ValueError(f"{column!r} is a physical column, kept by site, owner and user: use by='site'")
             table = self.sites.pivot(index="month", columns="site", values=column)
             table = table[list(dict.fromkeys(self.sites.site))]
             table.columns.name = "site"
@@ -120,6 +142,17 @@ class Result:
         key = self.monthly.index.asfreq(freq)
         key.name = {"Q": "quarter", "Y": "year"}[freq]
         return aggregate(self.monthly, key)
+
+    def by_owner(self, period: str | None = "Y", by: str = "owner") -> pd.DataFrame:
+        """The :attr:`owners` table by ``owner`` (or ``user``), aggregated to quarters (``"Q"``),
+        years (``"Y"``) or the whole horizon (``None``), each column by its kind; long form
+        ``period, owner`` (see :func:`fleetsim.accounting.owners.rollup`)."""
+        if by not in PARTIES:
+            raise ValueError("by must be 'owner' or 'user'")
+        freq = _PERIODS.get(period) if period is not None else None
+        if period is not None and freq is None:
+            raise ValueError(f"unknown period {period!r}; use 'Q' (quarter), 'Y' (year) or None (the horizon)")
+        return owner_rollup(self.owners, by, freq)
 
     def horizon(self) -> pd.Series:
         """Every column over the whole horizon, aggregated by its kind (as a roll-up would)."""
@@ -181,11 +214,13 @@ class Result:
                extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
                protect: tuple[Path, ...] = ()) -> Path:
         tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
-                  "cohorts": self.cohorts, "sites": self.sites}
+                  "cohorts": self.cohorts, "sites": self.sites, "owners": self.owners,
+                  **({"contracts": self.contracts} if len(self.contracts) else {})}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
             tables[name] = rolled.set_axis(rolled.index.astype(str).rename("period"))
+            tables[f"owners_{name}"] = self.by_owner(period)
         def write(tmp: Path) -> None:
             io.write_tables(tmp, tables, self._meta_out(), fmt)
             for name, data in (extra_files or {}).items():
@@ -241,4 +276,5 @@ def read_result(folder: str | Path) -> Result:
     if len(training):
         training["completed"] = training["completed"].astype(str).str.lower().isin(["true", "1"])
     return Result(tables["monthly"], tables["ledger"], training, meta, warnings, tables["energy"],
-                  tables["cohorts"], tables["sites"])
+                  tables["cohorts"], tables["sites"], owners=tables.get("owners"),
+                  contracts=tables.get("contracts"))

@@ -33,8 +33,9 @@ def simulate(scenario: Scenario | str | Path, *, seed=None) -> Result:
         "seed": scenario.spec.seed,
         "overrides": {key: value for key, value in scenario.overrides},
     }
-    found = [*scenario_warnings(scenario), *check_stranding(plan, trace), *check_power(plan, books.sites)]
+    found = [*scenario_warnings(scenario), *check_stranding(plan, trace), *check_power(plan, books.sites),
+             *books.contracts.warnings]
     for message in found:
         warnings.warn(message, FleetsimWarning, stacklevel=2)
     return Result(books.monthly, books.ledger, books.training, meta, found, books.energy, books.cohorts,
-                  books.sites)
+                  books.sites, owners=books.owners, contracts=books.contracts.table)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 TEXT = {"month", "site", "hardware", "name", "start", "end", "account", "source", "kind", "acquisition",
         "payback_month", "stat", "input", "label", "figure", "unit", "direction", "basis", "p10_value",
-        "p90_value", "period", "quarter", "year"}
+        "p90_value", "period", "quarter", "year", "contract", "counterparty", "side"}
 """Columns that hold text whatever their content."""
 SUFFIXES = (("_usd", "USD"), ("_mwh", "MWh"), ("_mw", "MW"), ("_tco2", "t"), ("_m3", "m**3"),
             ("_mmbtu", "MMBtu"), ("_hours", "hour"), ("_flop", "FLOP"), ("_tokens", "tok"),

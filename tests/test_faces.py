@@ -190,10 +190,12 @@ def test_run_writes_every_tables_units_in_meta_and_parquet(tmp_path, make_scenar
     result.to_csv(tmp_path / "csv")
     for folder, ext in ((tmp_path / "pq", "parquet"), (tmp_path / "csv", "csv")):
         columns = json.loads((folder / "meta.json").read_text())["columns"]
-        assert set(columns) == {f"{t}.{ext}" for t in ("monthly", "ledger", "training", "energy", "cohorts", "sites")}
+        assert set(columns) == {f"{t}.{ext}" for t in ("monthly", "ledger", "training", "energy", "cohorts", "sites",
+                                                       "owners")}
         assert columns[f"sites.{ext}"]["capacity_mw"] == "MW" and columns[f"sites.{ext}"]["site"] is None
         assert columns[f"ledger.{ext}"] == {"month": None, "site": None, "hardware": None, "account": None,
-                                            "direction": None, "basis": None, "amount_usd": "USD"}
+                                            "direction": None, "basis": None, "amount_usd": "USD", "owner": None,
+                                            "user": None}
         assert columns[f"monthly.{ext}"]["cost_per_h100e_hour_usd"] == "USD/hour"
         assert columns[f"energy.{ext}"]["emissions_tco2"] == "t"
     schema = pq.read_schema(tmp_path / "pq" / "monthly.parquet")

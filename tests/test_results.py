@@ -36,7 +36,8 @@ def test_monthly_has_every_contract_column(flagship):
 
 def test_ledger_sums_equal_money_columns(flagship):
     ledger = flagship.ledger
-    assert list(ledger.columns) == ["month", "site", "hardware", "account", "direction", "basis", "amount_usd"]
+    assert list(ledger.columns) == ["month", "site", "hardware", "account", "direction", "basis", "amount_usd",
+                                    "owner", "user"]
     assert (ledger.amount_usd > 0).all()
     by_column = ledger.assign(column=ledger.account.map(flagship.accounts)).pivot_table(
         index="month", columns="column", values="amount_usd", aggfunc="sum", fill_value=0.0)

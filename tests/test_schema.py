@@ -41,8 +41,9 @@ def test_the_printed_schema_is_the_function_and_a_valid_draft_2020_12_schema(cap
     Draft202012Validator.check_schema(printed)
 
 
-def test_eleven_scenarios_are_shipped():
-    assert [p.name for p in SCENARIOS] == ["api-price-war.yaml", "colossus-6y-life.yaml", "colossus-calibrated.yaml",
+def test_the_shipped_scenarios():
+    assert [p.name for p in SCENARIOS] == ["api-price-war.yaml", "capacity-contracts.yaml", "colossus-6y-life.yaml",
+                                           "colossus-calibrated.yaml",
                                            "colossus-uncertain.yaml",
                                            "colossus.yaml", "custom-silicon.yaml", "epoch-1gw-tco.yaml",
                                            "epoch-colossus-rows.yaml", "gigawatt-campus.yaml",

@@ -164,7 +164,7 @@ def test_breakdown_accepts_physical_columns(two):
     assert power["short"].iloc[0] == pytest.approx(627 * UNIT_FACILITY_MW)
     energy = two.breakdown("site", "energy_cost_usd")  # money still comes from the ledger
     np.testing.assert_allclose(energy.sum(axis=1), two.monthly.energy_cost_usd, rtol=1e-12)
-    with pytest.raises(ValueError, match="physical column, kept by site only"):
+    with pytest.raises(ValueError, match="physical column, kept by site, owner and user"):
         two.breakdown("hardware", "stranded")
     with pytest.raises(KeyError, match="neither a money column nor a physical one"):
         two.breakdown("site", "nonsense")

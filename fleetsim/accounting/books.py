@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fleetsim.accounting import capital, finance_rules, rules, supplied
+from fleetsim.accounting import capital, contracts, finance_rules, owners, rules, supplied
 from fleetsim.accounting.cohorts import CohortFlows, cohort_flows, cohort_table
 from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
 from fleetsim.accounting.power import power_books
@@ -33,6 +33,8 @@ class Books:
     energy: pd.DataFrame
     cohorts: pd.DataFrame | None = None
     sites: pd.DataFrame | None = None
+    owners: pd.DataFrame | None = None
+    contracts: contracts.Settlement | None = None
 
 
 def _groups(plan: Plan) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray]:
@@ -96,10 +98,15 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                             if account in ("facility_depreciation", "generation_depreciation"))
     training = training_runs(plan, k.trace, monthly, k.pue, k.power.site_cost_usd, site_energy,
                              np.zeros(n_months) + site_depreciation, k.flows.depreciation)
-    books = Books(monthly, label_ledger(_ledger(k.rows, months)), training, k.power.energy)
+    pairs, by_owner = owners.owner_arrays(plan, k.trace, k.use, k.pue, k.per_site, k.unserved_hours)
+    contracts.by_owner(k.deal, plan, pairs, by_owner, k.use)  # hours sold leave their owner's use, bought join it
+    ledger = contracts.label(owners.label_owners(label_ledger(_ledger(k.rows, months)), plan, k.trace), k.deal,
+                             months, pairs)
+    books = Books(monthly, ledger, training, k.power.energy, contracts=k.deal)
     books.cohorts = cohort_table(plan, k.trace, k.use, k.power.site_cost_usd, k.pue,
                                  k.series["inference_revenue_usd"], k.flows)
     books.sites = site_table(k.per_site, [s.name for s in plan.sites], months)
+    books.owners = owners.owner_table(pairs, by_owner, ledger, months)
     return books
 
 
@@ -123,6 +130,8 @@ class _Computed:
     per_site: dict
     facility_energy: np.ndarray
     group_site: np.ndarray
+    deal: contracts.Settlement
+    unserved_hours: np.ndarray
 
 
 def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Computed:
@@ -138,17 +147,19 @@ def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Comput
 
     def physical(avail: np.ndarray):
         h100e_hours = avail @ (indicator * c.h100e[:, None])
-        use = usage(plan, h100e_hours.sum(axis=1), supplied.training_first(plan, nominal, h100e_hours.sum(axis=1)))
-        return h100e_hours, use, (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None]
+        deal = contracts.settle(plan, groups, avail)  # own use: hours less those sold, plus those bought
+        own, net = deal.own(h100e_hours).sum(axis=1), deal.bought - deal.sold.sum(axis=1)
+        use = usage(plan, own, supplied.training_first(plan, nominal + net, own))
+        return h100e_hours, use, (avail @ (indicator * c.unit_it_mw[:, None])) * use.draw(plan)[:, None], deal
 
     def site_energy(avail: np.ndarray) -> np.ndarray:
         return (avail @ (cohort_site * c.unit_it_mw[:, None])) * physical(avail)[1].draw(plan)[:, None] * pue
 
     trace, unserved_hours = supplied.supply(plan, trace, site_energy)
-    h100e_hours, use, it_energy = physical(trace.available_hours)
+    h100e_hours, use, it_energy, deal = physical(trace.available_hours)
     facility_energy = it_energy * pue[:, group_site]
     lost_mwh = (unserved_hours @ (cohort_site * c.unit_it_mw[:, None])) * use.draw(plan)[:, None] * pue
-    busy_hours = h100e_hours * use.utilization[:, None]
+    busy_hours = deal.own(h100e_hours) * use.utilization[:, None]  # groups, then the hours bought
     training_hours = busy_hours * use.training_share[:, None]
     inference_hours = busy_hours - training_hours
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,7 +175,8 @@ def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Comput
         "inference_revenue": tokens * f.token_price_usd[:, None],
     }
     rows = [(account, site, hardware, values[:, g])
-            for account, values in group_accounts.items() for g, (site, hardware) in enumerate(groups)]
+            for account, values in group_accounts.items() for g, (site, hardware) in enumerate([*groups, ("", "")])
+            if g < values.shape[1]] + deal.rows
     for site in plan.sites:
         facility = rules.facility_capex(site.halls_mw, site.construction_usd_per_mw)
         rows.append(("facility_capex", site.name, "", facility))
@@ -197,6 +209,8 @@ def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Comput
         "energy_mwh": facility_energy.sum(axis=1),
         "training_h100e_hours": training_hours.sum(axis=1),
         "inference_h100e_hours": inference_hours.sum(axis=1),
+        "sold_h100e_hours": deal.sold.sum(axis=1),
+        "bought_h100e_hours": deal.bought,
         "tokens": use.tokens,
         "unserved_tokens": use.unserved_tokens,
         "inference_revenue_usd": group_accounts["inference_revenue"].sum(axis=1),
@@ -209,7 +223,8 @@ def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Comput
     for account, _, _, values in rows:
         series[ACCOUNTS[account]] = series[ACCOUNTS[account]] + values
     derive(series, plan.hours, f.cash_start_usd, f.raises_usd)
-    return _Computed(trace, series, rows, use, pue, power, flows, per_site, facility_energy, group_site)
+    return _Computed(trace, series, rows, use, pue, power, flows, per_site, facility_energy, group_site, deal,
+                     unserved_hours)
 
 
 def _capital_charge(plan: Plan, rows: list, generation: np.ndarray, bought: np.ndarray) -> np.ndarray:
@@ -234,12 +249,14 @@ def derive(m: dict[str, np.ndarray], hours: np.ndarray, cash_start: float = 0.0,
     """
     m["energy_cost_usd"] = sum(m[part] for part in ENERGY_COST_PARTS)
     energy = m["energy_cost_usd"]
-    m["operating_cost_usd"] = energy + m["depreciation_usd"] + m["opex_usd"] + m["lease_usd"]
-    m["tco_usd"] = m["capital_charge_usd"] + energy + m["opex_usd"] + m["lease_usd"]
-    m["ebitda_usd"] = m["revenue_usd"] - (energy + m["opex_usd"] + m["lease_usd"])
-    m["operating_income_usd"] = m["revenue_usd"] - m["operating_cost_usd"]
-    burn = (energy + m["hardware_capex_usd"] + m["facility_capex_usd"] + m["opex_usd"] + m["lease_usd"]
-            + m["interest_usd"] + m["principal_usd"] - m["debt_drawn_usd"] - m["revenue_usd"])
+    rented = m["lease_usd"] + m["contract_cost_usd"]  # capacity paid by the hour: leases and bought contracts
+    revenue = m["revenue_usd"] + m["contract_revenue_usd"]
+    m["operating_cost_usd"] = energy + m["depreciation_usd"] + m["opex_usd"] + rented
+    m["tco_usd"] = m["capital_charge_usd"] + energy + m["opex_usd"] + rented
+    m["ebitda_usd"] = revenue - (energy + m["opex_usd"] + rented)
+    m["operating_income_usd"] = revenue - m["operating_cost_usd"]
+    burn = (energy + m["hardware_capex_usd"] + m["facility_capex_usd"] + m["opex_usd"] + rented
+            + m["interest_usd"] + m["principal_usd"] - m["debt_drawn_usd"] - revenue)
     m["cash_burn_usd"] = burn
     missing = np.isnan(burn)  # a running sum skips missing months, as pandas' cumsum does
     cumulative = np.cumsum(np.where(missing, 0.0, burn))
@@ -249,7 +266,7 @@ def derive(m: dict[str, np.ndarray], hours: np.ndarray, cash_start: float = 0.0,
     balance = finance_rules.cash_balance(cash_start, raises, burn)
     m["cash_balance_usd"] = balance
     m["runway_months"] = finance_rules.runway(balance, burn)
-    used = m["training_h100e_hours"] + m["inference_h100e_hours"]
+    used = m["training_h100e_hours"] + m["inference_h100e_hours"] + m["sold_h100e_hours"]
     with np.errstate(divide="ignore", invalid="ignore"):
         m["inference_cost_usd"] = np.where(used > 0, m["operating_cost_usd"] * m["inference_h100e_hours"] / used, 0.0)
     m.update(ratios(m, hours))
@@ -261,15 +278,15 @@ def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
         m[column] = values
 
 
-RATIO_INPUTS = ("h100e_available", "tokens", "revenue_usd", "inference_revenue_usd", "operating_cost_usd",
-                "tco_usd", "inference_cost_usd")
+RATIO_INPUTS = ("h100e_available", "bought_h100e_hours", "tokens", "revenue_usd", "inference_revenue_usd",
+                "contract_revenue_usd", "operating_cost_usd", "tco_usd", "inference_cost_usd")
 
 
 def ratios(m: dict[str, np.ndarray], hours: np.ndarray) -> dict[str, np.ndarray]:
     """The unit-cost columns from the totals ``m`` (arrays) and each period's ``hours``."""
-    available_hours = m["h100e_available"] * hours
+    available_hours = m["h100e_available"] * hours + m["bought_h100e_hours"]
     mtok = m["tokens"] / 1e6
-    other_revenue = m["revenue_usd"] - m["inference_revenue_usd"]
+    other_revenue = m["revenue_usd"] - m["inference_revenue_usd"] + m["contract_revenue_usd"]
     revenue = m["inference_revenue_usd"]
     with np.errstate(divide="ignore", invalid="ignore"):
         return {

@@ -28,6 +28,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "water_m3": ("m**3", "total"),
     "training_h100e_hours": ("hour", "total"),
     "inference_h100e_hours": ("hour", "total"),
+    "sold_h100e_hours": ("hour", "total"),
+    "bought_h100e_hours": ("hour", "total"),
     "tokens": ("tok", "total"),
     "unserved_tokens": ("tok", "total"),
     "purchased_energy_cost_usd": ("USD", "total"),
@@ -41,8 +43,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "depreciation_usd": ("USD", "total"),
     "opex_usd": ("USD", "total"),
     "lease_usd": ("USD", "total"),
+    "contract_cost_usd": ("USD", "total"),
     "revenue_usd": ("USD", "total"),
     "inference_revenue_usd": ("USD", "total"),
+    "contract_revenue_usd": ("USD", "total"),
     "interest_usd": ("USD", "total"),
     "principal_usd": ("USD", "total"),
     "debt_drawn_usd": ("USD", "total"),
@@ -103,9 +107,11 @@ ACCOUNT_TABLE: dict[str, tuple[str, str, str]] = {
     "generation_om": ("generation_om_usd", "cost", "both"),
     "colocation": ("opex_usd", "cost", "both"),
     "lease": ("lease_usd", "cost", "both"),
+    "contract_cost": ("contract_cost_usd", "cost", "both"),
     "inference_revenue": ("revenue_usd", "revenue", "both"),
     "subscriptions": ("revenue_usd", "revenue", "both"),
     "other_revenue": ("revenue_usd", "revenue", "both"),
+    "contract_revenue": ("contract_revenue_usd", "revenue", "both"),
     "interest": ("interest_usd", "cost", "both"),
     "principal": ("principal_usd", "cost", "cash"),
     "debt_drawn": ("debt_drawn_usd", "funding", "cash"),
@@ -121,8 +127,9 @@ ACCOUNTS: dict[str, str] = {account: column for account, (column, _, _) in ACCOU
 """Ledger account → the monthly money column it sums into."""
 DIRECTIONS: dict[str, str] = {account: direction for account, (_, direction, _) in ACCOUNT_TABLE.items()}
 BASES: dict[str, str] = {account: basis for account, (_, _, basis) in ACCOUNT_TABLE.items()}
-LEDGER_COLUMNS = ["month", "site", "hardware", "account", "direction", "basis", "amount_usd"]
-"""Columns of ``Result.ledger``."""
+LEDGER_COLUMNS = ["month", "site", "hardware", "account", "direction", "basis", "amount_usd", "owner", "user"]
+"""Columns of ``Result.ledger`` (``owner`` and ``user`` are labelled by
+:func:`fleetsim.accounting.owners.label_owners`; ``""`` when unnamed or fleet-wide)."""
 
 
 def label_ledger(ledger):
@@ -130,7 +137,7 @@ def label_ledger(ledger):
     :data:`LEDGER_COLUMNS` order."""
     ledger = ledger.assign(direction=ledger["account"].map(DIRECTIONS).astype(str),
                            basis=ledger["account"].map(BASES).astype(str))
-    return ledger[LEDGER_COLUMNS]
+    return ledger[[c for c in LEDGER_COLUMNS if c in ledger.columns]]
 
 
 ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd", "generation_om_usd",

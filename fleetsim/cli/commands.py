@@ -58,7 +58,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
         from fleetsim.io import TABLES
 
-        tables = [*TABLES, *rollups]
+        tables = [*TABLES, *(["contracts"] if len(result.contracts) else []), *rollups]
         console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
         if charts:
             console.print(f"charts: {', '.join(charts)}")

@@ -34,6 +34,8 @@ class SitePlan:
     design_pue: float = 1.0
     halls_mw: np.ndarray | None = None
     value_of_lost_load: float | None = None
+    owner: str = ""
+    user: str = ""
 
     @property
     def it_room_mw(self) -> np.ndarray:
@@ -130,6 +132,10 @@ class Plan:
     finance: FinancePlan
     training: list[TrainingPlan] = field(default_factory=list)
     order_specs: tuple = ()
+    contracts: tuple = ()
+    """The scenario's capacity contracts (:class:`fleetsim.scenario.contracts.Contract`), in file order."""
+    hardware_h100e: dict = field(default_factory=dict)
+    """H100 equivalents of every hardware type (contracts may name hardware no order holds)."""
 
 
 def split_window(count: int, first: int, last: int) -> list[tuple[int, int]]:
@@ -209,6 +215,8 @@ def compile_plan(scenario: Scenario) -> Plan:
             design_pue=design,
             halls_mw=halls_series(site, sources, design, start, months),
             value_of_lost_load=site.value_of_lost_load,
+            owner=site.owner or "",
+            user=site.user or site.owner or "",
         ))
     ops = spec.operations
     finance = spec.finance
@@ -251,7 +259,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         utilization=np.array(ops.utilization.series(start, months)),
         training_share=np.array(ops.training_share.series(start, months)),
         busy_draw=ops.power_draw.busy, idle_draw=ops.power_draw.idle, repair_hours=ops.repair_time,
-        finance=finance_plan, training=training, order_specs=tuple(spec.orders),
+        finance=finance_plan, training=training, order_specs=tuple(spec.orders), contracts=tuple(spec.contracts),
+        hardware_h100e={name: hw.h100e for name, hw in scenario.hardware.items()},
     )
 
 

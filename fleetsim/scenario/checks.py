@@ -8,6 +8,7 @@ from typing import Any
 
 from fleetsim import months as _months
 from fleetsim.errors import Problem
+from fleetsim.scenario.contracts import check_contracts
 from fleetsim.scenario.fields import Schedule, name_problem
 from fleetsim.scenario.hardware import ResolvedHardware, did_you_mean
 from fleetsim.scenario.schema import ScenarioDocument
@@ -70,7 +71,7 @@ def check_raw_names(tree: dict) -> Iterator[Problem]:
             supply = entries[key].get("supply") if section == "sites" and isinstance(entries[key], dict) else None
             for source in supply if isinstance(supply, dict) else ():
                 yield from named((section, key, "supply", source), source, True)
-    for section in ("orders", "training"):
+    for section in ("orders", "training", "contracts"):
         items = tree.get(section)
         for i, item in enumerate(items if isinstance(items, list) else ()):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
@@ -176,4 +177,4 @@ def check_training(spec: ScenarioDocument, hardware: dict[str, ResolvedHardware]
 def check_all(spec: ScenarioDocument, hardware: dict[str, ResolvedHardware]) -> list[Problem]:
     """Every cross-check, all problems together."""
     return [*check_references(spec, hardware), *check_dates(spec), *check_schedules(spec),
-            *check_finance(spec), *check_training(spec, hardware)]
+            *check_finance(spec), *check_training(spec, hardware), *check_contracts(spec, hardware)]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from fleetsim.scenario.contracts import Contract
 from fleetsim.scenario.fields import (
     Count,
     Delivery,
@@ -102,6 +103,11 @@ class Site(Model):
     value_of_lost_load: Quantity(
         "energy price", "Charge each MWh no source supplies at this value (account lost_load) instead of "
                         "taking the hours it would have powered away.") | None = None
+    owner: str | None = Field(None, description="Who owns the site (its facility, power and, by default, the "
+                                                 "hardware in it), e.g. Microsoft; outputs break down by owner.",
+                              examples=["Microsoft"], min_length=1)
+    user: str | None = Field(None, description="Who runs the site's hardware when it is rented (default: the "
+                                                "owner), e.g. OpenAI.", examples=["OpenAI"], min_length=1)
 
     @model_validator(mode="after")
     def _one_power_description(self) -> Site:
@@ -139,6 +145,11 @@ class Order(Model):
         "buy", description="buy (capex on delivery, depreciation) or lease (a rate per accelerator-hour "
                            "from delivery to the end of its life; no capex, depreciation or maintenance).")
     lease_rate: Quantity("hourly rate", "Lease price per accelerator-hour (with acquisition: lease).") | None = None
+    owner: str | None = Field(None, description="Who owns these accelerators (default: the site's owner).",
+                              examples=["Oracle"], min_length=1)
+    user: str | None = Field(None, description="Who runs them when they are rented (default: this order's owner, "
+                                                "or the site's user when the order names no owner).",
+                             examples=["OpenAI"], min_length=1)
 
     @model_validator(mode="after")
     def _lease_has_rate(self) -> Order:
@@ -290,3 +301,5 @@ class ScenarioDocument(Model):
     finance: Finance = Finance()
     revenue: Revenue = Revenue()
     training: tuple[TrainingRun, ...] = Field(default_factory=tuple, description="Training runs.")
+    contracts: tuple[Contract, ...] = Field(default_factory=tuple,
+                                            description="Capacity sold to or bought from counterparties.")

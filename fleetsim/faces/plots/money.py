@@ -28,7 +28,7 @@ COST_PARTS = {"purchased_energy_cost_usd": "energy: purchased", "fuel_cost_usd":
               "demand_charge_usd": "energy: demand charges", "generation_om_usd": "energy: generation O&M",
               "lost_load_cost_usd": "energy: lost load",
               "depreciation_usd": "depreciation (accrual)", "opex_usd": "opex (fixed + maintenance)",
-              "lease_usd": "leases"}
+              "lease_usd": "leases", "contract_cost_usd": "capacity bought (contracts)"}
 """The parts of ``operating_cost_usd``, stacked bottom to top, with their legend labels; the first
 five make up the total energy cost, ``energy_cost_usd`` (its parts are
 :data:`fleetsim.accounting.columns.ENERGY_COST_PARTS`; a test keeps the two in step)."""
@@ -37,6 +37,7 @@ FINANCING = {"interest_usd": "interest (financing)"}
 COST_COLORS = {"purchased_energy_cost_usd": "#e6ab02", "fuel_cost_usd": "#a6761d", "demand_charge_usd": "#e7298a",
                "generation_om_usd": "#1b9e77", "lost_load_cost_usd": "#000000",
                "depreciation_usd": "#7570b3", "opex_usd": "#999999", "lease_usd": "#66a61e",
+               "contract_cost_usd": "#1f78b4",
                "interest_usd": "#d95f02"}
 
 

@@ -1,0 +1,248 @@
+"""Who owns what: every ledger row and every physical column split by owner and user.
+
+A site names its ``owner`` (and a ``user`` when someone else runs its hardware; default: the
+owner). An order's owner defaults to its site's owner, its user to its own owner when it names one,
+else to the site's user. Each cohort so has one (owner, user) pair, and so has each site.
+
+- *Physical columns* (:data:`OWNER_COLUMNS`): the cohort-level ones (accelerators, H100e, power,
+  energy, waiting hardware, failures, training and inference hours) are sums over each pair's
+  cohorts; the site-level ones (:data:`SITE_LEVEL`: capacity, halls, peak power, shortfall,
+  unserved energy) belong to the site's pair. Summed over pairs they give the monthly table's.
+- *Money*: each ledger row gets ``owner`` and ``user`` columns. A row of one (site, hardware)
+  group whose cohorts all share a pair goes to that pair; a group of several pairs has its rows
+  split by each pair's share of the account's basis that month (capex bought, depreciation,
+  maintenance and lease by their own rule, everything else by available accelerator-hours, which
+  within a group are proportional to energy and H100e-hours). Site rows (facility, generation,
+  colocation) go to the site's pair; fleet-wide rows (fixed opex, subscriptions, debt) to the
+  empty owner ``""``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fleetsim.accounting import rules
+from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, SITE_COLUMNS
+
+SITE_LEVEL = ("capacity_mw", "halls_mw", "peak_facility_power_mw", "capacity_shortfall_mw", "unserved_energy_mwh")
+"""Physical columns that belong to a site as a whole, and so to the site's owner and user."""
+
+OWNER_COLUMNS = [*SITE_COLUMNS, "training_h100e_hours", "inference_h100e_hours"]
+"""Physical columns of ``Result.owners`` (after ``month, owner, user``); its money columns follow
+(:data:`MONEY_COLUMNS`)."""
+
+MONEY_COLUMNS = [*dict.fromkeys(ACCOUNTS.values()), *COMPOSITES]
+"""Money columns of ``Result.owners``: each monthly money column that ledger accounts sum into,
+and the composites (``energy_cost_usd``)."""
+
+PARTIES = ("owner", "user")
+
+
+def cohort_parties(plan) -> tuple[np.ndarray, np.ndarray]:
+    """Each cohort's owner and user (object arrays), after the defaults."""
+    c = plan.cohorts
+    owner = np.array([s.owner for s in plan.sites] or [""], dtype=object)[c.site] if len(c) else \
+        np.empty(0, dtype=object)
+    user = np.array([s.user for s in plan.sites] or [""], dtype=object)[c.site] if len(c) else \
+        np.empty(0, dtype=object)
+    for position, order in enumerate(plan.order_specs):
+        if order.owner is None and order.user is None:
+            continue
+        mine = c.order == position
+        if order.owner is not None:
+            owner[mine] = order.owner
+        user[mine] = order.user or order.owner
+    return owner, user
+
+
+def _pairs(plan, owner: np.ndarray, user: np.ndarray) -> list[tuple[str, str]]:
+    found = [*zip(owner, user, strict=True), *((s.owner, s.user) for s in plan.sites)]
+    return list(dict.fromkeys(found))
+
+
+def owner_arrays(plan, trace, use, pue: np.ndarray, per_site: dict[str, np.ndarray],
+                 unserved_hours: np.ndarray) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
+    """The (owner, user) pairs and, for every column of :data:`OWNER_COLUMNS`, a months × pairs array.
+
+    ``trace`` is the engine's trace after power losses, ``use`` the fleet's :class:`Usage`,
+    ``pue`` months × sites, ``per_site`` the site arrays (:func:`~fleetsim.accounting.sites.site_arrays`)
+    and ``unserved_hours`` months × cohorts.
+    """
+    c, hours = plan.cohorts, plan.hours[:, None]
+    owner, user = cohort_parties(plan)
+    pairs = _pairs(plan, owner, user)
+    index = {pair: i for i, pair in enumerate(pairs)}
+    member = np.zeros((len(c), len(pairs)))
+    member[np.arange(len(c)), [index[p] for p in zip(owner, user, strict=True)]] = 1.0
+    site_member = np.zeros((len(plan.sites), len(pairs)))
+    site_member[np.arange(len(plan.sites)), [index[(s.owner, s.user)] for s in plan.sites]] = 1.0
+    avail = trace.available_hours
+    draw = use.draw(plan)[:, None]
+    it_energy = (avail @ (member * c.unit_it_mw[:, None])) * draw
+    # facility energy: each cohort's IT energy at its own site's PUE
+    facility_energy = np.zeros_like(it_energy)
+    for s in range(len(plan.sites)):
+        at_site = member * (c.site == s)[:, None]
+        if at_site.any():
+            facility_energy += (avail @ (at_site * c.unit_it_mw[:, None])) * draw * pue[:, [s]]
+    h100e_hours = avail @ (member * c.h100e[:, None])
+    busy = h100e_hours * use.utilization[:, None]
+    training = busy * use.training_share[:, None]
+    stranded = (trace.stranded @ member).astype(float)
+    waiting_install = (trace.waiting_install @ member).astype(float)
+    arrays = {
+        "accelerators": (trace.installed @ member).astype(float),
+        "h100e": trace.installed @ (member * c.h100e[:, None]),
+        "h100e_available": h100e_hours / hours,
+        "it_power_mw": it_energy / hours,
+        "facility_power_mw": facility_energy / hours,
+        "energy_mwh": facility_energy,
+        "stranded": stranded,
+        "waiting_install": waiting_install,
+        "waiting_power": stranded - waiting_install,
+        "stranded_accelerator_months": stranded,
+        "failures": (trace.failures @ member).astype(float),
+        "curtailed_h100e_hours": trace.curtailed_hours @ (member * c.h100e[:, None]),
+        "unserved_h100e_hours": unserved_hours @ (member * c.h100e[:, None]),
+        "training_h100e_hours": training,
+        "inference_h100e_hours": busy - training,
+        **{column: per_site[column] @ site_member for column in SITE_LEVEL},
+    }
+    return pairs, {column: arrays[column] for column in OWNER_COLUMNS}
+
+
+def _weights(plan, trace, account: str, cohorts: np.ndarray) -> np.ndarray:
+    """Months × ``cohorts``: each cohort's basis of ``account`` (see the module's rules)."""
+    c, f, n = plan.cohorts, plan.finance, plan.months
+    bought = (c.count * c.price * ~c.leased).astype(float)[cohorts]
+    delivery, life = c.delivery[cohorts], c.life[cohorts]
+    if account == "hardware_capex":
+        out = np.zeros((n, len(cohorts)))
+        inside = delivery < n
+        out[delivery[inside], np.flatnonzero(inside)] = bought[inside]
+        return out
+    if account == "hardware_depreciation":
+        schedule = rules.schedule_for(f.depreciation_method, f.depreciation_rate, f.salvage)
+        return rules.depreciation(bought, delivery, life, n, schedule)
+    if account in ("maintenance", "lease"):
+        basis = bought if account == "maintenance" else (c.count * c.lease_rate)[cohorts].astype(float)
+        return rules.on_books(delivery, life, n) * basis
+    return trace.available_hours[:, cohorts]
+
+
+def label_owners(ledger: pd.DataFrame, plan, trace) -> pd.DataFrame:
+    """``ledger`` with ``owner`` and ``user`` columns, rows of mixed groups split (module rules)."""
+    owner, user = cohort_parties(plan)
+    c = plan.cohorts
+    site_names = [s.name for s in plan.sites]
+    site_pair = {s.name: (s.owner, s.user) for s in plan.sites}
+    site_pair[""] = ("", "")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k in range(len(c)):
+        groups.setdefault((site_names[c.site[k]], c.hardware[k]), []).append(k)
+    pair_of = dict(site_pair)
+    mixed = {}
+    for key, members in groups.items():
+        found = list(dict.fromkeys(zip(owner[members], user[members], strict=True)))
+        if len(found) == 1:
+            pair_of[key] = found[0]
+        else:
+            mixed[key] = (np.asarray(members), found)
+    keys = list(zip(ledger["site"], ledger["hardware"], strict=True))
+    labels = [pair_of.get(key) or pair_of.get(key[0], ("", "")) if key not in mixed else ("", "") for key in keys]
+    out = ledger.assign(owner=[p[0] for p in labels], user=[p[1] for p in labels])
+    if not mixed:
+        return out
+    is_mixed = np.array([key in mixed for key in keys], dtype=bool)
+    kept, parts = out[~is_mixed], []
+    month_offset = plan.start
+    for (site, hardware), (members, found) in mixed.items():
+        rows = out[(out.site == site) & (out.hardware == hardware)]
+        if rows.empty:
+            continue
+        pair_index = np.array([found.index(p) for p in zip(owner[members], user[members], strict=True)])
+        to_pair = np.zeros((len(members), len(found)))
+        to_pair[np.arange(len(members)), pair_index] = 1.0
+        for account, block in rows.groupby("account", sort=False):
+            weights = _weights(plan, trace, account, members) @ to_pair
+            fallback = trace.installed[:, members] @ to_pair
+            months = np.array([(m.year * 12 + m.month - 1) - month_offset for m in block.month])
+            w = weights[months]
+            total = w.sum(axis=1, keepdims=True)
+            w = np.where(total > 0, w, fallback[months] + 1e-300)
+            shares = w / w.sum(axis=1, keepdims=True)
+            for j, (who, runs) in enumerate(found):
+                part = block.assign(owner=who, user=runs, amount_usd=block.amount_usd.to_numpy() * shares[:, j])
+                parts.append(part[part.amount_usd != 0])
+    out = pd.concat([kept, *parts], ignore_index=True)
+    return out.sort_values(["month", "account", "site", "hardware", "owner", "user"], kind="stable") \
+        .reset_index(drop=True)
+
+
+def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], ledger: pd.DataFrame,
+                months: pd.PeriodIndex) -> pd.DataFrame:
+    """The long table ``month, owner, user`` and the :data:`OWNER_COLUMNS` and :data:`MONEY_COLUMNS`:
+    one row per month and (owner, user) pair, pairs in order of first appearance (cohorts, sites,
+    then the ledger's fleet-wide rows)."""
+    pairs = list(dict.fromkeys([*pairs, *zip(ledger["owner"], ledger["user"], strict=True)]))
+    n = len(pairs)
+    table = pd.DataFrame({"month": months.repeat(n),
+                          "owner": np.tile(np.asarray([p[0] for p in pairs], dtype=object), len(months)),
+                          "user": np.tile(np.asarray([p[1] for p in pairs], dtype=object), len(months))})
+    width = len(arrays[OWNER_COLUMNS[0]][0]) if len(months) else 0
+    for column in OWNER_COLUMNS:
+        values = np.zeros((len(months), n))
+        values[:, :width] = arrays[column]
+        table[column] = values.reshape(-1)
+    money = ledger.assign(column=ledger["account"].map(ACCOUNTS))
+    pivot = money.pivot_table(index=["month", "owner", "user"], columns="column", values="amount_usd",
+                              aggfunc="sum", fill_value=0.0)
+    key = pd.MultiIndex.from_arrays([table.month, table.owner, table.user])
+    for column in dict.fromkeys(ACCOUNTS.values()):
+        table[column] = pivot[column].reindex(key, fill_value=0.0).to_numpy() if column in pivot else 0.0
+    for column, parts in COMPOSITES.items():
+        table[column] = sum(table[part] for part in parts)
+    return table
+
+
+def breakdown(owners: pd.DataFrame, by: str, column: str, index: pd.PeriodIndex) -> pd.DataFrame:
+    """``column`` of the owners table per month, one column per ``by`` (``owner`` or ``user``)."""
+    table = owners.pivot_table(index="month", columns=by, values=column, aggfunc="sum", fill_value=0.0, sort=False)
+    table = table[list(dict.fromkeys(owners[by]))]
+    table.columns.name = by
+    return table.reindex(index, fill_value=0.0)
+
+
+def rollup(owners: pd.DataFrame, by: str = "owner", period: str | None = "Y") -> pd.DataFrame:
+    """The owners table summed over the other party and aggregated to quarters (``"Q"``), years
+    (``"Y"``) or the whole horizon (``None``), each column by its kind (flows summed, levels
+    hour-weighted, stocks at the period's end, peaks as maxima); long form ``period, <by>``."""
+    from fleetsim.accounting.columns import KINDS
+
+    columns = [c for c in owners.columns if c not in ("month", *PARTIES)]
+    order = list(dict.fromkeys(owners[by]))
+    summed = owners.groupby(["month", by], sort=False)[columns].sum()
+    months = summed.index.get_level_values("month").unique()
+    key = months.asfreq(period) if period else pd.Index(["all"] * len(months))
+    hours = pd.Series(months.days_in_month.to_numpy() * 24.0, index=months)
+    frames = {}
+    for column in columns:
+        block = summed[column].unstack(by).reindex(months).fillna(0.0)
+        kind = KINDS[column]
+        grouped = block.groupby(key)
+        if kind == "total":
+            frames[column] = grouped.sum()
+        elif kind == "mean":
+            frames[column] = block.mul(hours, axis=0).groupby(key).sum().div(hours.groupby(key).sum(), axis=0)
+        elif kind == "end":
+            frames[column] = grouped.last()
+        else:
+            frames[column] = grouped.max()
+    periods = next(iter(frames.values())).index if frames else pd.Index([])
+    parties = order
+    out = pd.DataFrame({"period": np.repeat(periods.astype(str), len(parties)),
+                        by: np.tile(np.asarray(parties, dtype=object), len(periods))})
+    for column, block in frames.items():
+        out[column] = block.reindex(columns=parties, fill_value=0.0).to_numpy().reshape(-1)
+    return out
