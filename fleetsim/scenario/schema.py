@@ -26,6 +26,7 @@ from fleetsim.scenario.fields import (
     fail,
 )
 from fleetsim.scenario.schema_base import Frozen, Model
+from fleetsim.scenario.shipments import Shipments
 from fleetsim.scenario.supply import Source
 
 
@@ -300,3 +301,5 @@ class ScenarioSpec(Model):
     finance: Finance = Finance()
     revenue: Revenue = Revenue()
     training: tuple[TrainingRun, ...] = Field(default_factory=tuple, description="Training runs.")
+    shipments: Shipments | None = Field(None, description="Fleets built from chips shipped per quarter and owner "
+                                                          "(sites and orders added; see docs/model.md, Shipments).")
