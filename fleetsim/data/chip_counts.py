@@ -46,13 +46,17 @@ FILES = ("nvidia_owners_quarters_by_chip.csv", "nvidia_owners_OTHER_quarters_by_
 XAI_FILE = "xai_chip_quantities.csv"
 
 CHIP_NAMES = {
-    "H100/H200": "H100", "Instinct MI250X": "MI250X", "Instinct MI300A": "MI300A", "Instinct MI300X": "MI300X",
+    "H100/H200": "H100", "B200": "GB200", "B300": "GB300",
+    "Instinct MI250X": "MI250X", "Instinct MI300A": "MI300A", "Instinct MI300X": "MI300X",
     "Instinct MI308X": "MI308X", "Instinct MI325X": "MI325X", "Instinct MI350X": "MI350X",
     "Instinct MI355X": "MI355X", "TPU v4": "TPU-v4", "TPU v4i": "TPU-v4i", "TPU v5e": "TPU-v5e",
     "TPU v5p": "TPU-v5p", "TPU v6e": "TPU-v6e", "TPU v7": "TPU-v7",
 }
 """Epoch's chip type → the catalog entry, where the names differ. "H100/H200" (Epoch counts them
-together) is the H100 entry: the H200 has the H100's compute and 700 W board power."""
+together) is the H100 entry: the H200 has the H100's compute and 700 W board power. Epoch's "B200"
+and "B300" are the GB200 and GB300 entries: the counts give them 1,200 W and 1,400 W per unit and
+2.53 H100e (Total TDP and H100e over units), the GB200/GB300 NVL72 parts' figures, not the HGX
+boards' (1,000 W and 1,100 W; 2.28 H100e on the catalog's BF16 basis)."""
 
 Z95 = NormalDist().inv_cdf(0.95)
 

@@ -157,8 +157,9 @@ def expand(central: dict, file: str) -> tuple[dict, list[Problem]]:
         while first + lag_months <= end:
             count = round(per_quarter * (1.0 + spec.growth) ** (k / 4.0) / catalog[chip])
             if count > 0:
-                orders.append(_order(chip_for(chip, class_of[owner]), count, owner, first, min(first + 2, end),
-                                     lag, f"{owner} {designer} growth"))
+                last = min(first + 2, end - lag_months)
+                orders.append(_order(chip_for(chip, class_of[owner]), count, owner, first, last, lag,
+                                     f"{owner} {designer} growth"))
             first += 3
             k += 1
     tree["sites"], tree["orders"] = sites, orders
