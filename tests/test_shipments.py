@@ -88,6 +88,11 @@ def test_energised_after_the_lag_with_class_pue_and_overhead(shipped):
     assert facility["Bigco"] == pytest.approx(3000 * 390e-6 * 1.5 * 1.1, rel=1e-12)
 
 
+def test_spread_middle_delivers_in_the_quarters_middle_month(shipped):
+    middle = fleetsim.simulate(shipped.override({"shipments.spread": "middle"}))
+    assert middle.breakdown("owner", "accelerators")["Acme"].iloc[:5].tolist() == [0, 0, 0, 300, 300]
+
+
 def test_units_quantile_takes_the_range(shipped):
     high = shipped.override({"shipments.units": 0.95})
     counts = {o.name: o.count for o in high.spec.orders}

@@ -198,14 +198,15 @@ def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], led
     found = ledger[["owner", "user"]].drop_duplicates()
     pairs = list(dict.fromkeys([*pairs, *zip(found["owner"].tolist(), found["user"].tolist(), strict=True)]))
     n = len(pairs)
-    table = pd.DataFrame({"month": months.repeat(n),
-                          "owner": np.tile(np.asarray([p[0] for p in pairs], dtype=object), len(months)),
-                          "user": np.tile(np.asarray([p[1] for p in pairs], dtype=object), len(months))})
+    columns: dict[str, object] = {
+        "month": months.repeat(n),
+        "owner": np.tile(np.asarray([p[0] for p in pairs], dtype=object), len(months)),
+        "user": np.tile(np.asarray([p[1] for p in pairs], dtype=object), len(months))}
     width = len(arrays[OWNER_COLUMNS[0]][0]) if len(months) else 0
     for column in OWNER_COLUMNS:
         values = np.zeros((len(months), n))
         values[:, :width] = arrays[column]
-        table[column] = values.reshape(-1)
+        columns[column] = values.reshape(-1)
     money_columns = list(dict.fromkeys(ACCOUNTS.values()))
     sums = np.zeros((len(months), n, len(money_columns)))
     if len(ledger):
@@ -216,10 +217,10 @@ def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], led
         what = [column_of[account] for account in ledger["account"].tolist()]
         np.add.at(sums, (rows, np.asarray(who), np.asarray(what)), ledger["amount_usd"].to_numpy(dtype=float))
     for j, column in enumerate(money_columns):
-        table[column] = sums[:, :, j].reshape(-1)
+        columns[column] = sums[:, :, j].reshape(-1)
     for column, parts in COMPOSITES.items():
-        table[column] = sum(table[part] for part in parts)
-    return table
+        columns[column] = sum(columns[part] for part in parts)
+    return pd.DataFrame(columns)
 
 
 def breakdown(owners: pd.DataFrame, by: str, column: str, index: pd.PeriodIndex) -> pd.DataFrame:

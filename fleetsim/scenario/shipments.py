@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -66,6 +66,10 @@ class Shipments(Model):
     growth: Ratio("Yearly growth of each owner's H100e shipped per quarter after 'until' (an assumption): "
                   "quarter k after it ships the last four quarters' mean × (1 + growth)^(k ÷ 4).",
                   -0.9, 5.0, "0.3") = 0.0
+    spread: Literal["quarter", "middle"] = Field(
+        "quarter", description="quarter: each row's units delivered evenly over its quarter (three cohorts); "
+                               "middle: all in the quarter's middle month (one cohort, a third of the work; "
+                               "months shift by at most one).")
     electricity: Quantity("energy price", "Energy price at every owner's site (the world scenario's money "
                                           "is not its point).") = 80.0
 
@@ -149,8 +153,9 @@ def expand(central: dict, file: str) -> tuple[dict, list[Problem]]:
         count = round(row.units(spec.units))
         if count <= 0 or row.first + lag_months > end:
             continue
+        first, last = (row.first, row.last) if spec.spread == "quarter" else ((row.first + row.last) // 2,) * 2
         orders.append(_order(chip_for(catalog_name(row.chip), class_of[row.owner]), count, row.owner,
-                             row.first, row.last, lag))
+                             first, last, lag))
     for (owner, designer), (chip, per_quarter) in _growth_bases(rows, spec.until, catalog, spec.units).items():
         k = 1
         first = spec.until + 1
@@ -158,7 +163,8 @@ def expand(central: dict, file: str) -> tuple[dict, list[Problem]]:
             count = round(per_quarter * (1.0 + spec.growth) ** (k / 4.0) / catalog[chip])
             if count > 0:
                 last = min(first + 2, end - lag_months)
-                orders.append(_order(chip_for(chip, class_of[owner]), count, owner, first, last, lag,
+                window = (first, last) if spec.spread == "quarter" else (min(first + 1, last),) * 2
+                orders.append(_order(chip_for(chip, class_of[owner]), count, owner, *window, lag,
                                      f"{owner} {designer} growth"))
             first += 3
             k += 1
