@@ -127,6 +127,16 @@ def test_owner_in_no_class_is_a_located_error(tmp_path, capsys):
     assert "owner 'Acme' is in no class" in err and "shipped.yaml" in err
 
 
+def test_owners_filter_and_an_owner_without_shipments(tmp_path, capsys):
+    only = fleetsim.load(write(tmp_path, scenario=SCENARIO.replace("  until: 2024-03\n",
+                                                                   "  until: 2024-03\n  owners: [Bigco]\n")))
+    assert set(only.spec.sites) == {"Bigco"}
+    path = write(tmp_path, scenario=SCENARIO.replace("  until: 2024-03\n", "  until: 2024-03\n  owners: [Bigc0]\n"))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "shipped.yaml:" in err and "owner 'Bigc0' has no shipments in the data (did you mean Bigco?)" in err
+
+
 def test_missing_columns_are_a_located_error(tmp_path, capsys):
     (tmp_path / "ship.csv").write_text("Owner,Chip type\nAcme,H100\n")
     (tmp_path / "shipped.yaml").write_text(SCENARIO)

@@ -117,6 +117,16 @@ def expand(central: dict, file: str) -> tuple[dict, list[Problem]]:
         return central, []
     end = start + horizon - 1
     wanted = set(spec.owners) if spec.owners is not None else None
+    in_data = list(dict.fromkeys(r.owner for r in rows))
+    for i, owner in enumerate(spec.owners or ()):
+        if owner not in in_data:
+            close = difflib.get_close_matches(owner, in_data, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(Problem(f"owner {owner!r} has no shipments in the data{hint}; the data's owners: "
+                                    f"{', '.join(in_data)}", ("shipments", "owners", i), value=owner,
+                                    has_value=True))
+    if problems:
+        return central, problems
     rows = [r for r in rows if (wanted is None or r.owner in wanted) and r.last <= spec.until and r.first >= start]
     owners = list(dict.fromkeys(r.owner for r in rows))
     class_of, problems = _classes(spec, owners)
