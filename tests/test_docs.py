@@ -91,6 +91,7 @@ def computed_rows() -> dict[str, list[str]]:
         epoch = fleetsim.load(ROOT / "scenarios" / "epoch-1gw-tco.yaml")
         tco = {life: fleetsim.simulate(epoch.override({"hardware.GB200.life": f"{life} years"})).monthly
                for life in (5, 3, 7)}
+        world = fleetsim.simulate(ROOT / "scenarios" / "world.yaml").rollup("Y").energy_mwh / 1e6
     peak = float(phase1.monthly.peak_facility_power_mw.max())
     m = flagship.monthly
     energised = str(m.index[(m.accelerators >= 100_000).to_numpy().argmax()])
@@ -122,6 +123,10 @@ def computed_rows() -> dict[str, list[str]]:
             f"{published:g} GUSD", f"{tco[life].tco_usd.sum() / 1e9:.2f} GUSD",
             difference(tco[life].tco_usd.sum(), published * 1e9)] for life, published in ((5, 8.5), (3, 12), (7, 7))},
         "Epoch 1 GW GB200: TCO per GPU-hour": ["1.627 USD", f"{gpu_hour:.3f} USD", difference(gpu_hour, 1.627)],
+        "World: AI accelerators' electricity in 2024 (IEA: 15 % of 415 TWh)": [
+            "62 TWh", f"{world.iloc[2]:.1f} TWh", difference(world.iloc[2], 0.15 * 415)],
+        "World: AI accelerators' electricity in 2023 against all US data centres (LBNL)": [
+            "176 TWh", f"{world.iloc[1]:.1f} TWh", difference(world.iloc[1], 176)],
     }
 
 

@@ -47,7 +47,7 @@ def test_the_shipped_scenarios():
                                            "colossus-uncertain.yaml",
                                            "colossus.yaml", "custom-silicon.yaml", "epoch-1gw-tco.yaml",
                                            "epoch-colossus-rows.yaml", "gigawatt-campus.yaml",
-                                           "grid-vs-turbines.yaml", "neocloud-10k.yaml"]
+                                           "grid-vs-turbines.yaml", "neocloud-10k.yaml", "world.yaml"]
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)

@@ -79,21 +79,28 @@ def owner_arrays(plan, trace, use, pue: np.ndarray, per_site: dict[str, np.ndarr
     site_member[np.arange(len(plan.sites)), [index[(s.owner, s.user)] for s in plan.sites]] = 1.0
     avail = trace.available_hours
     draw = use.draw(plan)[:, None]
-    it_energy = (avail @ (member * c.unit_it_mw[:, None])) * draw
-    # facility energy: each cohort's IT energy at its own site's PUE
-    facility_energy = np.zeros_like(it_energy)
-    for s in range(len(plan.sites)):
-        at_site = member * (c.site == s)[:, None]
-        if at_site.any():
-            facility_energy += (avail @ (at_site * c.unit_it_mw[:, None])) * draw * pue[:, [s]]
-    h100e_hours = avail @ (member * c.h100e[:, None])
+    # one product for every cohort-level column: stacked months × cohorts inputs, each summed into
+    # pairs by count, by IT power or by H100e (the stacking keeps it one BLAS call)
+    inputs = np.concatenate([trace.installed, trace.stranded, trace.waiting_install, trace.failures, avail,
+                             avail * pue[:, c.site], trace.curtailed_hours, unserved_hours]).astype(float)
+    weights = np.concatenate([member, member * c.unit_it_mw[:, None], member * c.h100e[:, None]], axis=1)
+    n, k = plan.months, len(pairs)
+    product = inputs @ weights
+
+    def block(row: int, col: int) -> np.ndarray:
+        return product[row * n:(row + 1) * n, col * k:(col + 1) * k]
+
+    by_count, by_it, by_h100e = 0, 1, 2
+    it_energy = block(4, by_it) * draw
+    facility_energy = block(5, by_it) * draw
+    h100e_hours = block(4, by_h100e)
     busy = h100e_hours * use.utilization[:, None]
     training = busy * use.training_share[:, None]
-    stranded = (trace.stranded @ member).astype(float)
-    waiting_install = (trace.waiting_install @ member).astype(float)
+    stranded = block(1, by_count)
+    waiting_install = block(2, by_count)
     arrays = {
-        "accelerators": (trace.installed @ member).astype(float),
-        "h100e": trace.installed @ (member * c.h100e[:, None]),
+        "accelerators": block(0, by_count),
+        "h100e": block(0, by_h100e),
         "h100e_available": h100e_hours / hours,
         "it_power_mw": it_energy / hours,
         "facility_power_mw": facility_energy / hours,
@@ -102,9 +109,9 @@ def owner_arrays(plan, trace, use, pue: np.ndarray, per_site: dict[str, np.ndarr
         "waiting_install": waiting_install,
         "waiting_power": stranded - waiting_install,
         "stranded_accelerator_months": stranded,
-        "failures": (trace.failures @ member).astype(float),
-        "curtailed_h100e_hours": trace.curtailed_hours @ (member * c.h100e[:, None]),
-        "unserved_h100e_hours": unserved_hours @ (member * c.h100e[:, None]),
+        "failures": block(3, by_count),
+        "curtailed_h100e_hours": block(6, by_h100e),
+        "unserved_h100e_hours": block(7, by_h100e),
         "training_h100e_hours": training,
         "inference_h100e_hours": busy - training,
         **{column: per_site[column] @ site_member for column in SITE_LEVEL},
@@ -149,9 +156,12 @@ def label_owners(ledger: pd.DataFrame, plan, trace) -> pd.DataFrame:
             pair_of[key] = found[0]
         else:
             mixed[key] = (np.asarray(members), found)
-    keys = list(zip(ledger["site"], ledger["hardware"], strict=True))
-    labels = [pair_of.get(key) or pair_of.get(key[0], ("", "")) if key not in mixed else ("", "") for key in keys]
-    out = ledger.assign(owner=[p[0] for p in labels], user=[p[1] for p in labels])
+    site = ledger["site"].astype(object).to_numpy()
+    hardware = ledger["hardware"].astype(object).to_numpy()
+    keys = list(zip(site.tolist(), hardware.tolist(), strict=True))
+    labels = [("", "") if key in mixed else pair_of.get(key) or pair_of.get(key[0], ("", "")) for key in keys]
+    out = ledger.assign(owner=np.array([p[0] for p in labels], dtype=object),
+                        user=np.array([p[1] for p in labels], dtype=object))
     if not mixed:
         return out
     is_mixed = np.array([key in mixed for key in keys], dtype=bool)
@@ -185,25 +195,32 @@ def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], led
     """The long table ``month, owner, user`` and the :data:`OWNER_COLUMNS` and :data:`MONEY_COLUMNS`:
     one row per month and (owner, user) pair, pairs in order of first appearance (cohorts, sites,
     then the ledger's fleet-wide rows)."""
-    pairs = list(dict.fromkeys([*pairs, *zip(ledger["owner"], ledger["user"], strict=True)]))
+    found = ledger[["owner", "user"]].drop_duplicates()
+    pairs = list(dict.fromkeys([*pairs, *zip(found["owner"].tolist(), found["user"].tolist(), strict=True)]))
     n = len(pairs)
-    table = pd.DataFrame({"month": months.repeat(n),
-                          "owner": np.tile(np.asarray([p[0] for p in pairs], dtype=object), len(months)),
-                          "user": np.tile(np.asarray([p[1] for p in pairs], dtype=object), len(months))})
+    columns: dict[str, object] = {
+        "month": months.repeat(n),
+        "owner": np.tile(np.asarray([p[0] for p in pairs], dtype=object), len(months)),
+        "user": np.tile(np.asarray([p[1] for p in pairs], dtype=object), len(months))}
     width = len(arrays[OWNER_COLUMNS[0]][0]) if len(months) else 0
     for column in OWNER_COLUMNS:
         values = np.zeros((len(months), n))
         values[:, :width] = arrays[column]
-        table[column] = values.reshape(-1)
-    money = ledger.assign(column=ledger["account"].map(ACCOUNTS))
-    pivot = money.pivot_table(index=["month", "owner", "user"], columns="column", values="amount_usd",
-                              aggfunc="sum", fill_value=0.0)
-    key = pd.MultiIndex.from_arrays([table.month, table.owner, table.user])
-    for column in dict.fromkeys(ACCOUNTS.values()):
-        table[column] = pivot[column].reindex(key, fill_value=0.0).to_numpy() if column in pivot else 0.0
+        columns[column] = values.reshape(-1)
+    money_columns = list(dict.fromkeys(ACCOUNTS.values()))
+    sums = np.zeros((len(months), n, len(money_columns)))
+    if len(ledger):
+        where = {pair: i for i, pair in enumerate(pairs)}
+        column_of = {account: money_columns.index(column) for account, column in ACCOUNTS.items()}
+        rows = months.get_indexer(pd.PeriodIndex(ledger["month"], freq="M"))
+        who = [where[pair] for pair in zip(ledger["owner"].tolist(), ledger["user"].tolist(), strict=True)]
+        what = [column_of[account] for account in ledger["account"].tolist()]
+        np.add.at(sums, (rows, np.asarray(who), np.asarray(what)), ledger["amount_usd"].to_numpy(dtype=float))
+    for j, column in enumerate(money_columns):
+        columns[column] = sums[:, :, j].reshape(-1)
     for column, parts in COMPOSITES.items():
-        table[column] = sum(table[part] for part in parts)
-    return table
+        columns[column] = sum(columns[part] for part in parts)
+    return pd.DataFrame(columns)
 
 
 def breakdown(owners: pd.DataFrame, by: str, column: str, index: pd.PeriodIndex) -> pd.DataFrame:

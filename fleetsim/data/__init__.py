@@ -2,8 +2,9 @@
 
 ``epoch-data-centers-2025-12/``: Epoch AI's Frontier Data Centers hub (vintage 2025-12-14,
 CC BY 4.0, see its ``LICENSE.md``): 16 sites, 112 dated rows, and Epoch's ML hardware table.
-``epoch-ai-chip-counts-2026-04/``: xAI's chips by type from Epoch AI's ai-chip-counts (MIT,
-``LICENSE`` beside it).
+``epoch-ai-chip-counts-2026-04/``: Epoch AI's ai-chip-counts (MIT, ``LICENSE`` beside it): chips
+shipped per quarter by owner and chip type with 5th-95th percentile ranges (read by
+:mod:`fleetsim.data.chip_counts` for the ``shipments:`` section) and xAI's chips by type.
 
 >>> import fleetsim.data
 >>> len(fleetsim.data.sites())

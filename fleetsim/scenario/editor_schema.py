@@ -135,6 +135,9 @@ def json_schema() -> dict[str, Any]:
                        "with it, no key is required here."}
     overlays = {f"{name}Overlay": _overlay(copy.deepcopy(d), defs) for name, d in defs.items()}
     overlay = _overlay(copy.deepcopy(full), defs)
+    if "sites" in full.get("required", []):  # a shipments section makes the sites
+        full["required"] = [key for key in full["required"] if key != "sites"]
+        full["anyOf"] = [{"required": ["sites"]}, {"required": ["shipments"]}]
     for root in (full, overlay):  # the top level refuses unknown keys once, for both branches
         root.pop("additionalProperties", None)
     keys = {key: {k: v for k, v in value.items() if k in ("title", "description", "examples")}

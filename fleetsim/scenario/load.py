@@ -23,6 +23,7 @@ from fleetsim.scenario.checks import check_all, check_raw_names, check_raw_refer
 from fleetsim.scenario.errormap import locate, problems_from_validation, sort_problems
 from fleetsim.scenario.hardware import ResolvedHardware, resolve_hardware
 from fleetsim.scenario.schema import Hardware, ScenarioDocument
+from fleetsim.scenario.shipments import expand as expand_shipments
 from fleetsim.scenario.yamlread import Document, read_bytes, read_file, read_text
 
 Key = tuple[str | int, ...]
@@ -239,6 +240,10 @@ def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrid
             f"the scenario is {kind}; a scenario is a mapping of keys such as 'name: colossus', "
             "'start: 2024-07', 'months: 60', 'sites:', 'orders:'", (), Location(file, 1, 1))])
     central, uncertain = _central(tree, locations, file)
+    central, shipped = expand_shipments(central, file)
+    if shipped:
+        raise ScenarioError(sort_problems([p if p.location else _locate(p, central, locations, file)
+                                           for p in shipped]))
     named = [_locate(p, central, locations, file) for p in check_raw_names(central)]
     try:
         spec = ScenarioDocument.model_validate(central)

@@ -27,6 +27,7 @@ from fleetsim.scenario.fields import (
 )
 from fleetsim.scenario.finance import ZERO, Cash, CostOfCapital, CostOfCapitalField, Debt, Demand, OtherRevenue
 from fleetsim.scenario.schema_base import Frozen, Model
+from fleetsim.scenario.shipments import Shipments
 from fleetsim.scenario.supply import Source
 
 
@@ -303,3 +304,5 @@ class ScenarioDocument(Model):
     training: tuple[TrainingRun, ...] = Field(default_factory=tuple, description="Training runs.")
     contracts: tuple[Contract, ...] = Field(default_factory=tuple,
                                             description="Capacity sold to or bought from counterparties.")
+    shipments: Shipments | None = Field(None, description="Fleets built from chips shipped per quarter and owner "
+                                                          "(sites and orders added; see docs/model.md, Shipments).")
