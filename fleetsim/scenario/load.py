@@ -18,13 +18,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from fleetsim.errors import Location, Problem, ScenarioError, show
-from fleetsim.scenario import guard
+from fleetsim.scenario import guard, yamlread
 from fleetsim.scenario.checks import check_all, check_raw_names, check_raw_references
+from fleetsim.scenario.errormap import _example as _key_example
 from fleetsim.scenario.errormap import locate, problems_from_validation, sort_problems
 from fleetsim.scenario.hardware import ResolvedHardware, resolve_hardware
 from fleetsim.scenario.schema import Hardware, ScenarioDocument
 from fleetsim.scenario.shipments import expand as expand_shipments
 from fleetsim.scenario.yamlread import Document, read_bytes, read_file, read_text
+
+yamlread.key_example = _key_example  # the reader's error messages quote the schema's examples
 
 Key = tuple[str | int, ...]
 

@@ -11,7 +11,7 @@ is recorded under its key path.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,14 +175,22 @@ class _Builder:
             self.path = path
 
 
+key_example: Callable[[Path_], str] | None = None
+"""The scenario schema's example for a key path (``"; for example count: 1000"``), registered by
+:mod:`fleetsim.scenario.load` when it is imported: this reader sits below the schema, so it is
+handed the function rather than importing it (no import cycle through the catalog, which reads
+its YAML here too)."""
+
+
 def _example(path: Path_) -> str:
     """"; for example key: value" for the scenario key at ``path``, or a plain number's example."""
-    from fleetsim.scenario.errormap import _example as example  # the schema is loaded by then
-
+    plain = "; for example 1000 or 1e6"
+    if key_example is None:
+        return plain
     try:
-        return example(path) or "; for example 1000 or 1e6"
+        return key_example(path) or plain
     except Exception:  # only an example: any failure gives the plain one
-        return "; for example 1000 or 1e6"
+        return plain
 
 
 class _DateText(str):
