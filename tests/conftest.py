@@ -1,12 +1,17 @@
-"""Shared helpers: a small scenario built in code, loaded through the real scenario language."""
+"""Shared helpers: a small scenario built in code, loaded through the real scenario language; the
+shipped scenarios' results simulated once per session; the ``--regen-golden`` option."""
 
 from __future__ import annotations
 
 import textwrap
+import warnings
+from pathlib import Path
 
 import pytest
 
 import fleetsim
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 BASE = """\
 name: test
@@ -54,3 +59,31 @@ def make_scenario(tmp_path):
         return fleetsim.load(path)
 
     return build
+
+
+# --------------------------------------------------------------------------- shared across the session
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current code instead of comparing with it "
+                          "(python tests/golden/regen.py does this; review the diff before committing)")
+
+
+@pytest.fixture(scope="session")
+def regen_golden(request) -> bool:
+    return request.config.getoption("--regen-golden")
+
+
+@pytest.fixture(scope="session")
+def shipped_result():
+    """The result of a shipped scenario, simulated once per test session (per xdist worker) and
+    shared by every test that only reads it: ``shipped_result("colossus")``."""
+    cache: dict[str, fleetsim.Result] = {}
+
+    def get(name: str) -> fleetsim.Result:
+        if name not in cache:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+                cache[name] = fleetsim.simulate(fleetsim.load(SCENARIOS / f"{name}.yaml"))
+        return cache[name]
+
+    return get
