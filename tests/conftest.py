@@ -1,12 +1,19 @@
-"""Shared helpers: a small scenario built in code, loaded through the real scenario language."""
+"""Shared helpers: a small scenario built in code, loaded through the real scenario language; the
+shipped scenarios' results simulated once per session; the ``--regen-golden`` option."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import textwrap
+import warnings
+from pathlib import Path
 
 import pytest
 
 import fleetsim
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 BASE = """\
 name: test
@@ -54,3 +61,70 @@ def make_scenario(tmp_path):
         return fleetsim.load(path)
 
     return build
+
+
+# --------------------------------------------------------------------------- shared across the session
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the current code instead of comparing with it "
+                          "(python tests/golden/regen.py does this; review the diff before committing)")
+
+
+@pytest.fixture(scope="session")
+def regen_golden(request) -> bool:
+    return request.config.getoption("--regen-golden")
+
+
+@pytest.fixture(scope="session")
+def shipped_result():
+    """The result of a shipped scenario, simulated once per test session (per xdist worker) and
+    shared by every test that only reads it: ``shipped_result("colossus")``."""
+    cache: dict[str, fleetsim.Result] = {}
+
+    def get(name: str) -> fleetsim.Result:
+        if name not in cache:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", fleetsim.FleetsimWarning)
+                cache[name] = fleetsim.simulate(fleetsim.load(SCENARIOS / f"{name}.yaml"))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def once(tmp_path_factory):
+    """``once(name, write)``: a folder that ``write(folder)`` filled once for the whole test run.
+    Under pytest-xdist the first worker to ask writes it, under a lock, and the others wait and
+    read the same files (xdist's recipe for session fixtures that run once); without xdist it is an
+    ordinary session-scoped folder. For slow outputs that tests only read (a report, say)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None and _flock is not None
+    root = base.parent if shared else base  # the workers' base folders share this run's parent
+
+    def get(name: str, write) -> Path:
+        folder = root / f"once-{name}"
+        with _locked(root / f"once-{name}.lock") if shared else contextlib.nullcontext():
+            if not (folder / ".complete").exists():
+                folder.mkdir(exist_ok=True)
+                write(folder)
+                (folder / ".complete").write_text("")
+        return folder
+
+    return get
+
+
+try:
+    from fcntl import LOCK_EX, LOCK_UN
+    from fcntl import flock as _flock
+except ImportError:  # not POSIX: each worker writes its own copy
+    _flock = None
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    with open(path, "w") as handle:
+        _flock(handle, LOCK_EX)
+        try:
+            yield
+        finally:
+            _flock(handle, LOCK_UN)

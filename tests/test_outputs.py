@@ -40,6 +40,23 @@ def study(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture
+def stand_in_charts(monkeypatch):
+    """The report's charts replaced by a stand-in PNG: the tests using it are about files, and
+    drawing the charts (tested in test_plots.py and test_report.py) is most of a report's time."""
+    import fleetsim.plots
+
+    def render_all(result, on_chart=None):
+        images = {}
+        for name in fleetsim.plots.CHARTS:
+            images[name] = b"\x89PNG\r\n\x1a\n stand-in"
+            if on_chart is not None:
+                on_chart(name)
+        return images
+
+    monkeypatch.setattr(fleetsim.plots, "render_all", render_all)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -152,7 +169,7 @@ def test_every_writing_command_protects_the_scenario(study, capsys, command):
 
 
 # ------------------------------------------------------------------------------- the report file
-def test_report_replaces_only_its_own_file_and_never_the_scenario(study, capsys):
+def test_report_replaces_only_its_own_file_and_never_the_scenario(study, stand_in_charts, capsys):
     (study / "mine.html").write_text("<html>my own page</html>")
     assert main(["report", "study/campus.yaml", "-o", "mine.html", "--quiet"]) == 1
     err = capsys.readouterr().err
@@ -182,7 +199,7 @@ def test_a_scenario_name_picks_a_folder_inside_out_never_a_path(name, folder):
 
 
 # ------------------------------------------------------------------------------- umask
-def test_folders_and_files_honour_the_umask(study):
+def test_folders_and_files_honour_the_umask(study, stand_in_charts):
     previous = os.umask(0o027)
     try:
         assert main(["run", "study/campus.yaml", "-o", "runs/u", "--quiet"]) == 0

@@ -240,11 +240,12 @@ def test_progress_shows_on_a_terminal_only():
     assert pipe.getvalue() == ""
 
 
-def test_quiet_and_json_print_no_progress(tmp_path, capsys):
-    assert main(["run", str(FLAGSHIP), "-o", str(tmp_path / "a"), "--plots", "--quiet"]) == 0
+def test_quiet_and_json_print_no_progress(make_scenario, tmp_path, capsys):
+    scenario = make_scenario().path  # the flags do not depend on the scenario: the small one draws fastest
+    assert main(["run", str(scenario), "-o", str(tmp_path / "a"), "--plots", "--quiet"]) == 0
     quiet = capsys.readouterr()
     assert quiet.out == "" and "drawing" not in quiet.err
-    assert main(["run", str(FLAGSHIP), "-o", str(tmp_path / "b"), "--plots", "--json"]) == 0
+    assert main(["run", str(scenario), "-o", str(tmp_path / "b"), "--plots", "--json"]) == 0
     assert "drawing" not in capsys.readouterr().err
 
 
@@ -360,11 +361,13 @@ def test_tornado_sorts_by_swing_whatever_the_table_order():
     assert "tornado()" in repr(Sensitivity("cash_burn_usd", table, None).plot)
 
 
-def test_uncertainty_core_never_imports_matplotlib():
+def test_uncertainty_core_never_imports_matplotlib(make_scenario):
+    # one uncertain input on the small scenario: the same code paths as the flagship's seven, in 3 runs
+    scenario = make_scenario(capacity="{uniform: [100 MW, 0.2 GW]}").path
     probe = ("import sys, fleetsim; from fleetsim.uncertainty.montecarlo import run_many;"
              "from fleetsim.uncertainty.sensitivity import sensitivity;"
-             f"sc = fleetsim.load({str(UNCERTAIN)!r}); e = run_many(sc, 2, workers=1); e.quantiles(); e.summary();"
-             "sensitivity(sc, 'cash_burn_usd', samples=0, workers=1);"
+             f"sc = fleetsim.load({str(scenario)!r}); e = run_many(sc, 2, workers=1); e.quantiles(); e.summary();"
+             "sensitivity(sc, 'cash_burn_usd', samples=2, workers=1);"
              "print('matplotlib' in sys.modules, 'fleetsim.faces.plots' in sys.modules)")
     done = subprocess.run([sys.executable, "-W", "ignore", "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]

@@ -3,6 +3,8 @@ tables; it parses as HTML, references nothing outside itself, is written atomica
 headless browser loads it with no console error and shows every chart."""
 
 import base64
+import contextlib
+import io
 import os
 import re
 import shutil
@@ -53,10 +55,13 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def report_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("report") / "colossus.html"
-    assert main(["report", str(FLAGSHIP), "-o", str(path), "--quiet"]) == 0
-    return path
+def report_file(once) -> Path:
+    """The flagship's report, written once for the whole run (every xdist worker reads the same file)."""
+
+    def write(folder: Path) -> None:
+        assert main(["report", str(FLAGSHIP), "-o", str(folder / "colossus.html"), "--quiet"]) == 0
+
+    return once("report-colossus", write) / "colossus.html"
 
 
 @pytest.fixture(scope="module")
@@ -247,11 +252,24 @@ DRAWS = 6
 
 
 @pytest.fixture(scope="module")
-def draws_report(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("draws") / "uncertain.html"
-    assert main(["report", str(UNCERTAIN), "-o", str(path), "--draws", str(DRAWS), "--workers", "1",
-                 "--quiet"]) == 0
-    return path
+def draws_run(once) -> tuple[Path, str]:
+    """One report with draws for every test of them, written once for the whole run (it is the slow
+    one): its file and what the command printed."""
+
+    def write(folder: Path) -> None:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert main(["report", str(UNCERTAIN), "-o", str(folder / "uncertain.html"), "--draws", str(DRAWS),
+                         "--workers", "1"]) == 0
+        (folder / "printed.txt").write_text(printed.getvalue(), encoding="utf-8")
+
+    folder = once("report-draws", write)
+    return folder / "uncertain.html", (folder / "printed.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def draws_report(draws_run) -> Path:
+    return draws_run[0]
 
 
 @pytest.fixture(scope="module")
@@ -322,16 +340,14 @@ def test_report_with_draws_still_needs_nothing_outside_itself(draws_page):
             assert value is None or value.startswith(("#", "data:")), (tag, name, value[:80])
 
 
-def test_report_draws_message_and_usage_errors(tmp_path, capsys):
-    target = tmp_path / "r.html"
-    assert main(["report", str(UNCERTAIN), "-o", str(target), "--draws", "2", "--workers", "1"]) == 0
-    assert "2 draws with 4 fan charts" in " ".join(capsys.readouterr().out.split())
+def test_report_draws_message_and_usage_errors(draws_run, tmp_path, capsys):
+    assert f"{DRAWS} draws with 4 fan charts" in " ".join(draws_run[1].split())
     for bad in (["--draws", "0"], ["--draws", "2", "--workers", "0"]):
         with pytest.raises(SystemExit) as info:
             main(["report", str(UNCERTAIN), "-o", str(tmp_path / "x.html"), *bad])
         assert info.value.code == 2
     assert "must be at least 1" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+    assert list(tmp_path.iterdir()) == []  # usage errors write nothing
 
 
 def test_browser_shows_the_fan_charts(draws_report, tmp_path):
