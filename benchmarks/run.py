@@ -130,7 +130,7 @@ def monte_carlo(draws: int, memory_draws: int, repeat: int = 1) -> list[tuple[st
         big = best_ensemble(memory_draws, "local", 1)
         target = f"target < 60 s: {big['time'] / 60:.2f}x" if memory_draws == 10000 else ""
         rows.append((f"{memory_draws:,} draws, local pool, 2 workers", f"{big['time']:.1f} s",
-                     f"{target}; + quantiles {big['quantiles']:.2f} s"))
+                     f"{target + '; ' if target else ''}+ quantiles {big['quantiles']:.2f} s"))
         rows.append(("  peak memory: main process / largest worker", f"{big['rss']:.0f} MB",
                      f"/ {big['child']:.0f} MB (flat: {big['rss'] / local['rss']:.2f}x / "
                      f"{big['child'] / local['child']:.2f}x the {draws:,}-draw run's)"))
