@@ -64,6 +64,20 @@ def make_scenario(tmp_path):
 
 
 # --------------------------------------------------------------------------- shared across the session
+def pytest_configure(config):
+    """The terminal width under pytest-xdist: its workers start with COLUMNS=80, which a plain
+    ``pytest`` run (no terminal: fleetsim prints 120 columns) does not have. The workers get the
+    width the user ran pytest with, so the suite prints the same with and without xdist."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        os.environ["FLEETSIM_TESTS_COLUMNS"] = os.environ.get("COLUMNS", "")
+    elif "FLEETSIM_TESTS_COLUMNS" in os.environ:
+        if os.environ["FLEETSIM_TESTS_COLUMNS"]:
+            os.environ["COLUMNS"] = os.environ["FLEETSIM_TESTS_COLUMNS"]
+        else:
+            os.environ.pop("COLUMNS", None)
+            os.environ.pop("LINES", None)
+
+
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current code instead of comparing with it "
