@@ -355,6 +355,8 @@ def floor(scenario) -> Floor:
         "revenue_usd": g_revenue.sum(axis=1) + subs + other, "inference_revenue_usd": g_revenue.sum(axis=1),
         "interest_usd": zero, "principal_usd": zero, "debt_drawn_usd": zero, "debt_balance_usd": zero,
         "capital_charge_usd": capital_charge,
+        # no capacity contracts in these cases (contracts move hours and money; see docs/model.md)
+        "sold_h100e_hours": zero, "bought_h100e_hours": zero, "contract_revenue_usd": zero, "contract_cost_usd": zero,
     }
     m = cols
     m["energy_cost_usd"] = m["purchased_energy_cost_usd"]
@@ -484,4 +486,5 @@ def _ledger(blocks, start: int, nt: int, site_names, hw_names, site_rank, hw_ran
     months = pd.PeriodIndex.from_ordinals(month[order] + (start - 1970 * 12), freq="M")
     return pd.DataFrame({"month": months, "site": site_text[site[order]], "hardware": hw_text[hardware[order]],
                          "account": names[account], "direction": direction[account], "basis": basis[account],
-                         "amount_usd": amount[order]})
+                         "amount_usd": amount[order],
+                         "owner": "", "user": ""})  # no owners named: every row is the unnamed owner's

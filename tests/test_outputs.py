@@ -44,17 +44,17 @@ def study(tmp_path, monkeypatch):
 def stand_in_charts(monkeypatch):
     """The report's charts replaced by a stand-in PNG: the tests using it are about files, and
     drawing the charts (tested in test_plots.py and test_report.py) is most of a report's time."""
-    import fleetsim.plots
+    import fleetsim.faces.plots
 
     def render_all(result, on_chart=None):
         images = {}
-        for name in fleetsim.plots.CHARTS:
+        for name in fleetsim.faces.plots.CHARTS:
             images[name] = b"\x89PNG\r\n\x1a\n stand-in"
             if on_chart is not None:
                 on_chart(name)
         return images
 
-    monkeypatch.setattr(fleetsim.plots, "render_all", render_all)
+    monkeypatch.setattr(fleetsim.faces.plots, "render_all", render_all)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
