@@ -336,3 +336,83 @@ def test_cli_interrupt_writes_nothing(scenario, tmp_path, monkeypatch, capsys):
     out = tmp_path / "ens"
     assert main(["run", str(scenario.path), "--draws", "5", "-o", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err and not out.exists()
+
+
+OWNED = """\
+name: owned
+start: 2024-07
+months: 18
+seed: 9
+sites:
+  a1:
+    owner: Alpha
+    pue: {normal: [1.25, 0.05], truncate: [1.1, 1.4]}
+    capacity: {uniform: [60 MW, 120 MW]}
+    electricity: {price: 0.07 USD/kWh}
+  b1:
+    owner: Beta
+    pue: 1.3
+    capacity: 80 MW
+    electricity: {price: 0.08 USD/kWh}
+orders:
+  - {hardware: H100, count: {triangular: [10000, 30000, 60000]}, site: a1, delivery: 2024-07,
+     lead_time: {triangular: [0 months, 1 month, 4 months]}}
+  - {hardware: H200, count: 20000, site: b1, delivery: 2025-02}
+  - {hardware: H100, count: 5000, site: b1, owner: Alpha, delivery: 2024-10}
+"""
+
+
+@pytest.fixture
+def owned(tmp_path):
+    path = tmp_path / "owned.yaml"
+    path.write_text(OWNED)
+    return fleetsim.load(path)
+
+
+def test_owner_bands_are_each_draws_by_owner(owned):
+    """Every draw's yearly figures by owner are the numbers Result.by_owner("Y") gives for it."""
+    from fleetsim.accounting.owners import BAND_COLUMNS
+
+    ens = run_many(owned, 6, workers=1)
+    names, years, values = ens.owner_draws
+    assert names == ["Alpha", "Beta"] and years == [2024, 2025] and values.shape == (6, 2, 2, len(BAND_COLUMNS))
+    for index in (0, 4):
+        table = simulate_draw(owned, index).by_owner("Y").set_index(["period", "owner"])
+        for y, year in enumerate(years):
+            for o, name in enumerate(names):
+                expected = table.loc[(str(year), name), list(BAND_COLUMNS)].to_numpy(dtype=float)
+                np.testing.assert_allclose(values[index, y, o], expected, rtol=1e-12, atol=1e-9)
+    assert values[:, 1, 0, 0].std() > 0  # Alpha's H100e varies with its uncertain order
+    q = ens.owner_quantiles()
+    assert list(q.columns) == ["year", "owner", "stat", *BAND_COLUMNS] and len(q) == 2 * 2 * (len(QUANTILES) + 1)
+    beta_2025 = q[(q.year == 2025) & (q.owner == "Beta")].set_index("stat")
+    assert beta_2025.loc["p50", "h100e"] == pytest.approx(np.quantile(values[:, 1, 1, 0], 0.5))
+    assert beta_2025.loc["mean", "energy_mwh"] == pytest.approx(values[:, 1, 1, 3].mean())
+
+
+def test_owner_bands_are_bit_identical_across_workers_and_chunks(owned):
+    base = run_many(owned, 9, workers=1, chunk=2)
+    for workers, chunk in ((1, 9), (2, 4)):
+        other = run_many(owned, 9, workers=workers, chunk=chunk)
+        np.testing.assert_array_equal(base.owner_draws[2], other.owner_draws[2])
+        pd.testing.assert_frame_equal(base.owner_quantiles(), other.owner_quantiles(), check_exact=True)
+
+
+def test_no_owner_bands_without_named_owners(scenario):
+    ens = run_many(scenario, 3, workers=1)
+    assert ens.owner_draws is None and ens.owner_quantiles().empty
+    assert "owners_quantiles.csv" not in ens.column_units()
+
+
+def test_cli_draws_write_owner_bands(owned, tmp_path):
+    import json
+
+    out = tmp_path / "ens"
+    assert main(["run", str(owned.path), "--draws", "4", "--workers", "1", "-o", str(out), "--quiet"]) == 0
+    written = pd.read_csv(out / "owners_quantiles.csv")
+    expected = run_many(owned, 4, workers=1).owner_quantiles()
+    np.testing.assert_allclose(written[["h100e", "energy_mwh"]].to_numpy(), expected[["h100e", "energy_mwh"]].to_numpy(),
+                               rtol=1e-15)
+    assert written.owner.tolist() == expected.owner.tolist()
+    meta = json.loads((out / "meta.json").read_text())
+    assert json.dumps(meta).count("owners_quantiles.csv") >= 1

@@ -263,3 +263,38 @@ def rollup(owners: pd.DataFrame, by: str = "owner", period: str | None = "Y") ->
     for column, block in frames.items():
         out[column] = block.reindex(columns=parties, fill_value=0.0).to_numpy().reshape(-1)
     return out
+
+
+BAND_COLUMNS = ("h100e", "it_power_mw", "facility_power_mw", "energy_mwh")
+"""The physical columns a Monte Carlo draw records per owner and year (``Ensemble.owner_quantiles``)."""
+
+
+def owner_years(plan, pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray],
+                columns=BAND_COLUMNS) -> tuple[list[str], list[int], np.ndarray]:
+    """The owners (in order of first appearance among ``pairs``), the calendar years of the horizon
+    and a years × owners × ``columns`` array: the :func:`owner_arrays` columns summed over users and
+    aggregated to years by kind, as :func:`rollup` (``period="Y"``) does from the owners table,
+    without building any table."""
+    from fleetsim.accounting.columns import KINDS
+
+    names = list(dict.fromkeys(p[0] for p in pairs))
+    to_owner = np.zeros((len(pairs), len(names)))
+    to_owner[np.arange(len(pairs)), [names.index(p[0]) for p in pairs]] = 1.0
+    year = (plan.start + np.arange(plan.months)) // 12
+    years, starts = np.unique(year, return_index=True)
+    ends = np.r_[starts[1:], plan.months] - 1
+    hours = np.asarray(plan.hours, dtype=float)
+    out = np.zeros((len(years), len(names), len(columns)))
+    for j, column in enumerate(columns):
+        values = arrays[column] @ to_owner if len(pairs) else np.zeros((plan.months, 0))
+        kind = KINDS[column]
+        if kind == "total":
+            out[:, :, j] = np.add.reduceat(values, starts, axis=0)
+        elif kind == "mean":
+            out[:, :, j] = np.add.reduceat(values * hours[:, None], starts, axis=0) / \
+                np.add.reduceat(hours, starts)[:, None]
+        elif kind == "end":
+            out[:, :, j] = values[ends]
+        else:
+            out[:, :, j] = np.maximum.reduceat(values, starts, axis=0)
+    return names, [int(y) for y in years], out

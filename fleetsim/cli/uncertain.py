@@ -46,6 +46,8 @@ def run_draws(args, overrides) -> int:
         quantiles["month"] = quantiles["month"].astype(str)
         quantiles.to_csv(folder / "monthly_quantiles.csv", index=False)
         ensemble.table().to_csv(folder / "summary.csv")
+        if ensemble.owner_draws is not None:  # the scenario names owners: their yearly bands
+            ensemble.owner_quantiles().to_csv(folder / "owners_quantiles.csv", index=False)
         ensemble.to_parquet(folder / "draws.parquet")
         _write_meta(folder, {**ensemble.meta, "fleetsim_command": "run --draws"}, ensemble.column_units())
         if args.plots:  # fan charts of plots.FAN_COLUMNS: fan_<column>.png
@@ -63,7 +65,8 @@ def run_draws(args, overrides) -> int:
                      "summary": ranges.to_dict(orient="index")})
     elif not args.quiet:
         _print_ranges(ranges, f"{scenario.name}: {args.draws} draws ({len(scenario.uncertain)} uncertain inputs)")
-        terminal().print(f"wrote monthly_quantiles.csv, summary.csv, draws.parquet and meta.json to {target}/")
+        owners = "owners_quantiles.csv, " if ensemble.owner_draws is not None else ""
+        terminal().print(f"wrote monthly_quantiles.csv, {owners}summary.csv, draws.parquet and meta.json to {target}/")
         if args.plots:
             charts = sorted(p.name for p in target.glob("fan_*.png"))
             terminal().print(f"charts: {', '.join(charts)}")

@@ -40,6 +40,10 @@ class Outcome:
     inputs: tuple | None = None
     """The draw's sampled inputs as numbers in their units (or the choice made), in the order of
     ``scenario.uncertain``; None when the job set its values itself."""
+    owners: tuple | None = None
+    """``(owners, years, values)``: the owner names, calendar years and years × owners ×
+    :data:`~fleetsim.accounting.owners.BAND_COLUMNS` array of
+    :func:`~fleetsim.accounting.owners.owner_years`, when the scenario names owners, else None."""
 
 
 def draw_magnitudes(scenario, index: int) -> dict:
@@ -109,6 +113,33 @@ def run_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([m[c] for c in COLUMNS]), summary_figures(m, plan.hours)
 
 
+def names_owners(scenario) -> bool:
+    """Whether ``scenario`` names at least one owner (of a site or an order): its draws then
+    record per-owner yearly figures (:func:`run_owner_figures`)."""
+    from fleetsim.scenario.contracts import scenario_owners
+
+    return bool(scenario_owners(scenario.spec))
+
+
+def run_owner_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray, tuple[list[str], list[int], np.ndarray]]:
+    """As :func:`run_figures`, plus the owners, years and years × owners × columns array of
+    :func:`~fleetsim.accounting.owners.owner_years` (the numbers ``Result.by_owner("Y")`` gives),
+    still without building any table."""
+    from fleetsim.accounting import books, owners
+    from fleetsim.accounting.columns import COLUMNS
+    from fleetsim.engine import compile_plan, run
+
+    index, values, seed_key = job
+    variant = scenario.with_values(draw_values(scenario, index) if values is None else values) \
+        if scenario.uncertain else scenario
+    plan = compile_plan(variant)
+    k = books._compute(plan, run(plan, engine_seed(scenario, seed_key)), None)  # as monthly_arrays, keeping the parts
+    m = {c: k.series[c] for c in COLUMNS}
+    pairs, arrays = owners.owner_arrays(plan, k.trace, k.use, k.pue, k.per_site, k.unserved_hours)
+    return np.column_stack([m[c] for c in COLUMNS]), summary_figures(m, plan.hours), \
+        owners.owner_years(plan, pairs, arrays)
+
+
 def summary_figures(m: dict[str, np.ndarray], hours: np.ndarray) -> np.ndarray:
     """The :data:`SUMMARY_KEYS` figures of the monthly columns ``m``, as
     :meth:`fleetsim.result.Result.summary` computes them (missing months skipped, as pandas does)."""
@@ -141,8 +172,10 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
     out = []
     drawn = [job[0] for job in jobs if job[1] is None] if scenario.uncertain else []
     chunk_magnitudes = dict(zip(drawn, draw_magnitudes_many(scenario, drawn), strict=True)) if drawn else {}
+    with_owners = names_owners(scenario)
     for job in jobs:
         inputs = None
+        by_owner = None
         if job[1] is None and scenario.uncertain:  # draw the values here, to record them with the outcome
             magnitudes = chunk_magnitudes[job[0]]
             inputs = tuple(scenario.uncertain[key].number(m) for key, m in magnitudes.items())
@@ -150,10 +183,13 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FleetsimWarning)
-                monthly, summary = run_figures(scenario, job)
+                if with_owners:
+                    monthly, summary, by_owner = run_owner_figures(scenario, job)
+                else:
+                    monthly, summary = run_figures(scenario, job)
         except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
             raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
-        out.append(Outcome(job[0], monthly, summary, inputs))
+        out.append(Outcome(job[0], monthly, summary, inputs, by_owner))
     return out
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from fleetsim.accounting.columns import COLUMNS
 from fleetsim.months import as_periods, month_index
-from fleetsim.uncertainty.executors import SUMMARY_KEYS, map_chunks
+from fleetsim.uncertainty.executors import SUMMARY_KEYS, DrawError, map_chunks
 
 QUANTILES = {"p5": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 """Statistics of ``Ensemble.quantiles`` besides the mean."""
@@ -80,6 +80,30 @@ class Ensemble:
             out[column] = np.concatenate([quantiles_of(values), nanmean_rows(values)[None, :]]).T.reshape(-1)
         return out
 
+    owner_draws: tuple[list[str], list[int], np.ndarray] | None = None
+    """``(owners, years, values)`` when the scenario names owners: every draw's yearly figures by
+    owner, ``values[draw, year, owner, column]`` over
+    :data:`~fleetsim.accounting.owners.BAND_COLUMNS` (what ``Result.by_owner("Y")`` gives for
+    that draw); None otherwise."""
+
+    def owner_quantiles(self) -> pd.DataFrame:
+        """P5, P10, P50, P90, P95 and mean over the draws of each owner's yearly figures
+        (:data:`~fleetsim.accounting.owners.BAND_COLUMNS`: H100e at the year's end, mean IT and
+        facility power, energy): long form ``year, owner, stat, <columns>`` (empty when the
+        scenario names no owner). ``fleetsim run --draws`` writes it as ``owners_quantiles.csv``."""
+        from fleetsim.accounting.owners import BAND_COLUMNS
+
+        stats = [*QUANTILES, "mean"]
+        if self.owner_draws is None:
+            return pd.DataFrame(columns=["year", "owner", "stat", *BAND_COLUMNS])
+        names, years, values = self.owner_draws
+        flat = values.reshape(self.count, -1)  # draws × (years · owners · columns)
+        table = np.concatenate([quantiles_of(flat), nanmean_rows(flat)[None, :]])  # stats × (...)
+        table = table.reshape(len(stats), len(years), len(names), len(BAND_COLUMNS)).transpose(1, 2, 0, 3)
+        index = pd.MultiIndex.from_product([years, names, stats], names=["year", "owner", "stat"])
+        return pd.DataFrame(table.reshape(-1, len(BAND_COLUMNS)), index=index, columns=list(BAND_COLUMNS)) \
+            .reset_index()
+
     def summary(self) -> pd.DataFrame:
         """P10, P50 and P90 over draws of each headline figure."""
         return self.summaries.quantile([0.1, 0.5, 0.9]).T.set_axis(["p10", "p50", "p90"], axis=1)
@@ -89,8 +113,14 @@ class Ensemble:
         from fleetsim.tables import column_units, parquet_units
 
         quantiles = {"month": None, "stat": None, **{c: self.units.get(c, "") for c in COLUMNS}}
-        return {"summary.csv": column_units(self.table(), self.units), "draws.parquet": parquet_units(self.path),
-                "monthly_quantiles.csv": quantiles}
+        files = {"summary.csv": column_units(self.table(), self.units), "draws.parquet": parquet_units(self.path),
+                 "monthly_quantiles.csv": quantiles}
+        if self.owner_draws is not None:
+            from fleetsim.accounting.owners import BAND_COLUMNS
+
+            files["owners_quantiles.csv"] = {"year": "", "owner": None, "stat": None,
+                                             **{c: self.units.get(c, "") for c in BAND_COLUMNS}}
+        return files
 
     def to_parquet(self, path: str | Path) -> Path:
         """Copy the draws to ``path``."""
@@ -177,6 +207,7 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
     sampled: list[list] = [[None] * draws for _ in inputs]
     jobs = [(i, None, (3, i)) for i in range(draws)]
     buffered: list[pa.Table] = []
+    by_owner, owner_keys = None, None  # draws × years × owners × BAND_COLUMNS, when owners are named
     try:
         with pq.ParquetWriter(path, schema) as writer:
             for done in map_chunks(scenario, jobs, executor, workers, progress, chunk=chunk):
@@ -190,6 +221,13 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
                 buffered = _flush(writer, buffered, ROW_GROUP_DRAWS * len(months), final=False)
                 for o in done:
                     summaries[o.index] = o.summary
+                    if o.owners is not None:
+                        names, years, values = o.owners
+                        if by_owner is None:
+                            owner_keys, by_owner = (names, years), np.zeros((draws, *values.shape))
+                        elif (names, years) != owner_keys:
+                            raise DrawError(f"draw {o.index} has owners {names}, the others {owner_keys[0]}")
+                        by_owner[o.index] = values
                     for n in range(len(inputs)):
                         sampled[n][o.index] = o.inputs[n]
             _flush(writer, buffered, ROW_GROUP_DRAWS * len(months), final=True)
@@ -203,8 +241,11 @@ def run_many(scenario, draws: int, executor: Any = "local", workers: int | None 
             "inputs": {".".join(map(str, key)): name for key, (name, _) in inputs.items()}}
     table = pd.DataFrame({name: values for (name, _), values in zip(inputs.values(), sampled, strict=True)},
                          index=pd.RangeIndex(draws, name="draw"))
-    return Ensemble(path, draws, months, pd.DataFrame(summaries, columns=list(SUMMARY_KEYS)), meta, owner,
-                    table, units)
+    ensemble = Ensemble(path, draws, months, pd.DataFrame(summaries, columns=list(SUMMARY_KEYS)), meta, owner,
+                        table, units)
+    if by_owner is not None:
+        ensemble.owner_draws = (owner_keys[0], owner_keys[1], by_owner)
+    return ensemble
 
 
 def _flush(writer, buffered: list, rows: int, final: bool) -> list:
