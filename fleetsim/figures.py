@@ -162,6 +162,33 @@ COMPARED: tuple[str, ...] = (
 """The figures :func:`fleetsim.compare` sets side by side."""
 
 
+OWNER: tuple[str, ...] = ("h100e_end", "peak_facility_power_mw", "energy_mwh_total", "capex_usd_total")
+"""The figures shown by owner (``fleetsim run``'s by-owner table, the report's by-owner section)."""
+OWNER_HEADINGS = {"h100e_end": "H100e at the end", "peak_facility_power_mw": "Peak facility power",
+                  "energy_mwh_total": "Energy, total", "capex_usd_total": "Capex, total"}
+"""Short column headings of the by-owner tables (the figures' full labels are in :data:`FIGURES`)."""
+NO_OWNER = "(no owner)"
+"""How the empty owner (fleet-wide rows, sites without an owner) is shown."""
+
+
+def by_owner(owners: pd.DataFrame, keys: tuple[str, ...] = OWNER) -> pd.DataFrame:
+    """The figures ``keys`` of each owner of an owners table (``Result.owners``), computed from
+    the owner's own monthly columns (summed over users) as :func:`summary` does from the fleet's:
+    one row per owner (index ``owner``, in order of first appearance; ``""`` holds fleet-wide
+    rows and sites without an owner), one column per figure."""
+    import pandas as pd
+
+    names = list(dict.fromkeys(owners["owner"]))
+    columns = sorted({c for key in keys for c in FIGURES[key].columns})
+    months = pd.PeriodIndex(owners["month"].unique(), freq="M")
+    rows = {}
+    for name in names:
+        monthly = owners[owners["owner"] == name].groupby("month", sort=False)[columns].sum().reindex(months,
+                                                                                                      fill_value=0.0)
+        rows[name] = summary(monthly, keys)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(keys)).rename_axis("owner")
+
+
 def summary(monthly: pd.DataFrame, keys: tuple[str, ...] = SUMMARY,
             discount_rate: float | None = None) -> dict[str, object]:
     """The figures ``keys`` of a monthly table, in order."""

@@ -54,6 +54,11 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         which = f"seed {scenario.spec.seed}" if draw is None else f"draw {draw} of seed {scenario.spec.seed}"
         console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
                                             f"({len(m)} months, {which})"))
+        from fleetsim.faces.console import owner_table
+
+        owners = owner_table(result)  # None unless the scenario names two owners or more
+        if owners is not None:
+            console.print(owners)
         console.print(power_story_text(result), markup=False)
         rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
         from fleetsim.io import TABLES

@@ -35,6 +35,26 @@ def summary_table(result, title: str):
     return table
 
 
+def owner_table(result, title: str = "By owner"):
+    """The :data:`fleetsim.figures.OWNER` figures of each owner of ``result`` as a rich table (one
+    row per owner), or None when the scenario names fewer than two owners."""
+    from rich.table import Table
+
+    from fleetsim import figures
+
+    table = figures.by_owner(result.owners)
+    if sum(1 for name in table.index if name) < 2:
+        return None
+    out = Table(title=title, title_justify="left")
+    out.add_column("owner")
+    for key in figures.OWNER:
+        figure = figures.FIGURES[key]
+        out.add_column(f"{figures.OWNER_HEADINGS[key]} ({figure.shown})", justify="right")
+    for name, row in table.iterrows():
+        out.add_row(name or figures.NO_OWNER, *(figures.FIGURES[key].text(row[key]) for key in figures.OWNER))
+    return out
+
+
 def power_story_text(result) -> str:
     """The lines after the summary table: when each site (and the fleet) runs short of power, how
     much hardware waits, for how long, and why."""

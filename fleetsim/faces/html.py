@@ -109,6 +109,18 @@ def summary_table(result: Result) -> str:
     return table(["figure", "value", "unit"], figures.rows(result.summary()), numeric=[1])
 
 
+def owner_table(result: Result) -> str:
+    """The :data:`fleetsim.figures.OWNER` figures of each owner (``figures.by_owner``), one row
+    per owner, in display units; ``""`` when the scenario names fewer than two owners."""
+    by_owner = figures.by_owner(result.owners)
+    if sum(1 for name in by_owner.index if name) < 2:
+        return ""
+    headers = ["owner", *(f"{figures.OWNER_HEADINGS[k]} [{figures.FIGURES[k].shown}]" for k in figures.OWNER)]
+    rows = [[name or figures.NO_OWNER, *(figures.FIGURES[k].text(row[k]) for k in figures.OWNER)]
+            for name, row in by_owner.iterrows()]
+    return table(headers, rows, numeric=list(range(1, len(headers))))
+
+
 # --------------------------------------------------------------------------- results
 def result_html(result: Result, head: int = 3, tail: int = 3) -> str:
     """A Result for a notebook: headline figures and the first and last months."""

@@ -153,7 +153,20 @@ def uncertainty_section(scenario: Scenario, ensemble: Ensemble, images: dict[str
     return "\n".join(parts)
 
 
-def _header(scenario: Scenario, result: Result, uncertainty: bool = False, record: bool = False) -> str:
+def owner_section(result: Result) -> str | None:
+    """The section "By owner" (scenarios naming two owners or more, else None): each owner's
+    H100e at the end, peak facility power, energy and capex over the horizon."""
+    owners = html.owner_table(result)
+    if not owners:
+        return None
+    return ("<p>Each owner's figures from its own sites and orders (<code>Result.by_owner</code>): H100e at the "
+            "horizon's end, the largest month's facility power at full load, energy and capex (hardware + facility) "
+            "over the horizon. The empty owner holds fleet-wide rows (fixed opex, debt) and sites without an "
+            f"owner.</p>\n{_scroll(owners)}")
+
+
+def _header(scenario: Scenario, result: Result, uncertainty: bool = False, record: bool = False,
+            owners: bool = False) -> str:
     m, meta = result.monthly, result.meta
     facts = [f"{m.index[0]} to {m.index[-1]} ({len(m)} months)", f"seed {meta.get('seed')}",
              f"scenario {meta.get('scenario_file') or '(text)'}", f"hash {str(meta.get('scenario_hash', ''))[:12]}",
@@ -162,10 +175,12 @@ def _header(scenario: Scenario, result: Result, uncertainty: bool = False, recor
     if overrides:
         facts.append("overrides " + ", ".join(f"{k}={assumptions.inline(v)}" for k, v in overrides.items()))
     sections = [("summary", "Summary"), ("charts", "Charts"), ("assumptions", "Assumptions"), ("tables", "Tables")]
+    if owners:
+        sections.insert(1, ("owners", "By owner"))
     if uncertainty:
-        sections.insert(2, ("uncertainty", "Uncertainty"))
+        sections.insert(2 + owners, ("uncertainty", "Uncertainty"))
     if record:
-        sections.insert(2, ("record", "Against the record"))
+        sections.insert(2 + owners, ("record", "Against the record"))
     links = " ".join(f'<a href="#{a}">{t}</a>' for a, t in sections)
     return (f"<header><h1>{escape(scenario.name)}</h1>\n<p class=\"lead\">{escape(scenario.spec.description)}</p>\n"
             f"<p class=\"meta\">{escape(' · '.join(facts))}</p>\n<nav>{links}</nav></header>")
@@ -204,9 +219,11 @@ def build(scenario: Scenario, result: Result, images: dict[str, bytes], uncertai
     if cash.start or cash.raises:  # the balance is only meaningful with starting cash or raises
         story = html.cash_story(result.monthly)
         warnings = f"<p>{escape(story[:1].upper() + story[1:])}.</p>" + warnings
+    owners = owner_section(result)
     body = "\n".join([
-        _header(scenario, result, uncertainty is not None, record is not None),
+        _header(scenario, result, uncertainty is not None, record is not None, owners is not None),
         _section("summary", "Summary", html.summary_table(result) + power_story_table(result) + warnings),
+        *([_section("owners", "By owner", owners)] if owners is not None else []),
         _section("charts", "Charts", charts),
         *([_section("record", "Against the record", record)] if record is not None else []),
         *([_section("uncertainty", "Uncertainty", uncertainty)] if uncertainty is not None else []),
