@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="print a machine-readable JSON summary instead of the table")
     run.add_argument("--draws", type=int, metavar="N",
                      help="Monte Carlo: N draws of the scenario's distributions; writes monthly_quantiles.csv, "
-                          "draws.parquet and summary.csv")
+                          "draws.parquet, summary.csv (and owners_quantiles.csv when the scenario names owners)")
     run.add_argument("--draw", type=int, metavar="K", help="re-run draw K of an ensemble exactly (full outputs)")
     _executor_options(run)
 
