@@ -83,3 +83,24 @@ def test_one_owner_shows_no_by_owner_table(two, tmp_path, capsys):
     assert main(["run", str(one), "-o", str(tmp_path / "out")]) == 0
     assert "By owner" not in capsys.readouterr().out
     assert 'id="owners"' not in build(fleetsim.load(one), fleetsim.simulate(fleetsim.load(one)), {})
+
+
+def test_report_draws_show_each_owners_bands(two, tmp_path):
+    """The uncertainty section's by-owner table shows owner_quantiles' P10/P50/P90 of the last year."""
+    from fleetsim.faces.report import uncertainty_section
+    from fleetsim.uncertainty.montecarlo import run_many
+
+    uncertain = tmp_path / "two-unc.yaml"
+    uncertain.write_text(TWO_OWNERS.replace("count: 30000", "count: {triangular: [20000, 30000, 50000]}"))
+    scenario = fleetsim.load(uncertain)
+    ensemble = run_many(scenario, 5, workers=1)
+    section = uncertainty_section(scenario, ensemble, {})
+    assert "By owner over the draws" in section and "H100e end 2025 P50" in section
+    bands = ensemble.owner_quantiles()
+    alpha = bands[(bands.year == 2025) & (bands.owner == "Alpha")].set_index("stat")
+    row = section[section.index('left">Alpha</td>'):].split("</tr>")[0]
+    expected = [f"{alpha.loc[s, 'h100e']:,.0f}" for s in ("p10", "p50", "p90")] + \
+        [f"{alpha.loc[s, 'energy_mwh'] / 1e3:,.0f}" for s in ("p10", "p50", "p90")]
+    assert re.findall(r'right">([^<]*)</td>', row) == expected
+    assert alpha.loc["p10", "h100e"] < alpha.loc["p90", "h100e"]  # Alpha's order count varies
+    assert alpha.loc["p10", "h100e"] >= 20000 + 4000 and alpha.loc["p90", "h100e"] <= 50000 + 4000

@@ -111,6 +111,25 @@ def ranges_table(ranges: pd.DataFrame) -> str:
     return html.table(["figure", "P10", "P50", "P90", "unit"], rows, numeric=[1, 2, 3])
 
 
+def owner_ranges_table(ensemble: Ensemble) -> str:
+    """P10, P50 and P90 over the draws of each owner's H100e at the end of the horizon's last year
+    and energy in that year (``Ensemble.owner_quantiles()``); ``""`` when fewer than two owners."""
+    if ensemble.owner_draws is None or sum(1 for name in ensemble.owner_draws[0] if name) < 2:
+        return ""
+    bands = ensemble.owner_quantiles()
+    year = bands.year.max()
+    last = bands[bands.year == year]
+    h100e, energy = figures.FIGURES["h100e_end"], figures.FIGURES["energy_mwh_total"]
+    rows = []
+    for name in dict.fromkeys(last.owner):
+        row = last[last.owner == name].set_index("stat")
+        rows.append([name or figures.NO_OWNER, *(h100e.text(row.loc[s, "h100e"]) for s in ("p10", "p50", "p90")),
+                     *(energy.text(row.loc[s, "energy_mwh"]) for s in ("p10", "p50", "p90"))])
+    headers = ["owner", *(f"H100e end {year} {s}" for s in ("P10", "P50", "P90")),
+               *(f"energy {year} [{energy.shown}] {s}" for s in ("P10", "P50", "P90"))]
+    return html.table(headers, rows, numeric=list(range(1, 7)))
+
+
 def uncertain_inputs_table(scenario: Scenario) -> str:
     """Each uncertain input: its key, its distribution as written and its central value."""
     rows = []
@@ -148,8 +167,12 @@ def uncertainty_section(scenario: Scenario, ensemble: Ensemble, images: dict[str
     parts = [intro]
     if inputs:
         parts += ["<h3>Uncertain inputs</h3>", _scroll(uncertain_inputs_table(scenario))]
-    parts += ["<h3>Headline figures over the draws</h3>", _scroll(ranges_table(ensemble.summary())),
-              "<h3>Fan charts</h3>", charts]
+    parts += ["<h3>Headline figures over the draws</h3>", _scroll(ranges_table(ensemble.summary()))]
+    owners = owner_ranges_table(ensemble)
+    if owners:
+        parts += ["<h3>By owner over the draws</h3>", "<p>All years, all owners and IT and facility power too: "
+                  "<code>owners_quantiles.csv</code> from <code>fleetsim run --draws</code>.</p>", _scroll(owners)]
+    parts += ["<h3>Fan charts</h3>", charts]
     return "\n".join(parts)
 
 
