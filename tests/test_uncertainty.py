@@ -415,4 +415,6 @@ def test_cli_draws_write_owner_bands(owned, tmp_path):
     np.testing.assert_allclose(written[shown].to_numpy(), expected[shown].to_numpy(), rtol=1e-15)
     assert written.owner.tolist() == expected.owner.tolist()
     meta = json.loads((out / "meta.json").read_text())
-    assert json.dumps(meta).count("owners_quantiles.csv") >= 1
+    assert meta["columns"]["owners_quantiles.csv"] == {"year": "", "owner": None, "stat": None, "h100e": "",
+                                                       "it_power_mw": "MW", "facility_power_mw": "MW",
+                                                       "energy_mwh": "MWh"}
