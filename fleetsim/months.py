@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import re
 
 import numpy as np
@@ -43,6 +44,12 @@ def parse(value: object) -> int:
     if not 1 <= month <= 12:
         raise MonthProblem(f"month {month:02d} does not exist; months run 01 to 12, as in {EXAMPLE!r}")
     return year * 12 + month - 1
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_text(value: str) -> int:
+    """:func:`parse` of text, remembered (a problem is raised again each time, never cached)."""
+    return parse(value)
 
 
 def to_text(month: int) -> str:

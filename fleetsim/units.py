@@ -11,6 +11,7 @@ floats in those units.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -330,6 +331,12 @@ def parse(value: object, kind_name: str) -> float:
     if not math.isfinite(magnitude):
         raise UnitProblem(f"{value!r} is not a finite number; for example {kind.example!r}")
     return _scaled(match.group(0), _unit_factor(unit_text, kind_name))
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_text(value: str, kind_name: str) -> float:
+    """:func:`parse` of text, remembered (a problem is raised again each time, never cached)."""
+    return parse(value, kind_name)
 
 
 def _scaled(number_text: str, factor: float) -> float:

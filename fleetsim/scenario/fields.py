@@ -7,6 +7,7 @@ Messages always say what a valid value looks like.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from bisect import bisect_right
@@ -40,7 +41,7 @@ def _finite(value: Any) -> bool:
 def parse_quantity(value: Any, kind: str, subpath: tuple = ()) -> float:
     """``value`` parsed as a ``kind`` quantity and checked against the kind's bounds."""
     try:
-        magnitude = units.parse(value, kind)
+        magnitude = units.parse_text(value, kind) if type(value) is str else units.parse(value, kind)
     except units.UnitProblem as exc:
         raise fail(str(exc), subpath) from None
     spec = units.KINDS[kind]
@@ -89,6 +90,17 @@ def name_problem(value: Any) -> str | None:
     >>> name_problem("colossus-1") is None, name_problem("../x").split(";")[0]
     (True, "a name cannot contain '/'")
     """
+    if type(value) is str:  # a world of thousands of orders repeats its names on every draw
+        return _name_problem_text(value)
+    return _name_problem(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_problem_text(value: str) -> str | None:
+    return _name_problem(value)
+
+
+def _name_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"a name is text; write it as {NAME_RULE.rsplit('such as ', 1)[1]}"
     rule = f"a name is {NAME_RULE}"
@@ -185,7 +197,7 @@ def Number(description: str, example: str, minimum: float = 0.0, maximum: float 
 # --------------------------------------------------------------------------- months
 def check_month(value: Any, subpath: tuple = ()) -> int:
     try:
-        return _months.parse(value)
+        return _months.parse_text(value) if type(value) is str else _months.parse(value)
     except _months.MonthProblem as exc:
         raise fail(str(exc), subpath) from None
 

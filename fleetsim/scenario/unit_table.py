@@ -38,6 +38,7 @@ def known_table() -> str:
         return factor_of(unit_text, kind_name)
 
     units._unit_factor = record
+    units.parse_text.cache_clear()  # a remembered quantity would skip the recording
     for kind in KINDS.values():  # every kind's internal unit and example, and the usual variants
         seen.update({(kind.internal, kind.name), (kind.example.split(maxsplit=1)[1], kind.name)})
     seen.update(COMMON_UNITS)
@@ -49,6 +50,7 @@ def known_table() -> str:
         factor_of.cache_clear()
         lines = [f"    ({text!r}, {kind!r}): {factor_of(text, kind)!r}," for text, kind in sorted(seen)]
     finally:
+        units.parse_text.cache_clear()  # nothing parsed while recording outlives it
         units._unit_factor = factor_of
         KNOWN_FACTORS.update(saved)
     return "\n".join(["KNOWN_FACTORS.update({", *lines, "})"])
