@@ -98,7 +98,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                             if account in ("facility_depreciation", "generation_depreciation"))
     training = training_runs(plan, k.trace, monthly, k.pue, k.power.site_cost_usd, site_energy,
                              np.zeros(n_months) + site_depreciation, k.flows.depreciation)
-    pairs, by_owner = owners.owner_arrays(plan, k.trace, k.use, k.pue, k.per_site, k.unserved_hours)
+    pairs, by_owner = _owner_arrays(plan, k)
     contracts.by_owner(k.deal, plan, pairs, by_owner, k.use)  # hours sold leave their owner's use, bought join it
     ledger = contracts.label(owners.label_owners(label_ledger(_ledger(k.rows, months)), plan, k.trace), k.deal,
                              months, pairs)
@@ -116,6 +116,18 @@ def monthly_arrays(plan: Plan, trace: Trace) -> dict[str, np.ndarray]:
     a Monte Carlo draw that only feeds quantiles needs."""
     series = _compute(plan, trace, None).series
     return {column: series[column] for column in COLUMNS}
+
+
+def monthly_and_owner_arrays(plan: Plan, trace: Trace) -> tuple[dict[str, np.ndarray], tuple[list, dict]]:
+    """:func:`monthly_arrays` and, from the same computation, the (owner, user) pairs and their
+    arrays (:func:`~fleetsim.accounting.owners.owner_arrays`, before contracts move hours between
+    owners): what a draw recording per-owner figures needs."""
+    k = _compute(plan, trace, None)
+    return {column: k.series[column] for column in COLUMNS}, _owner_arrays(plan, k)
+
+
+def _owner_arrays(plan: Plan, k: _Computed) -> tuple[list, dict]:
+    return owners.owner_arrays(plan, k.trace, k.use, k.pue, k.per_site, k.unserved_hours)
 
 
 @dataclass

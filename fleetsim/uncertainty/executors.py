@@ -84,12 +84,25 @@ def run_job(scenario, job: Job):
     from fleetsim.errors import FleetsimWarning
     from fleetsim.simulation import simulate
 
-    index, values, seed_key = job
-    variant = scenario.with_values(draw_values(scenario, index) if values is None else values) \
-        if scenario.uncertain else scenario
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FleetsimWarning)
-        return simulate(variant, seed=engine_seed(scenario, seed_key))
+        return simulate(_variant(scenario, job), seed=engine_seed(scenario, job[2]))
+
+
+def _variant(scenario, job: Job):
+    """The scenario with the job's sampled values (the scenario itself when nothing is uncertain)."""
+    index, values, _ = job
+    if not scenario.uncertain:
+        return scenario
+    return scenario.with_values(draw_values(scenario, index) if values is None else values)
+
+
+def _plan_and_trace(scenario, job: Job):
+    """The job's compiled plan and engine trace: what the table-free draw paths start from."""
+    from fleetsim.engine import compile_plan, run
+
+    plan = compile_plan(_variant(scenario, job))
+    return plan, run(plan, engine_seed(scenario, job[2]))
 
 
 SUMMARY_KEYS = ENSEMBLE
@@ -102,15 +115,17 @@ def run_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray]:
     the same numbers as ``run_job(scenario, job)`` gives in ``Result.monthly`` and
     ``Result.summary()``, without building the ledger, the other tables or any DataFrame."""
     from fleetsim.accounting.books import monthly_arrays
-    from fleetsim.accounting.columns import COLUMNS
-    from fleetsim.engine import compile_plan, run
 
-    index, values, seed_key = job
-    variant = scenario.with_values(draw_values(scenario, index) if values is None else values) \
-        if scenario.uncertain else scenario
-    plan = compile_plan(variant)
-    m = monthly_arrays(plan, run(plan, engine_seed(scenario, seed_key)))
-    return np.column_stack([m[c] for c in COLUMNS]), summary_figures(m, plan.hours)
+    plan, trace = _plan_and_trace(scenario, job)
+    m = monthly_arrays(plan, trace)
+    return _stacked(m), summary_figures(m, plan.hours)
+
+
+def _stacked(m: dict[str, np.ndarray]) -> np.ndarray:
+    """The monthly columns as one months × columns array, in :data:`~fleetsim.accounting.columns.COLUMNS` order."""
+    from fleetsim.accounting.columns import COLUMNS
+
+    return np.column_stack([m[c] for c in COLUMNS])
 
 
 def names_owners(scenario) -> bool:
@@ -125,19 +140,12 @@ def run_owner_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray, tuple
     """As :func:`run_figures`, plus the owners, years and years × owners × columns array of
     :func:`~fleetsim.accounting.owners.owner_years` (the numbers ``Result.by_owner("Y")`` gives),
     still without building any table."""
-    from fleetsim.accounting import books, owners
-    from fleetsim.accounting.columns import COLUMNS
-    from fleetsim.engine import compile_plan, run
+    from fleetsim.accounting import owners
+    from fleetsim.accounting.books import monthly_and_owner_arrays
 
-    index, values, seed_key = job
-    variant = scenario.with_values(draw_values(scenario, index) if values is None else values) \
-        if scenario.uncertain else scenario
-    plan = compile_plan(variant)
-    k = books._compute(plan, run(plan, engine_seed(scenario, seed_key)), None)  # as monthly_arrays, keeping the parts
-    m = {c: k.series[c] for c in COLUMNS}
-    pairs, arrays = owners.owner_arrays(plan, k.trace, k.use, k.pue, k.per_site, k.unserved_hours)
-    return np.column_stack([m[c] for c in COLUMNS]), summary_figures(m, plan.hours), \
-        owners.owner_years(plan, pairs, arrays)
+    plan, trace = _plan_and_trace(scenario, job)
+    m, (pairs, arrays) = monthly_and_owner_arrays(plan, trace)
+    return _stacked(m), summary_figures(m, plan.hours), owners.owner_years(plan, pairs, arrays)
 
 
 def summary_figures(m: dict[str, np.ndarray], hours: np.ndarray) -> np.ndarray:
