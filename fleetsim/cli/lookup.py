@@ -48,7 +48,7 @@ def catalog(name: str | None, as_json: bool = False) -> int:
 
     from fleetsim.catalog import H100_FLOPS, catalog_sources, catalog_values
     from fleetsim.errors import FleetsimError as Error
-    from fleetsim.scenario.hardware import did_you_mean
+    from fleetsim.errors import did_you_mean
     from fleetsim.scenario.load import _catalog
 
     values, sources = catalog_values(), catalog_sources()

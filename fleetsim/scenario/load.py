@@ -208,8 +208,8 @@ def _check_new_entry(parent: Key, entries: dict, name: str, rest: str) -> None:
     import difflib
     import typing
 
+    from fleetsim.errors import did_you_mean
     from fleetsim.scenario.errormap import model_at
-    from fleetsim.scenario.hardware import did_you_mean
 
     names = [*entries, *(n for n in _catalog() if n not in entries)] if parent == ("hardware",) else list(entries)
     if typing.get_origin(model_at(parent)) is not dict or name in names:
@@ -354,7 +354,7 @@ def _read_tree(path: Path, chain: tuple[Path, ...], document: Document | None = 
 def _read_base(base_path: Path, path: Path, target: str, where: Location) -> Document:
     """The base scenario ``extends: target`` names; refused (located at the ``extends`` key, without
     quoting its content) when it is not a file, or not a scenario at all."""
-    from fleetsim.scenario.hardware import did_you_mean
+    from fleetsim.errors import did_you_mean
 
     try:
         raw = guard.read_limited(base_path, guard.MAX_SCENARIO_BYTES, "base scenario")

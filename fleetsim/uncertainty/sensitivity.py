@@ -38,7 +38,7 @@ def _metric_values(scenario, jobs, metric: str, executor, workers, progress) -> 
 
 def _check(scenario, metric: str) -> list:
     if metric not in COLUMNS:
-        from fleetsim.scenario.hardware import did_you_mean
+        from fleetsim.errors import did_you_mean
 
         raise FleetsimError(f"unknown metric {metric!r}{did_you_mean(metric, COLUMNS)}; use a monthly column "
                             "such as cumulative_cash_usd")

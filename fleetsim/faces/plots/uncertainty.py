@@ -45,7 +45,7 @@ def _column(column: str) -> tuple[str, str]:
     from fleetsim.accounting.columns import COLUMNS
 
     if column not in COLUMNS:
-        from fleetsim.scenario.hardware import did_you_mean
+        from fleetsim.errors import did_you_mean
 
         raise ValueError(f"unknown monthly column {column!r}{did_you_mean(column, COLUMNS)}; "
                          f"use one of {', '.join(COLUMNS)}")
