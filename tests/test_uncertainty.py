@@ -214,10 +214,10 @@ def test_a_failing_draw_is_named_and_writes_nothing(scenario, tmp_path, monkeypa
 
     real = executors.run_figures  # what each draw of an ensemble runs
 
-    def broken(scenario, job):
+    def broken(scenario, job, *shared):
         if job[0] == failing:
             raise error
-        return real(scenario, job)
+        return real(scenario, job, *shared)
 
     monkeypatch.setattr(executors, "run_figures", broken)
     target = tmp_path / "draws.parquet"

@@ -51,9 +51,9 @@ class Settlement:
 
 
 def none(months: int, groups: int, cohorts: int = 0) -> Settlement:
-    """No contracts: nothing sold or bought."""
+    """No contracts: nothing sold or bought (and no table: a result shows an empty one)."""
     return Settlement(np.zeros((months, groups)), np.zeros((months, cohorts)), np.zeros(months), np.zeros(months),
-                      np.zeros(months), table=pd.DataFrame(columns=CONTRACT_COLUMNS))
+                      np.zeros(months))
 
 
 def settle(plan, groups: list[tuple[str, str]], available_hours: np.ndarray) -> Settlement:

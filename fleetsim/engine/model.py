@@ -1,15 +1,21 @@
-"""The discrete-event model: SimPy processes for sites and cohorts.
+"""The discrete-event model: SimPy processes for sites and cohorts, then failures.
 
 Simulated time is counted in months from the scenario's start. Everything in a month happens at
-its first hour, in a fixed order of phases (:data:`PHASES`), which SimPy keeps by scheduling
-each event with its phase as priority: capacity, retirements, repair returns, deliveries,
-installation, failures, then the month's record.
+its first hour, in a fixed order of phases (:data:`PHASES`): capacity, retirements, repair
+returns, deliveries, installation, failures, then the month's record.
 
 Entities are cohorts — an order's accelerators delivered in one month — never single
 accelerators: state is a handful of integer counts per cohort, and failures are binomial draws
-per cohort, so a million accelerators cost what a thousand do. The monthly step works on all
-cohorts of all sites at once (numpy arrays); SimPy keeps the clock of events: deliveries,
-retirements and repair returns at their months, and the fleet's monthly phases.
+per cohort, so a million accelerators cost what a thousand do.
+
+A run has two passes. :func:`buildout` is the discrete-event part: SimPy keeps the clock of
+deliveries and retirements (events at their months, scheduled with their phase as priority),
+and each month the fleet installs across all cohorts of all sites at once (numpy arrays).
+Failed hardware stays installed while in repair, so installation never depends on failures:
+:func:`with_failures` then walks the months once more for the retire, repair, fail and record
+phases of one random draw. Monte Carlo draws of one plan share its build-out and pay only for
+their failures (:func:`fleetsim.uncertainty.executors.run_chunk`); the results are those of a
+single pass, bit for bit.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from fleetsim.engine.plan import Plan
 
 PHASES = ("capacity", "retire", "repair", "deliver", "install", "fail", "record")
 RETIRE, REPAIR, DELIVER, INSTALL, FAIL, RECORD = range(1, 7)
+"""SimPy priorities of the build-out's events (repair and fail are :func:`with_failures`' phases)."""
 HOURS_PER_YEAR = 8766.0
 """Hours in an average year (365.25 days), the basis of failure rates per accelerator-year."""
 
@@ -93,26 +100,38 @@ class Trace:
         return self.stranded - self.waiting_install
 
 
+@dataclass
+class Buildout:
+    """What no random draw changes: each month's installed, waiting and waiting-for-install
+    counts, and each site's powered share (None: every site ran the whole month). Failures take
+    hardware out for repair but leave it installed, so installation never depends on them; one
+    build-out serves every draw of the same plan (:func:`with_failures`). Its arrays are
+    read-only: the traces of many draws share them."""
+
+    installed: np.ndarray
+    stranded: np.ndarray
+    waiting_install: np.ndarray
+    shares: list
+
+
 class FleetModel:
     """Every site's installation queue and cohort state, advanced month by month as arrays.
 
-    State is one integer count per cohort (installed, in repair, waiting). SimPy is the clock:
-    deliveries, retirements and repair returns are events at their months; each month the fleet
-    installs, draws failures and records, as array operations across all cohorts and sites.
-    Results are those of the former per-site processes, bit for bit: the queue, the install
-    budget and the headroom are walked in the same order with the same floating-point
-    operations (a sequential ``subtract.accumulate`` per site), and each site draws its failures
-    from its own generator, as before.
+    State is one integer count per cohort (installed, waiting). SimPy is the clock: deliveries
+    and retirements are events at their months; each month the fleet installs and records, as
+    array operations across all cohorts and sites. Results are those of the former per-site
+    processes, bit for bit: the queue, the install budget and the headroom are walked in the
+    same order with the same floating-point operations (a sequential ``subtract.accumulate``
+    per site). Failures and repairs follow in :func:`with_failures`.
     """
 
-    def __init__(self, env: simpy.Environment, plan: Plan, rngs: list[np.random.Generator], trace: Trace):
-        self.env, self.plan, self.rngs, self.trace = env, plan, rngs, trace
+    def __init__(self, env: simpy.Environment, plan: Plan):
+        self.env, self.plan = env, plan
         c = plan.cohorts
         n, months = len(c), plan.months
         self.site = np.asarray(c.site, dtype=np.int64)
         self.unit = np.asarray(c.unit_it_mw, dtype=float)
         self.count = np.asarray(c.count, dtype=np.int64)
-        self.failure_rate = np.asarray(c.failure_rate, dtype=float)
         self.slices = [site.cohorts for site in plan.sites]
         n_sites = len(plan.sites)
         self.room = np.array([site.it_room_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
@@ -121,25 +140,18 @@ class FleetModel:
         self.pue = np.array([site.pue for site in plan.sites], dtype=float).reshape(n_sites, months)
         self.halls = np.array([site.halls_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
         self.limit = np.maximum(np.minimum(self.capacity / self.pue, self.halls), 0.0)
-        self.may_fail = [bool((self.failure_rate[sl] > 0).any()) for sl in self.slices]
-        self.any_may_fail = any(self.may_fail)
         self.installed = np.zeros(n, np.int64)
-        self.in_repair = np.zeros(n, np.int64)
         self.waiting = np.zeros(n, np.int64)
         self.waiting_install = np.zeros(n, np.int64)
         self._fitted = False
-        self.returns: np.ndarray | None = None      # (months + 1) × cohorts, back from repair
-        self.lost_hours: np.ndarray | None = None   # months × cohorts, hours out for repair
-        self.repair_months: set[int] = set()
+        self.out = Buildout(*(np.zeros((months, n), np.int64) for _ in range(3)), [None] * months)
 
     # -- processes ------------------------------------------------------------------------
     def operate(self):
-        """The fleet's monthly round: installation, failures, record."""
+        """The fleet's monthly round: installation, then the record."""
         for month in range(self.plan.months):
             yield At(self.env, month, INSTALL)
             self.install(month)
-            yield At(self.env, month, FAIL)
-            self.fail(month)
             yield At(self.env, month, RECORD)
             self.record(month)
 
@@ -152,25 +164,12 @@ class FleetModel:
 
     def departures(self):
         """Cohorts delivered within the horizon retire at delivery + life."""
-        c = self.plan.cohorts
-        delivery = np.asarray(c.delivery, dtype=np.int64)
-        retirement = delivery + np.asarray(c.life, dtype=np.int64)
-        for month, cohorts in _by_month(retirement, (delivery < self.plan.months) & (retirement < self.plan.months)):
+        for month, cohorts in retirements(self.plan):
             yield At(self.env, month, RETIRE)
-            self.retire(month, cohorts)
+            self.installed[cohorts] = 0
+            self.waiting[cohorts] = 0
 
     # -- state changes --------------------------------------------------------------------
-    def retire(self, month: int, cohorts: np.ndarray) -> None:
-        self.installed[cohorts] = 0
-        self.in_repair[cohorts] = 0
-        self.waiting[cohorts] = 0
-        if self.returns is not None:
-            self.returns[month:, cohorts] = 0
-            self.lost_hours[month:, cohorts] = 0.0
-
-    def return_repaired(self, month: int) -> None:
-        self.in_repair -= self.returns[month]
-
     def _headroom(self, sites: np.ndarray, month: int) -> np.ndarray:
         """IT room left at each of ``sites``: room less the installed hardware's full-load IT
         power, summed in cohort order (``bincount``: the same sum on every machine)."""
@@ -222,60 +221,12 @@ class FleetModel:
         self.waiting_install[rest_queue] = fit
         self._fitted = True
 
-    def fail(self, month: int) -> None:
-        """Draw failures among working accelerators, each site from its own generator; each
-        failed accelerator is out for the repair time."""
-        if not self.any_may_fail:
-            return  # every failure rate is 0: numpy's binomial would draw nothing
-        working = self.installed - self.in_repair
-        drawn = np.unique(self.site[working > 0])
-        failed = None
-        probability = None
-        for s in drawn:
-            if not self.may_fail[s]:
-                continue  # p = 0 everywhere: numpy's binomial draws nothing, the stream stays as is
-            if probability is None:
-                probability = failure_probability(self.failure_rate, self.plan.hours[month])
-                failed = np.zeros_like(working)
-            sl = self.slices[s]
-            failed[sl] = self.rngs[s].binomial(working[sl], probability[sl])
-        if failed is None:
-            return
-        self.trace.failures[month] = failed
-        if not failed.any():
-            return
-        hours, months = self.plan.hours, self.plan.months
-        if self.returns is None:
-            self.returns = np.zeros((months + 1, len(failed)), np.int64)
-            self.lost_hours = np.zeros((months, len(failed)))
-        remaining, ahead = self.plan.repair_hours, month
-        while remaining > 0 and ahead < months:
-            lost = min(hours[ahead], remaining)
-            self.lost_hours[ahead] += failed * lost
-            remaining -= lost
-            ahead += 1
-        self.in_repair += failed
-        self.returns[ahead] += failed
-        if month < ahead < months and ahead not in self.repair_months:
-            self.repair_months.add(ahead)
-            back = At(self.env, ahead, REPAIR)
-            back.callbacks.append(lambda _, month=ahead: self.return_repaired(month))
-
     def record(self, month: int) -> None:
-        trace = self.trace
-        trace.installed[month] = self.installed
-        trace.stranded[month] = self.waiting
-        trace.waiting_install[month] = np.minimum(self.waiting_install, self.waiting)
-        available = self.installed * self.plan.hours[month]
-        if self.lost_hours is not None:
-            available = np.maximum(available - self.lost_hours[month], 0.0)
-        share = self.powered_share(month)
-        if share is None:
-            trace.available_hours[month] = available
-            return
-        share = share[self.site]
-        trace.curtailed_hours[month] = available * (1.0 - share)
-        trace.available_hours[month] = available * share
+        out = self.out
+        out.installed[month] = self.installed
+        out.stranded[month] = self.waiting
+        out.waiting_install[month] = np.minimum(self.waiting_install, self.waiting)
+        out.shares[month] = self.powered_share(month)
 
     def powered_share(self, month: int) -> np.ndarray | None:
         """Each site's share of the month's hours (see :func:`powered_share`), None when every
@@ -365,19 +316,110 @@ def _by_month(months: np.ndarray, keep: np.ndarray):
         yield int(values[start]), cohorts[start:stop]
 
 
-def run(plan: Plan, seed: np.random.SeedSequence | None = None) -> Trace:
-    """Simulate ``plan``; return the month-by-cohort :class:`Trace`.
+def retirements(plan: Plan):
+    """``(month, cohort indices)`` of the cohorts delivered within the horizon that retire
+    within it, at delivery + life."""
+    c = plan.cohorts
+    delivery = np.asarray(c.delivery, dtype=np.int64)
+    retirement = delivery + np.asarray(c.life, dtype=np.int64)
+    return _by_month(retirement, (delivery < plan.months) & (retirement < plan.months))
 
-    The engine's randomness comes from ``seed`` (default: the scenario seed's engine stream,
-    ``SeedSequence(seed).spawn(2)[1]``); each site gets a child of it.
-    """
+
+def buildout(plan: Plan) -> Buildout:
+    """Run the plan's deliveries, retirements and installation on SimPy's clock; return the
+    :class:`Buildout` (read-only arrays)."""
     env = simpy.Environment()
-    trace = Trace.empty(plan.months, len(plan.cohorts))
-    engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
-    rngs = [np.random.Generator(np.random.PCG64(child)) for child in engine_seed.spawn(len(plan.sites))]
-    model = FleetModel(env, plan, rngs, trace)
+    model = FleetModel(env, plan)
     env.process(model.departures())
     env.process(model.arrivals())
     env.process(model.operate())
     env.run(until=plan.months)
-    return trace
+    out = model.out
+    for array in (out.installed, out.stranded, out.waiting_install):
+        array.flags.writeable = False
+    return out
+
+
+def with_failures(plan: Plan, built: Buildout, seed: np.random.SeedSequence | None = None) -> Trace:
+    """The :class:`Trace` of one draw of ``plan``: ``built``'s installation with failures drawn
+    from ``seed`` (default: the scenario seed's engine stream, ``SeedSequence(seed).spawn(2)[1]``;
+    each site gets a child of it and draws from its own generator).
+
+    Month by month, in the phases' order: retirements clear their cohorts' repairs, hardware
+    back from repair returns, failures are drawn among working accelerators (installed less in
+    repair: ``Binomial(working, 1 − exp(−rate × hours ÷ 8766))`` per cohort) and each failed
+    accelerator is out for the repair time; then available hours are the installed hours less
+    those lost to repair, times the site's powered share.
+    """
+    engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
+    rngs = [np.random.Generator(np.random.PCG64(child)) for child in engine_seed.spawn(len(plan.sites))]
+    c = plan.cohorts
+    hours, months, n = plan.hours, plan.months, len(c)
+    installed = built.installed
+    available = installed * hours[:, None]
+    failures = np.zeros((months, n), np.int64)
+    rate = np.asarray(c.failure_rate, dtype=float)
+    slices = [site.cohorts for site in plan.sites]
+    failing = [(s, sl) for s, sl in enumerate(slices) if (rate[sl] > 0).any()]
+    if failing:
+        lost_hours = _draw_failures(plan, installed, rate, failing, rngs, failures)
+        if lost_hours is not None:
+            available = np.maximum(available - lost_hours, 0.0)
+    curtailed = np.zeros((months, n))
+    site = np.asarray(c.site, dtype=np.int64)
+    for month, share in enumerate(built.shares):
+        if share is not None:
+            share = share[site]
+            curtailed[month] = available[month] * (1.0 - share)
+            available[month] = available[month] * share
+    return Trace(installed, built.stranded, available, built.waiting_install, failures, curtailed)
+
+
+def _draw_failures(plan: Plan, installed: np.ndarray, rate: np.ndarray, failing: list, rngs: list,
+                   failures: np.ndarray) -> np.ndarray | None:
+    """Fill ``failures`` (months × cohorts); return the hours lost to repair (None: no failure)."""
+    hours, months, n = plan.hours, plan.months, installed.shape[1]
+    retiring = dict(retirements(plan))
+    probabilities: dict[float, np.ndarray] = {}
+    in_repair = np.zeros(n, np.int64)
+    returns = lost_hours = None      # (months + 1) × cohorts back from repair; months × cohorts out
+    for month in range(months):
+        cohorts = retiring.get(month)
+        if cohorts is not None:
+            in_repair[cohorts] = 0
+            if returns is not None:
+                returns[month:, cohorts] = 0
+                lost_hours[month:, cohorts] = 0.0
+        if returns is not None:
+            in_repair -= returns[month]
+        working = installed[month] - in_repair
+        failed = None
+        for s, sl in failing:
+            if not (working[sl] > 0).any():
+                continue  # nothing working: no draw, the site's stream stays as is
+            if failed is None:
+                probability = probabilities.get(hours[month])
+                if probability is None:
+                    probability = probabilities[hours[month]] = failure_probability(rate, hours[month])
+                failed = failures[month]
+            failed[sl] = rngs[s].binomial(working[sl], probability[sl])
+        if failed is None or not failed.any():
+            continue
+        if returns is None:
+            returns = np.zeros((months + 1, n), np.int64)
+            lost_hours = np.zeros((months, n))
+        remaining, ahead = plan.repair_hours, month
+        while remaining > 0 and ahead < months:
+            lost = min(hours[ahead], remaining)
+            lost_hours[ahead] += failed * lost
+            remaining -= lost
+            ahead += 1
+        in_repair += failed
+        returns[ahead] += failed
+    return lost_hours
+
+
+def run(plan: Plan, seed: np.random.SeedSequence | None = None) -> Trace:
+    """Simulate ``plan``; return the month-by-cohort :class:`Trace`: its :func:`buildout`, then
+    :func:`with_failures` drawn from ``seed`` (default: the scenario seed's engine stream)."""
+    return with_failures(plan, buildout(plan), seed)

@@ -97,26 +97,43 @@ def _variant(scenario, job: Job):
     return scenario.with_values(draw_values(scenario, index) if values is None else values)
 
 
-def _plan_and_trace(scenario, job: Job):
-    """The job's compiled plan and engine trace: what the table-free draw paths start from."""
-    from fleetsim.engine import compile_plan, run
+def _plan_and_trace(scenario, job: Job, shared: tuple | None = None):
+    """The job's compiled plan and engine trace: what the table-free draw paths start from.
+    ``shared``: the ``(plan, build-out)`` of :func:`_shared`, when every job of the chunk has
+    the same plan, so that each draw pays only for its failures."""
+    from fleetsim.engine.model import with_failures
 
-    plan = compile_plan(_variant(scenario, job))
-    return plan, run(plan, engine_seed(scenario, job[2]))
+    plan, built = shared if shared is not None else _build(_variant(scenario, job))
+    return plan, with_failures(plan, built, engine_seed(scenario, job[2]))
+
+
+def _build(scenario) -> tuple:
+    from fleetsim.engine import compile_plan
+    from fleetsim.engine.model import buildout
+
+    plan = compile_plan(scenario)
+    return plan, buildout(plan)
+
+
+def _shared(scenario) -> tuple | None:
+    """The plan and build-out every job of ``scenario`` shares (None when draws set values:
+    each job then compiles its own). Draws differ only in their failures; the books never write
+    to a plan or a trace, and the build-out's arrays are read-only."""
+    return None if scenario.uncertain else _build(scenario)
 
 
 SUMMARY_KEYS = ENSEMBLE
 """The headline figures each draw records (defined in :mod:`fleetsim.figures`)."""
 
 
-def run_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray]:
+def run_figures(scenario, job: Job, shared: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Simulate one job for an ensemble: its monthly table as an array (months × columns, in
     :data:`~fleetsim.accounting.columns.COLUMNS` order) and its :data:`SUMMARY_KEYS` figures,
     the same numbers as ``run_job(scenario, job)`` gives in ``Result.monthly`` and
     ``Result.summary()``, without building the ledger, the other tables or any DataFrame."""
     from fleetsim.accounting.books import monthly_arrays
 
-    plan, trace = _plan_and_trace(scenario, job)
+    plan, trace = _plan_and_trace(scenario, job, shared)
     m = monthly_arrays(plan, trace)
     return _stacked(m), summary_figures(m, plan.hours)
 
@@ -136,14 +153,15 @@ def names_owners(scenario) -> bool:
     return bool(scenario_owners(scenario.spec))
 
 
-def run_owner_figures(scenario, job: Job) -> tuple[np.ndarray, np.ndarray, tuple[list[str], list[int], np.ndarray]]:
+def run_owner_figures(scenario, job: Job, shared: tuple | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, tuple[list[str], list[int], np.ndarray]]:
     """As :func:`run_figures`, plus the owners, years and years × owners × columns array of
     :func:`~fleetsim.accounting.owners.owner_years` (the numbers ``Result.by_owner("Y")`` gives),
     still without building any table."""
     from fleetsim.accounting import owners
     from fleetsim.accounting.books import monthly_and_owner_arrays
 
-    plan, trace = _plan_and_trace(scenario, job)
+    plan, trace = _plan_and_trace(scenario, job, shared)
     m, (pairs, arrays) = monthly_and_owner_arrays(plan, trace)
     return _stacked(m), summary_figures(m, plan.hours), owners.owner_years(plan, pairs, arrays)
 
@@ -181,6 +199,7 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
     drawn = [job[0] for job in jobs if job[1] is None] if scenario.uncertain else []
     chunk_magnitudes = dict(zip(drawn, draw_magnitudes_many(scenario, drawn), strict=True)) if drawn else {}
     with_owners = names_owners(scenario)
+    shared = _shared(scenario) if len(jobs) > 1 else None
     for job in jobs:
         inputs = None
         by_owner = None
@@ -192,9 +211,9 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FleetsimWarning)
                 if with_owners:
-                    monthly, summary, by_owner = run_owner_figures(scenario, job)
+                    monthly, summary, by_owner = run_owner_figures(scenario, job, shared)
                 else:
-                    monthly, summary = run_figures(scenario, job)
+                    monthly, summary = run_figures(scenario, job, shared)
         except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
             raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
         out.append(Outcome(job[0], monthly, summary, inputs, by_owner))
