@@ -13,7 +13,7 @@ import pytest
 
 import fleetsim
 from fleetsim.engine import compile_plan, run
-from fleetsim.engine.model import buildout, with_failures
+from fleetsim.engine.model import buildout, buildouts, traces, with_failures
 from fleetsim.uncertainty import executors
 
 FIELDS = ("installed", "stranded", "available_hours", "waiting_install", "failures", "curtailed_hours")
@@ -63,11 +63,100 @@ def test_a_chunk_with_a_shared_buildout_equals_each_draw_alone(flagship):
     assert len(set(failures)) == len(failures)
 
 
-def test_draws_with_sampled_inputs_compile_their_own_plan():
-    """A scenario with distributions changes its plan from draw to draw: nothing is shared."""
+def test_draws_with_sampled_inputs_are_built_out_together_and_equal_each_alone():
+    """A scenario with distributions compiles a plan per draw; the chunk builds them out in one
+    stacked pass and walks their failures together, and each draw equals its own whole run."""
     uncertain = fleetsim.load("scenarios/colossus-uncertain.yaml")
-    assert uncertain.uncertain and executors._shared(uncertain) is None
-    jobs = [(i, None, (1, i)) for i in (2, 3)]
-    for job, outcome in zip(jobs, executors.run_chunk(uncertain, jobs), strict=True):
-        result = executors.run_job(uncertain, (job[0], executors.draw_values(uncertain, job[0]), job[2]))
+    jobs = [(i, executors.draw_values(uncertain, i), (1, i)) for i in (2, 3, 11)]
+    traced = list(executors._traced(uncertain, jobs))
+    assert all(made is not None for _, made in traced)       # every draw came from the batch
+    outcomes = executors.run_chunk(uncertain, jobs)
+    assert len({outcome.monthly.tobytes() for outcome in outcomes}) == len(jobs)   # the draws differ
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        result = executors.run_job(uncertain, job)
         np.testing.assert_array_equal(outcome.monthly, result.monthly.to_numpy())
+
+
+def _plans(tmp_path, variants):
+    from tests.conftest import make_text
+
+    plans = []
+    for k, kwargs in enumerate(variants):
+        path = tmp_path / f"v{k}.yaml"
+        path.write_text(make_text(**kwargs))
+        plans.append(compile_plan(fleetsim.load(path)))
+    return plans
+
+
+ORDERS = ("  - {hardware: TEST, count: 6000, site: s1, delivery: 2024-01}\n"
+          "  - {hardware: TEST, count: 5000, site: s1, delivery: {from: 2024-03, to: 2024-08}}\n"
+          "  - {hardware: H100, count: %d, site: s1, delivery: 2024-05}")
+
+
+def test_stacked_passes_equal_one_pass_each_with_curtailment_failures_and_retirements(tmp_path):
+    """Plans that differ in orders, capacity steps (curtailment in some, not others), failure
+    rates and lives, built out and failed together: every trace equals its plan's own run."""
+    variants = [dict(months=24, seed=k, failure_rate=rate, life=life, orders=ORDERS % count,
+                     capacity=capacity)
+                for k, (rate, life, count, capacity) in enumerate([
+                    (0.5, "1 years", 3000, "{2024-01: 40 MW, 2024-09: 12 MW}"),
+                    (0.0, "4 years", 100, "40 MW"),
+                    (2.0, "9 months", 9000, "{2024-01: 25 MW, 2024-04: 8 MW, 2024-12: 30 MW}"),
+                    (0.1, "2 years", 0, "15 MW")])]
+    plans = _plans(tmp_path, variants)
+    stacked = traces([(plan, built, seed_of(k)) for k, (plan, built) in enumerate(zip(plans, buildouts(plans),
+                                                                                        strict=True))])
+    curtailed = 0
+    for k, (plan, trace) in enumerate(zip(plans, stacked, strict=True)):
+        alone = run(plan, seed_of(k))
+        for field in FIELDS:
+            np.testing.assert_array_equal(getattr(trace, field), getattr(alone, field), err_msg=f"{k} {field}")
+        curtailed += bool(alone.curtailed_hours.any())
+    assert 0 < curtailed < len(plans)                 # some plans are curtailed, some are not
+    assert stacked[2].failures.sum() > 10 * stacked[1].failures.sum() > 0  # rates 2.0 and 0 (H100s: catalog)
+
+
+def seed_of(k: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(7, spawn_key=(1, k))
+
+
+def test_plans_of_other_horizons_or_repair_times_are_not_stacked(tmp_path):
+    plans = _plans(tmp_path, [dict(months=12), dict(months=12), dict(months=18), dict(months=18, repair="40 days")])
+    from fleetsim.engine.model import _stacks
+
+    assert _stacks(plans) == [[0, 1], [2, 3]]
+    assert _stacks(plans, lambda plan: (plan.repair_hours,)) == [[0, 1], [2], [3]]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_scalar_and_array_binomial_draws_take_the_same_numbers(seed):
+    """The failure walk draws a site with few working cohorts one scalar call each
+    (engine.model.SCALAR_DRAWS): numpy gives the same numbers as one call on the arrays, and
+    skipping cohorts with nothing working or a zero rate consumes nothing from the stream."""
+    r = np.random.default_rng(seed)
+    k = int(r.integers(1, 20))
+    n = r.choice([0, 1, 5, 30, 1000, 100_000, 2_000_000], k)
+    p = r.choice([0.0, 1e-6, 0.0076, 0.02, 0.3, 0.6, 0.99], k)
+    array, scalar = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
+    for _ in range(3):
+        expected = array.binomial(n, p)
+        got = [scalar.binomial(int(a), float(b)) if a > 0 and b > 0 else 0 for a, b in zip(n, p, strict=True)]
+        np.testing.assert_array_equal(got, expected)
+    assert array.random() == scalar.random()        # both streams are at the same place
+
+
+def test_a_draw_that_fails_in_a_batch_is_named(monkeypatch):
+    """A plan that fails to compile inside a batch: the draw runs alone and its error names it."""
+    from fleetsim.uncertainty.executors import DrawError
+
+    uncertain = fleetsim.load("scenarios/colossus-uncertain.yaml")
+    real = executors._variant
+
+    def broken(scenario, job):
+        if job[0] == 4:
+            raise RuntimeError("no plan today")
+        return real(scenario, job)
+
+    monkeypatch.setattr(executors, "_variant", broken)
+    with pytest.raises(DrawError, match="draw 4 failed: RuntimeError: no plan today"):
+        executors.run_chunk(uncertain, [(i, None, (1, i)) for i in range(3, 7)])

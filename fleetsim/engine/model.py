@@ -114,6 +114,59 @@ class Buildout:
     shares: list
 
 
+@dataclass
+class Fleet:
+    """What the engine reads from a plan: each cohort's site, unit IT power, count, delivery,
+    life and failure rate; each site's contiguous slice of cohorts, IT room, install rate,
+    capacity, PUE and halls. Several plans of the same horizon stack into one fleet
+    (:meth:`stack`), each plan's sites kept apart, so that one pass takes them all."""
+
+    months: int
+    site: np.ndarray
+    unit: np.ndarray
+    count: np.ndarray
+    delivery: np.ndarray
+    life: np.ndarray
+    failure_rate: np.ndarray
+    slices: list
+    room: np.ndarray
+    install_rate: np.ndarray
+    capacity: np.ndarray
+    pue: np.ndarray
+    halls: np.ndarray
+
+    @classmethod
+    def of(cls, plan: Plan) -> Fleet:
+        c, sites, months = plan.cohorts, plan.sites, plan.months
+
+        def per_site(values) -> np.ndarray:
+            return np.array(values, dtype=float).reshape(len(sites), months)
+
+        return cls(months, np.asarray(c.site, dtype=np.int64), np.asarray(c.unit_it_mw, dtype=float),
+                   np.asarray(c.count, dtype=np.int64), np.asarray(c.delivery, dtype=np.int64),
+                   np.asarray(c.life, dtype=np.int64), np.asarray(c.failure_rate, dtype=float),
+                   [site.cohorts for site in sites],
+                   per_site([site.it_room_mw for site in sites]),
+                   np.array([site.install_rate for site in sites], dtype=float),
+                   per_site([site.capacity_mw for site in sites]), per_site([site.pue for site in sites]),
+                   per_site([site.halls_mw for site in sites]))
+
+    @classmethod
+    def stack(cls, fleets: list[Fleet]) -> Fleet:
+        """One fleet of all ``fleets`` (same horizon): cohorts and sites one after the other."""
+        cohorts = np.cumsum([0] + [len(f.site) for f in fleets])
+        sites = np.cumsum([0] + [len(f.slices) for f in fleets])
+        slices = [slice(sl.start + cohorts[k], sl.stop + cohorts[k]) for k, f in enumerate(fleets) for sl in f.slices]
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(f, name) for f in fleets])
+
+        return cls(fleets[0].months, np.concatenate([f.site + sites[k] for k, f in enumerate(fleets)]),
+                   joined("unit"), joined("count"), joined("delivery"), joined("life"), joined("failure_rate"),
+                   slices, joined("room"),
+                   joined("install_rate"), joined("capacity"), joined("pue"), joined("halls"))
+
+
 class FleetModel:
     """Every site's installation queue and cohort state, advanced month by month as arrays.
 
@@ -122,23 +175,16 @@ class FleetModel:
     array operations across all cohorts and sites. Results are those of the former per-site
     processes, bit for bit: the queue, the install budget and the headroom are walked in the
     same order with the same floating-point operations (a sequential ``subtract.accumulate``
-    per site). Failures and repairs follow in :func:`with_failures`.
+    per site). Every step is per site, so a stack of plans (:meth:`Fleet.stack`) builds each
+    out exactly as alone. Failures and repairs follow in :func:`with_failures`.
     """
 
-    def __init__(self, env: simpy.Environment, plan: Plan):
-        self.env, self.plan = env, plan
-        c = plan.cohorts
-        n, months = len(c), plan.months
-        self.site = np.asarray(c.site, dtype=np.int64)
-        self.unit = np.asarray(c.unit_it_mw, dtype=float)
-        self.count = np.asarray(c.count, dtype=np.int64)
-        self.slices = [site.cohorts for site in plan.sites]
-        n_sites = len(plan.sites)
-        self.room = np.array([site.it_room_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
-        self.install_rate = np.array([site.install_rate for site in plan.sites], dtype=float)
-        self.capacity = np.array([site.capacity_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
-        self.pue = np.array([site.pue for site in plan.sites], dtype=float).reshape(n_sites, months)
-        self.halls = np.array([site.halls_mw for site in plan.sites], dtype=float).reshape(n_sites, months)
+    def __init__(self, env: simpy.Environment, fleet: Fleet):
+        self.env, self.fleet = env, fleet
+        n, months = len(fleet.site), fleet.months
+        self.site, self.unit, self.count, self.slices = fleet.site, fleet.unit, fleet.count, fleet.slices
+        self.room, self.install_rate = fleet.room, fleet.install_rate
+        self.capacity, self.pue, self.halls = fleet.capacity, fleet.pue, fleet.halls
         self.limit = np.maximum(np.minimum(self.capacity / self.pue, self.halls), 0.0)
         self.installed = np.zeros(n, np.int64)
         self.waiting = np.zeros(n, np.int64)
@@ -149,7 +195,7 @@ class FleetModel:
     # -- processes ------------------------------------------------------------------------
     def operate(self):
         """The fleet's monthly round: installation, then the record."""
-        for month in range(self.plan.months):
+        for month in range(self.fleet.months):
             yield At(self.env, month, INSTALL)
             self.install(month)
             yield At(self.env, month, RECORD)
@@ -157,14 +203,14 @@ class FleetModel:
 
     def arrivals(self):
         """Cohorts arrive on their delivery month (those after the horizon never do)."""
-        delivery = np.asarray(self.plan.cohorts.delivery, dtype=np.int64)
-        for month, cohorts in _by_month(delivery, delivery < self.plan.months):
+        delivery, months = self.fleet.delivery, self.fleet.months
+        for month, cohorts in _by_month(delivery, delivery < months):
             yield At(self.env, month, DELIVER)
             self.waiting[cohorts] = self.count[cohorts]
 
     def departures(self):
         """Cohorts delivered within the horizon retire at delivery + life."""
-        for month, cohorts in retirements(self.plan):
+        for month, cohorts in _retirements(self.fleet.delivery, self.fleet.life, self.fleet.months):
             yield At(self.env, month, RETIRE)
             self.installed[cohorts] = 0
             self.waiting[cohorts] = 0
@@ -320,21 +366,75 @@ def retirements(plan: Plan):
     """``(month, cohort indices)`` of the cohorts delivered within the horizon that retire
     within it, at delivery + life."""
     c = plan.cohorts
-    delivery = np.asarray(c.delivery, dtype=np.int64)
-    retirement = delivery + np.asarray(c.life, dtype=np.int64)
-    return _by_month(retirement, (delivery < plan.months) & (retirement < plan.months))
+    return _retirements(np.asarray(c.delivery, dtype=np.int64), np.asarray(c.life, dtype=np.int64), plan.months)
+
+
+def _retirements(delivery: np.ndarray, life: np.ndarray, months: int):
+    retirement = delivery + life
+    return _by_month(retirement, (delivery < months) & (retirement < months))
+
+
+STACK_CELLS = 2_000_000
+"""Most month × cohort cells in one stacked pass (16 MB per int64 array): a larger stack saves
+no time (numpy's per-call cost is already spread) and would cost memory."""
 
 
 def buildout(plan: Plan) -> Buildout:
     """Run the plan's deliveries, retirements and installation on SimPy's clock; return the
     :class:`Buildout` (read-only arrays)."""
+    return buildouts([plan])[0]
+
+
+def buildouts(plans: list[Plan]) -> list[Buildout]:
+    """The :func:`buildout` of each of ``plans``, plans of one horizon built out in one pass over
+    their stacked fleet (:meth:`Fleet.stack`): the same numbers as one pass each, for the cost of
+    about one when plans are small."""
+    built: list[Buildout] = []
+    for group in _stacks(plans):
+        fleets = [Fleet.of(plans[k]) for k in group]
+        out = _build(Fleet.stack(fleets)) if len(fleets) > 1 else _build(fleets[0])
+        if len(fleets) == 1:
+            built.append(_read_only(out))
+            continue
+        cohorts = np.cumsum([0] + [len(f.site) for f in fleets])
+        sites = np.cumsum([0] + [len(f.slices) for f in fleets])
+        for k in range(len(fleets)):
+            columns = slice(cohorts[k], cohorts[k + 1])
+            shares = []
+            for share in out.shares:
+                part = None if share is None else share[sites[k]:sites[k + 1]]
+                shares.append(None if part is None or (part == 1.0).all() else part.copy())
+            built.append(_read_only(Buildout(*(np.ascontiguousarray(a[:, columns]) for a in
+                                               (out.installed, out.stranded, out.waiting_install)), shares)))
+    return built
+
+
+def _stacks(plans: list[Plan], same=lambda plan: ()) -> list[list[int]]:
+    """Runs of consecutive plans that one pass can take: one horizon (start, months) and the
+    same ``same(plan)``, within :data:`STACK_CELLS`."""
+    groups: list[list[int]] = []
+    key, cells = None, 0
+    for k, plan in enumerate(plans):
+        this, size = (plan.start, plan.months, *same(plan)), plan.months * max(len(plan.cohorts), 1)
+        if not groups or this != key or cells + size > STACK_CELLS:
+            groups.append([])
+            key, cells = this, 0
+        groups[-1].append(k)
+        cells += size
+    return groups
+
+
+def _build(fleet: Fleet) -> Buildout:
     env = simpy.Environment()
-    model = FleetModel(env, plan)
+    model = FleetModel(env, fleet)
     env.process(model.departures())
     env.process(model.arrivals())
     env.process(model.operate())
-    env.run(until=plan.months)
-    out = model.out
+    env.run(until=fleet.months)
+    return model.out
+
+
+def _read_only(out: Buildout) -> Buildout:
     for array in (out.installed, out.stranded, out.waiting_install):
         array.flags.writeable = False
     return out
@@ -351,38 +451,77 @@ def with_failures(plan: Plan, built: Buildout, seed: np.random.SeedSequence | No
     accelerator is out for the repair time; then available hours are the installed hours less
     those lost to repair, times the site's powered share.
     """
-    engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
-    rngs = [np.random.Generator(np.random.PCG64(child)) for child in engine_seed.spawn(len(plan.sites))]
-    c = plan.cohorts
-    hours, months, n = plan.hours, plan.months, len(c)
-    installed = built.installed
+    return traces([(plan, built, seed)])[0]
+
+
+def traces(draws: list[tuple[Plan, Buildout, np.random.SeedSequence | None]]) -> list[Trace]:
+    """:func:`with_failures` of each ``(plan, build-out, seed)``; draws of one horizon and repair
+    time walk the months together, stacked (each site still draws from its own generator, so
+    every draw's numbers are those of its own walk)."""
+    out: list[Trace] = []
+    for group in _stacks([plan for plan, _, _ in draws], lambda plan: (plan.repair_hours,)):
+        out.extend(_stacked_failures([draws[k] for k in group]))
+    return out
+
+
+def _stacked_failures(draws: list) -> list[Trace]:
+    plans = [plan for plan, _, _ in draws]
+    first = plans[0]
+    hours, months = first.hours, first.months
+    rngs = []
+    for plan, _, seed in draws:
+        engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
+        rngs += [np.random.Generator(np.random.PCG64(child)) for child in engine_seed.spawn(len(plan.sites))]
+    fleet = Fleet.stack([Fleet.of(plan) for plan in plans]) if len(plans) > 1 else Fleet.of(first)
+    cohorts = np.cumsum([0] + [len(plan.cohorts) for plan in plans])
+    installed = draws[0][1].installed if len(draws) == 1 else np.concatenate([b.installed for _, b, _ in draws], axis=1)
     available = installed * hours[:, None]
-    failures = np.zeros((months, n), np.int64)
-    rate = np.asarray(c.failure_rate, dtype=float)
-    slices = [site.cohorts for site in plan.sites]
-    failing = [(s, sl) for s, sl in enumerate(slices) if (rate[sl] > 0).any()]
+    failures = np.zeros((months, len(fleet.site)), np.int64)
+    rate = fleet.failure_rate
+    failing = [(s, sl) for s, sl in enumerate(fleet.slices) if (rate[sl] > 0).any()]
     if failing:
-        lost_hours = _draw_failures(plan, installed, rate, failing, rngs, failures)
+        lost_hours = _draw_failures(fleet, hours, first.repair_hours, installed, failing, rngs, failures)
         if lost_hours is not None:
             available = np.maximum(available - lost_hours, 0.0)
-    curtailed = np.zeros((months, n))
-    site = np.asarray(c.site, dtype=np.int64)
-    for month, share in enumerate(built.shares):
-        if share is not None:
-            share = share[site]
-            curtailed[month] = available[month] * (1.0 - share)
-            available[month] = available[month] * share
-    return Trace(installed, built.stranded, available, built.waiting_install, failures, curtailed)
+    curtailed = np.zeros(available.shape)
+    for month in range(months):
+        parts = [(k, built.shares[month]) for k, (_, built, _) in enumerate(draws) if built.shares[month] is not None]
+        if not parts:
+            continue
+        share = np.ones(len(fleet.site))
+        for k, part in parts:
+            share[cohorts[k]:cohorts[k + 1]] = part[plans[k].cohorts.site]
+        curtailed[month] = available[month] * (1.0 - share)
+        available[month] = available[month] * share
+    if len(draws) == 1:
+        return [Trace(installed, draws[0][1].stranded, available, draws[0][1].waiting_install, failures, curtailed)]
+    return [Trace(built.installed, built.stranded, np.ascontiguousarray(available[:, cohorts[k]:cohorts[k + 1]]),
+                  built.waiting_install, np.ascontiguousarray(failures[:, cohorts[k]:cohorts[k + 1]]),
+                  np.ascontiguousarray(curtailed[:, cohorts[k]:cohorts[k + 1]]))
+            for k, (_, built, _) in enumerate(draws)]
 
 
-def _draw_failures(plan: Plan, installed: np.ndarray, rate: np.ndarray, failing: list, rngs: list,
-                   failures: np.ndarray) -> np.ndarray | None:
+SCALAR_DRAWS = 12
+"""A site with at most this many cohorts working draws their failures one scalar call each:
+numpy's binomial on arrays costs about 30 µs a call whatever its length (it checks its
+arguments with array operations), a scalar call about 2 µs, and both take the same numbers from
+the site's stream (a cohort with nothing working or a zero rate consumes none;
+tests/test_draw_batches.py checks it)."""
+
+
+def _draw_failures(fleet: Fleet, hours: np.ndarray, repair_hours: float, installed: np.ndarray, failing: list,
+                   rngs: list, failures: np.ndarray) -> np.ndarray | None:
     """Fill ``failures`` (months × cohorts); return the hours lost to repair (None: no failure)."""
-    hours, months, n = plan.hours, plan.months, installed.shape[1]
-    retiring = dict(retirements(plan))
+    months, n, rate = fleet.months, installed.shape[1], fleet.failure_rate
+    retiring = dict(_retirements(fleet.delivery, fleet.life, months))
     probabilities: dict[float, np.ndarray] = {}
     in_repair = np.zeros(n, np.int64)
     returns = lost_hours = None      # (months + 1) × cohorts back from repair; months × cohorts out
+    n_sites = len(fleet.slices)
+    may_fail = np.zeros(n_sites, dtype=bool)
+    may_fail[[s for s, _ in failing]] = True
+    positive = rate > 0
+    draws = [rng.binomial for rng in rngs]
     for month in range(months):
         cohorts = retiring.get(month)
         if cohorts is not None:
@@ -393,22 +532,29 @@ def _draw_failures(plan: Plan, installed: np.ndarray, rate: np.ndarray, failing:
         if returns is not None:
             in_repair -= returns[month]
         working = installed[month] - in_repair
-        failed = None
-        for s, sl in failing:
-            if not (working[sl] > 0).any():
-                continue  # nothing working: no draw, the site's stream stays as is
-            if failed is None:
-                probability = probabilities.get(hours[month])
-                if probability is None:
-                    probability = probabilities[hours[month]] = failure_probability(rate, hours[month])
-                failed = failures[month]
-            failed[sl] = rngs[s].binomial(working[sl], probability[sl])
-        if failed is None or not failed.any():
+        with_working = np.bincount(fleet.site[working > 0], minlength=n_sites)
+        drawing = may_fail & (with_working > 0)   # a site with nothing working draws nothing
+        if not drawing.any():
+            continue
+        probability = probabilities.get(hours[month])
+        if probability is None:
+            probability = probabilities[hours[month]] = failure_probability(rate, hours[month])
+        failed = failures[month]
+        few = drawing & (with_working <= SCALAR_DRAWS)
+        if few.any():  # one scalar call per working cohort of these sites, in cohort order
+            chosen = np.flatnonzero(few[fleet.site] & (working > 0) & positive)
+            failed[chosen] = [draws[site](count, p) for site, count, p in
+                              zip(fleet.site[chosen].tolist(), working[chosen].tolist(),
+                                  probability[chosen].tolist(), strict=True)]
+        for s in np.flatnonzero(drawing & ~few).tolist():
+            sl = fleet.slices[s]
+            failed[sl] = draws[s](working[sl], probability[sl])
+        if not failed.any():
             continue
         if returns is None:
             returns = np.zeros((months + 1, n), np.int64)
             lost_hours = np.zeros((months, n))
-        remaining, ahead = plan.repair_hours, month
+        remaining, ahead = repair_hours, month
         while remaining > 0 and ahead < months:
             lost = min(hours[ahead], remaining)
             lost_hours[ahead] += failed * lost

@@ -97,43 +97,88 @@ def _variant(scenario, job: Job):
     return scenario.with_values(draw_values(scenario, index) if values is None else values)
 
 
-def _plan_and_trace(scenario, job: Job, shared: tuple | None = None):
-    """The job's compiled plan and engine trace: what the table-free draw paths start from.
-    ``shared``: the ``(plan, build-out)`` of :func:`_shared`, when every job of the chunk has
-    the same plan, so that each draw pays only for its failures."""
-    from fleetsim.engine.model import with_failures
+def _plan_and_trace(scenario, job: Job, traced: tuple | None = None):
+    """The job's compiled plan and engine trace: what the table-free draw paths start from
+    (``traced``: both, when :func:`_traced` made them with the rest of the job's chunk)."""
+    if traced is not None:
+        return traced
+    from fleetsim.engine import compile_plan, run
 
-    plan, built = shared if shared is not None else _build(_variant(scenario, job))
-    return plan, with_failures(plan, built, engine_seed(scenario, job[2]))
+    plan = compile_plan(_variant(scenario, job))
+    return plan, run(plan, engine_seed(scenario, job[2]))
 
 
-def _build(scenario) -> tuple:
+def _traced(scenario, jobs: Sequence[Job]) -> Iterator[tuple[Job, tuple | None]]:
+    """Each job with its ``(plan, trace)``, made in batches (issue 15: several draws per engine
+    pass). Jobs of a scenario without distributions share one plan and one build-out: draws
+    differ only in their failures. Jobs with sampled values compile their own plans, built out
+    in one pass over their stacked fleets (:func:`~fleetsim.engine.model.buildouts`). Either
+    way the draws' failures walk the months together (:func:`~fleetsim.engine.model.traces`).
+    A batch holds at most :data:`~fleetsim.engine.model.STACK_CELLS` month × cohort cells, so
+    memory stays flat. A job whose batch fails here gets None: it then runs alone, and a
+    failure names its draw. The books never write to a plan or a trace, and the build-outs'
+    arrays are read-only."""
     from fleetsim.engine import compile_plan
-    from fleetsim.engine.model import buildout
+    from fleetsim.engine.model import STACK_CELLS, buildouts, traces
 
-    plan = compile_plan(scenario)
-    return plan, buildout(plan)
+    if len(jobs) < 2:
+        yield from ((job, None) for job in jobs)
+        return
 
+    def batch(items: list[tuple[Job, Any, Any]]) -> Iterator[tuple[Job, tuple | None]]:
+        try:
+            plans = [plan for _, plan, _ in items]
+            built = [b for _, _, b in items] if items[0][2] is not None else buildouts(plans)
+            made = traces([(plan, b, engine_seed(scenario, job[2]))
+                           for (job, plan, _), b in zip(items, built, strict=True)])
+        except Exception:  # the failing job is found and named when it runs alone
+            yield from ((job, None) for job, _, _ in items)
+            return
+        yield from ((job, (plan, trace)) for (job, plan, _), trace in zip(items, made, strict=True))
 
-def _shared(scenario) -> tuple | None:
-    """The plan and build-out every job of ``scenario`` shares (None when draws set values:
-    each job then compiles its own). Draws differ only in their failures; the books never write
-    to a plan or a trace, and the build-out's arrays are read-only."""
-    return None if scenario.uncertain else _build(scenario)
+    shared = None
+    if not scenario.uncertain:
+        try:
+            plan = compile_plan(scenario)
+            shared = (plan, buildouts([plan])[0])
+        except Exception:
+            yield from ((job, None) for job in jobs)
+            return
+    pending: list[tuple[Job, Any, Any]] = []
+    cells = 0
+    for job in jobs:
+        if shared is not None:
+            plan = shared[0]
+        else:
+            try:
+                plan = compile_plan(_variant(scenario, job))
+            except Exception:
+                yield from batch(pending) if pending else iter(())
+                pending, cells = [], 0
+                yield job, None
+                continue
+        size = plan.months * max(len(plan.cohorts), 1)
+        if pending and cells + size > STACK_CELLS:
+            yield from batch(pending)
+            pending, cells = [], 0
+        pending.append((job, plan, None if shared is None else shared[1]))
+        cells += size
+    if pending:
+        yield from batch(pending)
 
 
 SUMMARY_KEYS = ENSEMBLE
 """The headline figures each draw records (defined in :mod:`fleetsim.figures`)."""
 
 
-def run_figures(scenario, job: Job, shared: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+def run_figures(scenario, job: Job, traced: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Simulate one job for an ensemble: its monthly table as an array (months × columns, in
     :data:`~fleetsim.accounting.columns.COLUMNS` order) and its :data:`SUMMARY_KEYS` figures,
     the same numbers as ``run_job(scenario, job)`` gives in ``Result.monthly`` and
     ``Result.summary()``, without building the ledger, the other tables or any DataFrame."""
     from fleetsim.accounting.books import monthly_arrays
 
-    plan, trace = _plan_and_trace(scenario, job, shared)
+    plan, trace = _plan_and_trace(scenario, job, traced)
     m = monthly_arrays(plan, trace)
     return _stacked(m), summary_figures(m, plan.hours)
 
@@ -153,7 +198,7 @@ def names_owners(scenario) -> bool:
     return bool(scenario_owners(scenario.spec))
 
 
-def run_owner_figures(scenario, job: Job, shared: tuple | None = None
+def run_owner_figures(scenario, job: Job, traced: tuple | None = None
                       ) -> tuple[np.ndarray, np.ndarray, tuple[list[str], list[int], np.ndarray]]:
     """As :func:`run_figures`, plus the owners, years and years × owners × columns array of
     :func:`~fleetsim.accounting.owners.owner_years` (the numbers ``Result.by_owner("Y")`` gives),
@@ -161,7 +206,7 @@ def run_owner_figures(scenario, job: Job, shared: tuple | None = None
     from fleetsim.accounting import owners
     from fleetsim.accounting.books import monthly_and_owner_arrays
 
-    plan, trace = _plan_and_trace(scenario, job, shared)
+    plan, trace = _plan_and_trace(scenario, job, traced)
     m, (pairs, arrays) = monthly_and_owner_arrays(plan, trace)
     return _stacked(m), summary_figures(m, plan.hours), owners.owner_years(plan, pairs, arrays)
 
@@ -190,33 +235,35 @@ def summary_figures(m: dict[str, np.ndarray], hours: np.ndarray) -> np.ndarray:
 
 
 def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
-    """Run ``jobs`` in order; a failure names its job's index."""
+    """Run ``jobs`` in order (their engine passes made in batches, :func:`_traced`); a failure
+    names its job's index."""
     import warnings
 
     from fleetsim.errors import FleetsimWarning
 
-    out = []
     drawn = [job[0] for job in jobs if job[1] is None] if scenario.uncertain else []
     chunk_magnitudes = dict(zip(drawn, draw_magnitudes_many(scenario, drawn), strict=True)) if drawn else {}
     with_owners = names_owners(scenario)
-    shared = _shared(scenario) if len(jobs) > 1 else None
+    resolved, inputs = [], {}
     for job in jobs:
-        inputs = None
-        by_owner = None
         if job[1] is None and scenario.uncertain:  # draw the values here, to record them with the outcome
             magnitudes = chunk_magnitudes[job[0]]
-            inputs = tuple(scenario.uncertain[key].number(m) for key, m in magnitudes.items())
+            inputs[job[0]] = tuple(scenario.uncertain[key].number(m) for key, m in magnitudes.items())
             job = (job[0], {key: scenario.uncertain[key].value(m) for key, m in magnitudes.items()}, job[2])
+        resolved.append(job)
+    out = []
+    for job, traced in _traced(scenario, resolved):
+        by_owner = None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FleetsimWarning)
                 if with_owners:
-                    monthly, summary, by_owner = run_owner_figures(scenario, job, shared)
+                    monthly, summary, by_owner = run_owner_figures(scenario, job, traced)
                 else:
-                    monthly, summary = run_figures(scenario, job, shared)
+                    monthly, summary = run_figures(scenario, job, traced)
         except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
             raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
-        out.append(Outcome(job[0], monthly, summary, inputs, by_owner))
+        out.append(Outcome(job[0], monthly, summary, inputs.get(job[0]), by_owner))
     return out
 
 
