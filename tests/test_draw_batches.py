@@ -160,3 +160,25 @@ def test_a_draw_that_fails_in_a_batch_is_named(monkeypatch):
     monkeypatch.setattr(executors, "_variant", broken)
     with pytest.raises(DrawError, match="draw 4 failed: RuntimeError: no plan today"):
         executors.run_chunk(uncertain, [(i, None, (1, i)) for i in range(3, 7)])
+
+
+def test_substitute_copies_only_the_paths_it_writes():
+    """A draw's tree shares everything but the containers on its paths with the scenario's, and
+    the scenario's tree never changes (it is what the next draw substitutes into)."""
+    import copy
+
+    from fleetsim.uncertainty.distributions import substitute
+
+    tree = {"a": {"b": [1, {"c": 2, "d": 3}], "e": {"f": 4}}, "g": [5, 6], "h": {"i": 7}}
+    before = copy.deepcopy(tree)
+    out = substitute(tree, {("a", "b", 1, "c"): 20, ("g", 0): 50, ("a", "b", 1, "d"): 30})
+    assert out == {"a": {"b": [1, {"c": 20, "d": 30}], "e": {"f": 4}}, "g": [50, 6], "h": {"i": 7}}
+    assert tree == before
+    assert out["h"] is tree["h"] and out["a"]["e"] is tree["a"]["e"]        # untouched parts shared
+    assert out["a"]["b"] is not tree["a"]["b"] and out["g"] is not tree["g"]
+    uncertain = fleetsim.load("scenarios/colossus-uncertain.yaml")
+    original = uncertain.tree
+    values = executors.draw_values(uncertain, 5)
+    drawn = uncertain.with_values(values)
+    assert uncertain.tree == original and drawn.hash() != uncertain.hash()
+    assert drawn.hash() == uncertain.with_values(values).hash()

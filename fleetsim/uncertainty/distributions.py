@@ -268,13 +268,25 @@ def iter_distributions(tree: Any, path: tuple = ()) -> Iterator[tuple[tuple, dic
 
 
 def substitute(tree: Any, values: dict[tuple, Any]) -> Any:
-    """A copy of ``tree`` with the value at each path of ``values`` replaced."""
-    import copy
+    """A copy of ``tree`` with the value at each path of ``values`` replaced.
 
-    out = copy.deepcopy(tree)
+    Only the mappings and lists along those paths are copied; the rest is shared with ``tree``
+    (a scenario's tree is never changed in place once read), which costs a few containers per
+    draw instead of a copy of the whole scenario.
+    """
+    out = _shallow(tree)
     for path, value in values.items():
-        node = out
+        node, original = out, tree
         for part in path[:-1]:
-            node = node[part]
+            original = original[part]
+            child = node[part]
+            if child is original:  # still shared with ``tree``: copy it before writing below it
+                child = node[part] = _shallow(child)
+            node = child
         node[path[-1]] = value
     return out
+
+
+def _shallow(node: Any) -> Any:
+    return dict(node) if isinstance(node, dict) else list(node) if isinstance(node, list) else node
+    return node
