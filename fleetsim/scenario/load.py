@@ -125,7 +125,9 @@ class Scenario:
         """The scenario with the distributions at ``values``' paths set to those values."""
         from fleetsim.uncertainty.distributions import substitute
 
-        return build(substitute(self._tree, dict(values)), self._locations, self.path, self.overrides)
+        values = dict(values)
+        return build(substitute(self._tree, values), self._locations, self.path, self.overrides,
+                     certain=values.keys() >= self.uncertain.keys())
 
     def hash(self) -> str:
         """SHA-256 of the validated scenario and resolved hardware: equal inputs, equal hash."""
@@ -234,15 +236,18 @@ def _catalog() -> dict[str, Hardware]:
     return _CATALOG
 
 
-def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrides: tuple = ()) -> Scenario:
-    """Validate a merged scenario tree into a :class:`Scenario` (raises ScenarioError)."""
+def build(tree: dict, locations: dict[Key, Location], path: Path | None, overrides: tuple = (),
+          certain: bool = False) -> Scenario:
+    """Validate a merged scenario tree into a :class:`Scenario` (raises ScenarioError).
+    ``certain``: the tree has no distribution left (every one was set to a value), so it is not
+    searched for them (a Monte Carlo draw's variant)."""
     file = str(path) if path else "<scenario>"
     if not isinstance(tree, dict):
         kind = "empty" if tree is None else f"a {type(tree).__name__}, not a mapping"
         raise ScenarioError([Problem(
             f"the scenario is {kind}; a scenario is a mapping of keys such as 'name: colossus', "
             "'start: 2024-07', 'months: 60', 'sites:', 'orders:'", (), Location(file, 1, 1))])
-    central, uncertain = _central(tree, locations, file)
+    central, uncertain = (tree, {}) if certain else _central(tree, locations, file)
     central, shipped = expand_shipments(central, file)
     if shipped:
         raise ScenarioError(sort_problems([p if p.location else _locate(p, central, locations, file)
