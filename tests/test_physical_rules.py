@@ -242,6 +242,20 @@ def test_failures_are_counted_monthly_and_per_site():
     np.testing.assert_array_equal(res.sites.groupby("month").failures.sum(), m.failures)
 
 
+def test_a_zero_repair_time_has_failed_hardware_back_at_once():
+    """repair_time 0: every month's failures are drawn among all installed accelerators, p N each
+    month, and nothing is ever out (docs/model.md). Hardware that was never back would leave
+    (1 − p)^12 ≈ 13 % of it working after a year at rate 2, and a seventh of the failures."""
+    text = scenario("pue: 1.0\ncapacity: 10 GW\nelectricity: {price: 0.08 USD/kWh}\n", order(2_000_000),
+                    months=24, failure_rate=2.0)
+    res, _ = simulate(text.replace("life: 20 years", "life: 100 years") + "operations: {repair_time: 0 days}\n")
+    m = res.monthly
+    hours = m.index.days_in_month.to_numpy() * 24.0
+    expected = 2_000_000 * failure_probability(2.0, hours)
+    assert (np.abs(m.failures - expected) < 6 * np.sqrt(expected)).all()
+    np.testing.assert_array_equal(m.h100e_available, m.h100e)          # available all month: nothing out
+
+
 def steady_availability(rate: float, repair_hours: float, hours: float) -> float:
     """docs/model.md: A = 1 − p × r ÷ (h × (1 + (m − 1) × p)), p = 1 − exp(−rate × h ÷ 8766), m = ⌈r ÷ h⌉."""
     p = 1 - math.exp(-rate * hours / 8766)

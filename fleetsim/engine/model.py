@@ -560,8 +560,9 @@ def _draw_failures(fleet: Fleet, hours: np.ndarray, repair_hours: float, install
             lost_hours[ahead] += failed * lost
             remaining -= lost
             ahead += 1
-        in_repair += failed
-        returns[ahead] += failed
+        if ahead > month:  # a repair time of 0 has the hardware back at once: nothing is out
+            in_repair += failed
+            returns[ahead] += failed
     return lost_hours
 
 
