@@ -25,6 +25,19 @@ Epoch's data hubs (fleetsim/data/). Not the BF16 basis above: for Hopper both gi
 H100e, for other chips they differ (docs/sites.md)."""
 
 
+def h100e_of(h100e: float | None, flops: float | None) -> float:
+    """An accelerator's H100 equivalents: the ``h100e`` it states, else ``flops ÷ H100_FLOPS``
+    (FLOP/s; 0 without either). The one rule for catalog entries, scenario hardware and shipments.
+
+    >>> h100e_of(None, 2.25e15), h100e_of(3.0, 2.25e15)
+    (2.2750252780586453, 3.0)
+    """
+    if h100e is not None:
+        return float(h100e)
+    return flops / H100_FLOPS if flops else 0.0
+
+
+
 @cache
 def _raw() -> dict[str, dict[str, Any]]:
     from fleetsim.scenario.yamlread import read_file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleetsim.catalog import H100_FLOPS
+from fleetsim.catalog import h100e_of
 from fleetsim.errors import Problem, did_you_mean
 from fleetsim.scenario.schema import Hardware
 
@@ -104,7 +104,7 @@ def resolve_hardware(catalog: dict[str, Hardware], scenario: dict[str, Hardware]
             system_overhead=fields.get("system_overhead"),
             it_power_w=fields.get("it_power", fields.get("power", 0.0) * fields.get("system_overhead", 0.0)),
             flops=fields["flops"],
-            h100e=fields.get("h100e", fields["flops"] / H100_FLOPS),
+            h100e=h100e_of(fields.get("h100e"), fields["flops"]),
             price_usd=fields["price"],
             life_months=max(1, round(fields["life"])),
             failure_rate=fields["failure_rate"],

@@ -238,13 +238,10 @@ def _growth_bases(rows, until: int, catalog: dict[str, float],
 
 
 def _catalog() -> dict[str, float]:
-    """Catalog name → H100 equivalents per accelerator."""
-    from fleetsim.catalog import H100_FLOPS, catalog_values
+    """Catalog name → H100 equivalents per accelerator, from the catalog's raw values (this
+    module sits below scenario.load), by the catalog's one rule (:func:`~fleetsim.catalog.h100e_of`)."""
+    from fleetsim.catalog import catalog_values, h100e_of
     from fleetsim.units import parse
 
-    def h100e(fields: dict) -> float:  # the catalog's raw values (this module sits below scenario.load)
-        if fields.get("h100e") is not None:
-            return float(fields["h100e"])
-        return parse(fields["flops"], "compute rate") / H100_FLOPS if fields.get("flops") else 0.0
-
-    return {name: h100e(fields) for name, fields in catalog_values().items()}
+    return {name: h100e_of(fields.get("h100e"), parse(fields["flops"], "compute rate") if fields.get("flops") else None)
+            for name, fields in catalog_values().items()}
