@@ -42,12 +42,12 @@ def test_the_printed_schema_is_the_function_and_a_valid_draft_2020_12_schema(cap
 
 
 def test_the_shipped_scenarios():
-    assert [p.name for p in SCENARIOS] == ["api-price-war.yaml", "capacity-contracts.yaml", "colossus-6y-life.yaml",
-                                           "colossus-calibrated.yaml",
-                                           "colossus-uncertain.yaml",
-                                           "colossus.yaml", "custom-silicon.yaml", "epoch-1gw-tco.yaml",
-                                           "epoch-colossus-rows.yaml", "gigawatt-campus.yaml",
-                                           "grid-vs-turbines.yaml", "neocloud-10k.yaml", "world.yaml"]
+    """The schema tests below see every shipped scenario: the flagship among them, and one for each
+    golden file (every scenario in scenarios/ pins its figures in tests/golden/)."""
+    names = {p.name for p in SCENARIOS}
+    golden = {p.stem + ".yaml" for p in (Path(__file__).parent / "golden").glob("*.json")
+              if (Path(__file__).parent.parent / "scenarios" / (p.stem + ".yaml")).exists()}
+    assert "colossus.yaml" in names and names == golden and len(names) >= 13
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
