@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting import capital, contracts, finance_rules, owners, rules, supplied
 from fleetsim.accounting.cohorts import CohortFlows, cohort_flows, cohort_table
@@ -22,18 +21,21 @@ from fleetsim.accounting.sites import site_arrays, site_table
 from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
-from fleetsim.months import as_periods, month_index
+from fleetsim.frame import Frame, sort_rows
 
 
 @dataclass
 class Books:
-    monthly: pd.DataFrame
-    ledger: pd.DataFrame
-    training: pd.DataFrame
-    energy: pd.DataFrame
-    cohorts: pd.DataFrame | None = None
-    sites: pd.DataFrame | None = None
-    owners: pd.DataFrame | None = None
+    """The result's tables as column tables (:class:`~fleetsim.frame.Frame`; ``Result`` turns
+    them into DataFrames on first use)."""
+
+    monthly: Frame
+    ledger: Frame
+    training: Frame
+    energy: Frame
+    cohorts: Frame | None = None
+    sites: Frame | None = None
+    owners: Frame | None = None
     contracts: contracts.Settlement | None = None
 
 
@@ -90,9 +92,10 @@ def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None
 def build_books(plan: Plan, trace: Trace) -> Books:
     """Compute the ledger, the monthly table, the energy, training and cohort tables."""
     n_months = plan.months
-    months = month_index(plan.start, n_months)
+    months = plan.start + np.arange(n_months)
     k = _compute(plan, trace, months)
-    monthly = pd.DataFrame(k.series, index=months)[list(COLUMNS)]
+    monthly = Frame({"month": months, **{column: k.series[column] for column in COLUMNS}}, months=("month",),
+                    index="month")
     site_energy = k.facility_energy @ (k.group_site[:, None] == np.arange(len(plan.sites))[None, :]).astype(float)
     site_depreciation = sum(values for account, _, _, values in k.rows
                             if account in ("facility_depreciation", "generation_depreciation"))
@@ -146,8 +149,8 @@ class _Computed:
     unserved_hours: np.ndarray
 
 
-def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Computed:
-    """Every monthly series and ledger row (``months`` None: no energy table is built)."""
+def _compute(plan: Plan, trace: Trace, months: np.ndarray | None) -> _Computed:
+    """Every monthly series and ledger row (``months``, the month numbers, None: no energy table is built)."""
     c, f, n_months = plan.cohorts, plan.finance, plan.months
     groups, member, indicator = _groups(plan)
     site_names = [s.name for s in plan.sites]
@@ -284,7 +287,7 @@ def derive(m: dict[str, np.ndarray], hours: np.ndarray, cash_start: float = 0.0,
     m.update(ratios(m, hours))
 
 
-def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
+def add_ratios(m, hours: np.ndarray) -> None:
     """Unit costs recomputed from totals (also for roll-ups, with each period's hours)."""
     for column, values in ratios({column: m[column].to_numpy() for column in RATIO_INPUTS}, hours).items():
         m[column] = values
@@ -312,8 +315,9 @@ def ratios(m: dict[str, np.ndarray], hours: np.ndarray) -> dict[str, np.ndarray]
         }
 
 
-def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:
-    """The ledger's non-zero rows, built from flat arrays in one step (no per-row frames)."""
+def _ledger(rows, months: np.ndarray) -> Frame:
+    """The ledger's non-zero rows (``months``: the month numbers), built from flat arrays in one
+    step (no per-row tables), sorted by month, account, site and hardware."""
     positions, labels, amounts = [], [], []
     for account, site, hardware, values in rows:
         nonzero = np.flatnonzero(values)
@@ -321,16 +325,20 @@ def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:
             positions.append(nonzero)
             amounts.append(values[nonzero])
             labels.append((len(nonzero), site, hardware, account))
+    text = ("site", "hardware", "account")
     if not positions:
-        return pd.DataFrame({"month": as_periods([]), "site": pd.Series(dtype=str),
-                             "hardware": pd.Series(dtype=str), "account": pd.Series(dtype=str),
-                             "amount_usd": pd.Series(dtype=float)})
+        return Frame({"month": np.zeros(0, dtype=np.int64), **{c: np.empty(0, dtype=object) for c in text},
+                      "amount_usd": np.zeros(0)}, months=("month",), text=text)
     counts = [n for n, *_ in labels]
-    ledger = pd.DataFrame({
+
+    def repeat(values: list[str]) -> np.ndarray:
+        return np.repeat(np.array(values, dtype=object), counts)
+
+    ledger = Frame({
         "month": months[np.concatenate(positions)],
-        "site": np.repeat([site for _, site, _, _ in labels], counts),
-        "hardware": np.repeat([hardware for _, _, hardware, _ in labels], counts),
-        "account": np.repeat([account for *_, account in labels], counts),
+        "site": repeat([site for _, site, _, _ in labels]),
+        "hardware": repeat([hardware for _, _, hardware, _ in labels]),
+        "account": repeat([account for *_, account in labels]),
         "amount_usd": np.concatenate(amounts),
-    })
-    return ledger.sort_values(["month", "account", "site", "hardware"], kind="stable").reset_index(drop=True)
+    }, months=("month",), text=text)
+    return sort_rows(ledger, ["month", "account", "site", "hardware"])
