@@ -124,7 +124,7 @@ class Result:
         table = self._tables[name]
         return table if isinstance(table, Frame) else None
 
-    def _monthly_columns(self) -> Frame:
+    def monthly_columns(self) -> Frame:
         """The monthly table as a column table (from the DataFrame when it is one)."""
         table = self._tables["monthly"]
         if isinstance(table, Frame):
@@ -234,7 +234,7 @@ class Result:
         :mod:`fleetsim.figures`."""
         from fleetsim import figures
 
-        return figures.summary(self._monthly_columns())
+        return figures.summary(self.monthly_columns())
 
     # -- display (matplotlib and the HTML helpers are imported on first use) ------------------
     @property
@@ -303,7 +303,7 @@ class Result:
         """The first and last month (``YYYY-MM``) and the number of months."""
         from fleetsim.months import to_text
 
-        months = self._monthly_columns()["month"]
+        months = self.monthly_columns()["month"]
         return to_text(int(months[0])), to_text(int(months[-1])), len(months)
 
 

@@ -15,13 +15,21 @@ import numpy as np
 
 from fleetsim.accounting import capital, contracts, finance_rules, owners, rules, supplied
 from fleetsim.accounting.cohorts import CohortFlows, cohort_flows, cohort_table
-from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
+from fleetsim.accounting.columns import (
+    ACCOUNTS,
+    BASES,
+    COLUMNS,
+    DIRECTIONS,
+    ENERGY_COST_PARTS,
+    LEDGER_COLUMNS,
+    label_ledger,
+)
 from fleetsim.accounting.power import power_books
 from fleetsim.accounting.sites import site_arrays, site_table
 from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
-from fleetsim.frame import Frame, sort_rows
+from fleetsim.frame import Frame
 
 
 @dataclass
@@ -103,7 +111,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                              np.zeros(n_months) + site_depreciation, k.flows.depreciation)
     pairs, by_owner = _owner_arrays(plan, k)
     contracts.by_owner(k.deal, plan, pairs, by_owner, k.use)  # hours sold leave their owner's use, bought join it
-    ledger = contracts.label(owners.label_owners(label_ledger(_ledger(k.rows, months)), plan, k.trace), k.deal,
+    ledger = contracts.label(owners.label_owners(_ledger(k.rows, months), plan, k.trace), k.deal,
                              months, pairs)
     books = Books(monthly, ledger, training, k.power.energy, contracts=k.deal)
     books.cohorts = cohort_table(plan, k.trace, k.use, k.power.site_cost_usd, k.pue,
@@ -316,29 +324,37 @@ def ratios(m: dict[str, np.ndarray], hours: np.ndarray) -> dict[str, np.ndarray]
 
 
 def _ledger(rows, months: np.ndarray) -> Frame:
-    """The ledger's non-zero rows (``months``: the month numbers), built from flat arrays in one
-    step (no per-row tables), sorted by month, account, site and hardware."""
+    """The ledger's non-zero rows (``months``: the month numbers) with each account's ``direction``
+    and ``basis`` (:func:`~fleetsim.accounting.columns.label_ledger`'s columns), built from flat
+    arrays in one step and sorted by month, account, site and hardware (ties in row order). Labels
+    are ranked once per row block, not per row, so the sort is an integer sort."""
     positions, labels, amounts = [], [], []
     for account, site, hardware, values in rows:
         nonzero = np.flatnonzero(values)
         if len(nonzero):
             positions.append(nonzero)
             amounts.append(values[nonzero])
-            labels.append((len(nonzero), site, hardware, account))
-    text = ("site", "hardware", "account")
+            labels.append((account, site, hardware))
+    text = ("site", "hardware", "account", "direction", "basis")
     if not positions:
-        return Frame({"month": np.zeros(0, dtype=np.int64), **{c: np.empty(0, dtype=object) for c in text},
-                      "amount_usd": np.zeros(0)}, months=("month",), text=text)
-    counts = [n for n, *_ in labels]
+        return label_ledger(Frame({"month": np.zeros(0, dtype=np.int64),
+                                   **{c: np.empty(0, dtype=object) for c in text[:3]},
+                                   "amount_usd": np.zeros(0)}, months=("month",), text=text[:3]))
+    counts = [len(p) for p in positions]
+    ranks = {label: rank for rank, label in enumerate(sorted(set(labels)))}  # (account, site, hardware) order
 
-    def repeat(values: list[str]) -> np.ndarray:
+    def repeat(values: list) -> np.ndarray:
         return np.repeat(np.array(values, dtype=object), counts)
 
-    ledger = Frame({
-        "month": months[np.concatenate(positions)],
-        "site": repeat([site for _, site, _, _ in labels]),
-        "hardware": repeat([hardware for _, _, hardware, _ in labels]),
-        "account": repeat([account for *_, account in labels]),
+    month = months[np.concatenate(positions)]
+    order = np.lexsort((np.repeat([ranks[label] for label in labels], counts), month))
+    columns = {
+        "month": month,
+        "site": repeat([site for _, site, _ in labels]),
+        "hardware": repeat([hardware for _, _, hardware in labels]),
+        "account": repeat([account for account, _, _ in labels]),
+        "direction": repeat([DIRECTIONS[account] for account, _, _ in labels]),
+        "basis": repeat([BASES[account] for account, _, _ in labels]),
         "amount_usd": np.concatenate(amounts),
-    }, months=("month",), text=text)
-    return sort_rows(ledger, ["month", "account", "site", "hardware"])
+    }
+    return Frame({c: columns[c][order] for c in LEDGER_COLUMNS if c in columns}, months=("month",), text=text)

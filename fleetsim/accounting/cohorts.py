@@ -137,9 +137,11 @@ def _summer(index: np.ndarray, groups: int):
     order = np.argsort(index, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(index[order]) != 0]) if len(index) else np.zeros(0, int)
 
+    in_place = bool(np.all(order == np.arange(len(index))))  # cohorts already by order: no reordered copy
+
     def by(matrix: np.ndarray) -> np.ndarray:
         if not len(index):
             return np.zeros((matrix.shape[0], groups))
-        return np.add.reduceat(matrix[:, order], starts, axis=1).astype(float)
+        return np.asarray(np.add.reduceat(matrix if in_place else matrix[:, order], starts, axis=1), dtype=float)
 
     return by

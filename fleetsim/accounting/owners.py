@@ -86,10 +86,14 @@ def owner_arrays(plan, trace, use, pue: np.ndarray, per_site: dict[str, np.ndarr
     draw = use.draw(plan)[:, None]
     # one product for every cohort-level column: stacked months × cohorts inputs, each summed into
     # pairs by count, by IT power or by H100e (the stacking keeps it one BLAS call)
-    inputs = np.concatenate([trace.installed, trace.stranded, trace.waiting_install, trace.failures, avail,
-                             avail * pue[:, c.site], trace.curtailed_hours, unserved_hours]).astype(float)
-    weights = np.concatenate([member, member * c.unit_it_mw[:, None], member * c.h100e[:, None]], axis=1)
     n, k = plan.months, len(pairs)
+    inputs = np.empty((8 * n, len(c)))  # filled in place: no stacked copy, then a float copy of it
+    for row, values in enumerate((trace.installed, trace.stranded, trace.waiting_install, trace.failures, avail)):
+        inputs[row * n:(row + 1) * n] = values
+    np.multiply(avail, pue[:, c.site], out=inputs[5 * n:6 * n])
+    inputs[6 * n:7 * n] = trace.curtailed_hours
+    inputs[7 * n:] = unserved_hours
+    weights = np.concatenate([member, member * c.unit_it_mw[:, None], member * c.h100e[:, None]], axis=1)
     product = inputs @ weights
 
     def block(row: int, col: int) -> np.ndarray:
@@ -161,10 +165,15 @@ def label_owners(ledger: Frame, plan, trace) -> Frame:
             pair_of[key] = found[0]
         else:
             mixed[key] = (np.asarray(members), found)
+    if not mixed and set(pair_of.values()) == {("", "")}:  # no owner named anywhere: every row's is ""
+        blank = np.full(len(ledger), "", dtype=object)
+        return Frame({**ledger.columns, "owner": blank, "user": blank.copy()}, months=ledger.months,
+                     text={*ledger.text, "owner", "user"})
     # one label per distinct (site, hardware) key, not per row
-    keys = list(zip(ledger["site"].tolist(), ledger["hardware"].tolist(), strict=True))
-    distinct = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-    which = np.fromiter((distinct[key] for key in keys), dtype=np.int64, count=len(keys))
+    distinct: dict[tuple[str, str], int] = {}
+    which = np.fromiter((distinct.setdefault(key, len(distinct)) for key in
+                         zip(ledger["site"].tolist(), ledger["hardware"].tolist(), strict=True)),
+                        dtype=np.int64, count=len(ledger))
     labels = [("", "") if key in mixed else pair_of.get(key) or pair_of.get(key[0], ("", "")) for key in distinct]
     owners_of = np.array([p[0] for p in labels] or [""], dtype=object)
     users_of = np.array([p[1] for p in labels] or [""], dtype=object)

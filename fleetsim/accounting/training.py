@@ -41,6 +41,8 @@ def training_runs(plan: Plan, trace: Trace, monthly: Frame, pue: np.ndarray, sit
     months × sites; ``site_depreciation_usd`` is the month's facility and generation depreciation;
     ``depreciation`` the cohorts' (months × cohorts,
     :func:`fleetsim.accounting.cohorts.cohort_flows`; computed when not given)."""
+    if not plan.training:
+        return Frame.empty(TRAINING_COLUMNS)
     c, f, hours = plan.cohorts, plan.finance, plan.hours
     avail = trace.available_hours
     available = avail @ c.h100e

@@ -70,7 +70,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         if cash.start or cash.raises:
             from fleetsim.faces.html import cash_story
 
-            console.print(cash_story(result._monthly_columns()))
+            console.print(cash_story(result.monthly_columns()))
     print_warnings(result.warnings)
     return 0
 
