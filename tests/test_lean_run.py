@@ -173,16 +173,17 @@ def test_run_never_imports_pandas(flags, tmp_path):
     assert (tmp_path / "out" / "ledger.csv").stat().st_size > 0
 
 
-def test_parquet_and_roll_ups_still_use_pandas(tmp_path):
-    """The paths left on pandas say so: Parquet output and --period roll-ups import it."""
-    code = ("import sys, contextlib, io\nfrom fleetsim.cli.main import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    main(['run', sys.argv[1], '-o', sys.argv[2], '--quiet', '--period', 'year'])\n"
-            "print('pandas' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "scenarios" / "colossus.yaml"),
-                           str(tmp_path / "out")], capture_output=True, text=True, cwd=tmp_path, check=True)
-    assert done.stdout.split() == ["True"]
-    assert (tmp_path / "out" / "yearly.csv").is_file()
+def test_roll_ups_beside_column_tables(tmp_path):
+    """--period roll-ups (made with pandas) are written beside the tables written from column
+    tables: the same folder, byte for byte, as writing everything through pandas."""
+    lean = _simulate(ROOT / "scenarios" / "neocloud-10k.yaml")
+    full = _as_pandas(lean)
+    lean.to_csv(tmp_path / "lean", periods=("quarter", "year"))
+    full.to_csv(tmp_path / "full", periods=("quarter", "year"))
+    names = sorted(p.name for p in (tmp_path / "lean").iterdir())
+    assert {"yearly.csv", "quarterly.csv", "owners_yearly.csv", "monthly.csv"} <= set(names)
+    for name in names:
+        assert (tmp_path / "lean" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
 
 
 def test_yaml_1_2_rules_are_ruamels():
