@@ -158,3 +158,17 @@ def sort_rows(frame: Frame, keys: Iterable[str]) -> Frame:
     if not len(frame):
         return frame
     return frame.take(np.lexsort(codes[::-1]))
+
+
+def factorize(*columns: np.ndarray) -> tuple[list, np.ndarray]:
+    """The distinct values (tuples when several columns are given) in order of first appearance,
+    and each row's position among them, in one pass (no sort of object arrays).
+
+    >>> factorize(np.array(["b", "a", "b"], dtype=object))
+    (['b', 'a'], array([0, 1, 0]))
+    """
+    found: dict = {}
+    values = columns[0].tolist() if len(columns) == 1 else zip(*(c.tolist() for c in columns), strict=True)
+    codes = np.fromiter((found.setdefault(v, len(found)) for v in values), dtype=np.int64,
+                        count=len(columns[0]))
+    return list(found), codes

@@ -25,7 +25,7 @@ import numpy as np
 
 from fleetsim.accounting import rules
 from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, SITE_COLUMNS
-from fleetsim.frame import Frame, concat, sort_rows
+from fleetsim.frame import Frame, concat, factorize, sort_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,7 +215,8 @@ def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], led
     """The long table ``month, owner, user`` and the :data:`OWNER_COLUMNS` and :data:`MONEY_COLUMNS`:
     one row per month (``months``: month numbers) and (owner, user) pair, pairs in order of first
     appearance (cohorts, sites, then the ledger's fleet-wide rows)."""
-    pairs = list(dict.fromkeys([*pairs, *zip(ledger["owner"].tolist(), ledger["user"].tolist(), strict=True)]))
+    found, row_pair = factorize(ledger["owner"], ledger["user"])
+    pairs = list(dict.fromkeys([*pairs, *found]))
     n = len(pairs)
     columns: dict[str, object] = {
         "month": np.repeat(months, n),
@@ -230,11 +231,11 @@ def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], led
     sums = np.zeros((len(months), n, len(money_columns)))
     if len(ledger):
         where = {pair: i for i, pair in enumerate(pairs)}
-        column_of = {account: money_columns.index(column) for account, column in ACCOUNTS.items()}
+        accounts, row_account = factorize(ledger["account"])
+        who = np.array([where[pair] for pair in found], dtype=np.int64)[row_pair]
+        what = np.array([money_columns.index(ACCOUNTS[a]) for a in accounts], dtype=np.int64)[row_account]
         rows = ledger["month"] - months[0]
-        who = [where[pair] for pair in zip(ledger["owner"].tolist(), ledger["user"].tolist(), strict=True)]
-        what = [column_of[account] for account in ledger["account"].tolist()]
-        np.add.at(sums, (rows, np.asarray(who), np.asarray(what)), ledger["amount_usd"].astype(float))
+        np.add.at(sums, (rows, who, what), ledger["amount_usd"].astype(float))
     for j, column in enumerate(money_columns):
         columns[column] = sums[:, :, j].reshape(-1)
     for column, parts in COMPOSITES.items():
