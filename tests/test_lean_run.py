@@ -211,3 +211,21 @@ def test_yaml_1_2_rules_are_ruamels():
         theirs = str(resolver.resolve(ScalarNode, text, (True, False)))
         # tags a scenario does not read (<< merge, = value) are text to the builder either way
         assert yamlread.resolve(text) == (theirs if theirs in used else "tag:yaml.org,2002:str"), text
+
+
+def test_forbidden_characters_are_unicodes_controls():
+    """The one-regex scan for characters a scenario may not hold refuses exactly what the rule
+    says, for every code point: category Cc (but tab, LF, CR and U+0085), Cs, U+FFFE, U+FFFF."""
+    import unicodedata
+
+    from fleetsim.scenario import guard
+
+    def refused(ch: str) -> bool:
+        if ch in "\t\n\r\x85":
+            return False
+        return unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff"
+
+    every = [chr(code) for code in range(0x110000)]
+    assert [ch for ch in every if refused(ch)] == guard._FORBIDDEN.findall("".join(every))
+    assert guard.first_control("name: x\n  sites:\ta\x07b") == (2, 11, "\x07")
+    assert guard.first_control("name: colossus\n\x85\u2028ok\n") is None
