@@ -7,7 +7,7 @@ DataFrame fleetsim's result tables have always been (a ``PeriodIndex`` or ``peri
 for months, pandas' ``str`` dtype for text, column order kept), and :func:`write_csv` writes the
 bytes ``DataFrame.to_csv(index=False)`` writes for it (after :func:`fleetsim.io.write_tables`
 turns months into ``YYYY-MM`` text) without importing pandas: that is how ``fleetsim run`` stays
-clear of pandas and pyarrow (docs/architecture.md, "Lean run").
+clear of pandas and pyarrow (docs/architecture.md, "The lean run").
 
 >>> f = Frame({"month": np.array([24295, 24296]), "x": np.array([1.5, np.nan])}, months=("month",))
 >>> f["x"].tolist(), len(f), f.names

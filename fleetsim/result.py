@@ -87,7 +87,7 @@ class Result:
 
     The tables are kept as column tables (:class:`~fleetsim.frame.Frame`) as the books build them
     and become DataFrames on first use (pandas is imported then): writing CSV files, the summary,
-    the power story and the by-owner figures need no pandas (docs/architecture.md, "Lean run").
+    the power story and the by-owner figures need no pandas (docs/architecture.md, "The lean run").
     """
 
     monthly = _table("monthly")
@@ -98,7 +98,6 @@ class Result:
     sites = _table("sites")
     owners = _table("owners")
     contracts = _table("contracts")
-
 
     def __init__(self, monthly: pd.DataFrame | Frame, ledger: pd.DataFrame | Frame, training: pd.DataFrame | Frame,
                  meta: dict, warnings: list[str] | None = None, energy: pd.DataFrame | Frame | None = None,
