@@ -77,24 +77,30 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
 
 def check_power(plan: Plan, sites) -> list[str]:
     """Sites whose hardware was curtailed (full-load power above capacity, or IT load above the
-    halls) or lost hours to energy no source supplied, or paid for lost load: never silent."""
+    halls) or lost hours to energy no source supplied, or paid for lost load: never silent.
+    ``sites`` is the long sites column table (:func:`fleetsim.accounting.sites.site_table`)."""
+    from fleetsim.frame import factorize, month_texts
+
     found = []
-    positions = sites.groupby("site", sort=False).indices  # one pass, not one filter per site
+    names, code = factorize(sites["site"])
+    positions = {name: np.flatnonzero(code == k) for k, name in enumerate(names)}
     for site in plan.sites:
-        rows = sites.iloc[positions.get(site.name, np.zeros(0, dtype=np.int64))]
-        months = rows.month.astype(str).to_numpy()
-        curtailed = rows.curtailed_h100e_hours.to_numpy()
+        rows = sites.take(positions.get(site.name, np.zeros(0, dtype=np.int64)))
+        curtailed = rows["curtailed_h100e_hours"]
         if (curtailed > 0).any():
+            months = month_texts(rows["month"])
             over = np.flatnonzero(curtailed > 0)
             found.append(f"site {site.name}: full-load power of its installed hardware exceeds capacity (or its "
                          f"halls) in {len(over)} months from {months[over[0]]}; curtailed to fit, losing "
                          f"{curtailed.sum():,.0f} H100e-hours (a capacity step down, or a PUE worse than design_pue)")
-        unserved = rows.unserved_energy_mwh.to_numpy()
+        unserved = rows["unserved_energy_mwh"]
         if (unserved > UNSERVED_TOLERANCE_MWH).any():  # not the rounding leftovers of an exact fit
+            months = month_texts(rows["month"])
             short = np.flatnonzero(unserved > UNSERVED_TOLERANCE_MWH)
             effect = (f"charged at its value of lost load, {site.value_of_lost_load / 1000:g} USD/kWh"
                       if site.value_of_lost_load is not None else
-                      f"the hours it would have powered are lost ({rows.unserved_h100e_hours.sum():,.0f} H100e-hours)")
+                      f"the hours it would have powered are lost "
+                      f"({rows['unserved_h100e_hours'].sum():,.0f} H100e-hours)")
             found.append(f"site {site.name}: its sources cannot supply {unserved.sum():,.0f} MWh in {len(short)} "
                          f"months from {months[short[0]]} (batteries store energy, they do not supply it); {effect}")
     return found

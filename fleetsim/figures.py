@@ -75,36 +75,78 @@ class Figure:
             return value
         return formats.scaled(value, self.shown, self.decimals)
 
-    def compute(self, monthly: pd.DataFrame, discount_rate: float | None = None):
-        """The figure of a monthly table (see :data:`AGGREGATIONS`)."""
-        m = monthly
-        values = m[list(self.columns)].sum(axis=1) if len(self.columns) > 1 else m[self.columns[0]]
+    def compute(self, monthly, discount_rate: float | None = None):
+        """The figure of a monthly table (see :data:`AGGREGATIONS`): a DataFrame indexed by month,
+        or the monthly column table (:class:`~fleetsim.frame.Frame`; no pandas needed). Missing
+        values are skipped in sums, maxima and means, as pandas skips them."""
+        m = _Monthly(monthly)
+        parts = [m[column] for column in self.columns]
+        values = np.nansum(np.column_stack(parts), axis=1) if len(parts) > 1 else parts[0]
         if self.how == "peak":
-            return float(values.max())
+            return _skipping(np.nanmax, values)
         if self.how == "mean":
-            return float(np.average(values, weights=m.index.days_in_month))
+            return float(np.average(values, weights=m.days))
         if self.how == "mean_monthly":
-            return float(values.mean())
+            count = int((~np.isnan(values)).sum())
+            return float(np.nansum(values) / count) if count else float("nan")
         if self.how == "end":
-            return float(values.iloc[-1])
+            return float(values[-1])
         if self.how == "total":
-            return float(values.sum())
+            return float(np.nansum(values))
         if self.how == "per_h100e_hour":
-            hours = float((m.h100e_available * m.index.days_in_month * 24.0).sum())
-            return float(values.sum() / hours) if hours > 0 else float("nan")
+            hours = float(np.nansum(m["h100e_available"] * m.days * 24.0))
+            return float(np.nansum(values) / hours) if hours > 0 else float("nan")
         if self.how == "per_mtok":
-            mtok = float(m.tokens.sum()) / 1e6
-            return float(values.sum() / mtok) if mtok > 0 else float("nan")
+            mtok = float(np.nansum(m["tokens"])) / 1e6
+            return float(np.nansum(values) / mtok) if mtok > 0 else float("nan")
         if self.how == "first_below_zero":
-            below = m.index[values.to_numpy() < 0]
-            return str(below[0]) if len(below) else ""
+            below = np.flatnonzero(values < 0)
+            return m.text(below[0]) if len(below) else ""
         if self.how == "npv":
             from fleetsim.accounting import finance_rules
 
             if discount_rate is None:
                 raise ValueError(f"{self.key} needs a discount rate")
-            return finance_rules.npv(-values.to_numpy(), discount_rate)
+            return finance_rules.npv(-values, discount_rate)
         raise ValueError(f"figure {self.key!r}: unknown aggregation {self.how!r}; use one of {sorted(AGGREGATIONS)}")
+
+
+def _skipping(reduce, values: np.ndarray) -> float:
+    """``reduce`` of the values that are not NaN (NaN when there are none), as pandas reduces."""
+    kept = values[~np.isnan(values)]
+    return float(reduce(kept)) if len(kept) else float("nan")
+
+
+class _Monthly:
+    """A monthly table's columns as float arrays, its months' days and their ``YYYY-MM`` text,
+    from a DataFrame (``PeriodIndex``) or a :class:`~fleetsim.frame.Frame` (month numbers)."""
+
+    def __init__(self, monthly):
+        from fleetsim.frame import Frame
+
+        self._table = monthly
+        if isinstance(monthly, Frame):
+            self.months = np.asarray(monthly[monthly.index], dtype=np.int64)
+        else:
+            index = monthly.index
+            self.months = np.asarray(index.year, dtype=np.int64) * 12 + np.asarray(index.month, dtype=np.int64) - 1
+        self.days = _days(self.months)
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        values = self._table[column]
+        return np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values, dtype=float)
+
+    def text(self, position: int) -> str:
+        from fleetsim.months import to_text
+
+        return to_text(int(self.months[position]))
+
+
+def _days(months: np.ndarray) -> np.ndarray:
+    """Days in each month (month numbers), as int64 (what ``PeriodIndex.days_in_month`` gives)."""
+    from fleetsim.months import hours_in_month
+
+    return np.array([int(hours_in_month(int(m))) // 24 for m in months], dtype=np.int64)
 
 
 def _figures(*figures: Figure) -> dict[str, Figure]:
@@ -187,6 +229,25 @@ def by_owner(owners: pd.DataFrame, keys: tuple[str, ...] = OWNER) -> pd.DataFram
                                                                                                       fill_value=0.0)
         rows[name] = summary(monthly, keys)
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(keys)).rename_axis("owner")
+
+
+def owner_rows(owners, keys: tuple[str, ...] = OWNER) -> list[tuple[str, dict[str, object]]]:
+    """(owner, figures) of each owner of the owners column table (:class:`~fleetsim.frame.Frame`,
+    ``Result.frame("owners")``): :func:`by_owner`'s rows, computed with numpy alone."""
+    from fleetsim.frame import Frame
+
+    names = list(dict.fromkeys(owners["owner"].tolist()))
+    columns = sorted({c for key in keys for c in FIGURES[key].columns})
+    months, where = np.unique(owners["month"], return_inverse=True)  # month numbers sort as months do
+    where = where.reshape(-1)
+    out = []
+    for name in names:
+        mine = owners["owner"] == name
+        monthly = {column: np.bincount(where[mine], weights=np.asarray(owners[column], dtype=float)[mine],
+                                       minlength=len(months)) for column in columns}
+        table = Frame({"month": months, **monthly}, months=("month",), index="month")
+        out.append((name, summary(table, keys)))
+    return out
 
 
 def summary(monthly: pd.DataFrame, keys: tuple[str, ...] = SUMMARY,

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from fleetsim.errors import ResultFormatError
+from fleetsim.frame import Frame
+from fleetsim.frame import write_csv as frame_csv
 from fleetsim.months import as_periods
+from fleetsim.tables import frame_units
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLES = ("monthly", "ledger", "training", "energy", "cohorts", "sites", "owners")
 OPTIONAL_TABLES = ("owners", "contracts")
@@ -27,6 +32,8 @@ _NA = ["", "nan", "NaN", "-nan", "NA", "N/A", "null", "None"]
 
 
 def _month_text(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     out = frame.copy()
     if isinstance(out.index, pd.PeriodIndex):
         out.index = out.index.strftime("%Y-%m").rename(out.index.name)
@@ -37,15 +44,22 @@ def _month_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict, fmt: str) -> None:
+def write_tables(folder: Path, tables: dict[str, pd.DataFrame | Frame], meta: dict, fmt: str) -> None:
     """Write ``tables`` and ``meta`` into an existing ``folder`` as csv or parquet; ``meta.json``
-    lists each file's columns with their units (``columns``) and Parquet fields carry theirs."""
-    from fleetsim.tables import column_units
-    from fleetsim.tables import to_parquet as parquet_with_units
+    lists each file's columns with their units (``columns``) and Parquet fields carry theirs.
 
+    A column table (:class:`~fleetsim.frame.Frame`) is written to CSV without pandas, the same
+    bytes as its DataFrame's; for Parquet it becomes its DataFrame first."""
     columns = {}
     for name, frame in tables.items():
-        plain = _month_text(frame)
+        if isinstance(frame, Frame) and fmt == "csv":
+            frame_csv(frame, folder / f"{name}.csv")
+            columns[f"{name}.csv"] = frame_units(frame, meta.get("units"))
+            continue
+        from fleetsim.tables import column_units
+        from fleetsim.tables import to_parquet as parquet_with_units
+
+        plain = _month_text(frame.to_pandas() if isinstance(frame, Frame) else frame)
         if fmt == "parquet":
             columns[f"{name}.parquet"] = parquet_with_units(plain, folder / f"{name}.parquet", meta.get("units"))
         else:
@@ -57,6 +71,8 @@ def write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict, fmt:
 
 def read_tables(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """Read a folder written by :func:`write_tables` back into DataFrames with monthly periods."""
+    import pandas as pd
+
     folder = Path(folder)
     meta_file = folder / "meta.json"
     if not meta_file.is_file():

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from fleetsim import io
 from fleetsim.accounting.books import add_ratios
@@ -17,13 +16,31 @@ from fleetsim.accounting.contracts import CONTRACT_COLUMNS
 from fleetsim.accounting.owners import MONEY_COLUMNS, OWNER_COLUMNS, PARTIES
 from fleetsim.accounting.owners import breakdown as owner_breakdown
 from fleetsim.accounting.owners import rollup as owner_rollup
-from fleetsim.accounting.sites import power_story
+from fleetsim.accounting.sites import power_story, story_rows
+from fleetsim.frame import Frame
 from fleetsim.output import write_folder
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fleetsim.faces.plots import PlotAccessor
 
 _PERIODS = {"Q": "Q", "quarter": "Q", "Y": "Y", "year": "Y"}
+
+
+def _table(name: str):
+    """A table of :class:`Result`: its column table becomes a DataFrame on first use (kept)."""
+
+    def get(self):
+        table = self._tables[name]
+        if isinstance(table, Frame):
+            table = self._tables[name] = table.to_pandas()
+        return table
+
+    def put(self, value) -> None:
+        self._tables[name] = value
+
+    return property(get, put, doc=f"The {name} table (a DataFrame; see the class's notes).")
 
 
 class Result:
@@ -67,25 +84,58 @@ class Result:
         fleetsim version, scenario name and hash, seed, overrides applied.
     warnings : list[str]
         Consistency warnings raised while simulating.
+
+    The tables are kept as column tables (:class:`~fleetsim.frame.Frame`) as the books build them
+    and become DataFrames on first use (pandas is imported then): writing CSV files, the summary,
+    the power story and the by-owner figures need no pandas (docs/architecture.md, "The lean run").
     """
 
-    def __init__(self, monthly: pd.DataFrame, ledger: pd.DataFrame, training: pd.DataFrame, meta: dict,
-                 warnings: list[str] | None = None, energy: pd.DataFrame | None = None,
-                 cohorts: pd.DataFrame | None = None, sites: pd.DataFrame | None = None, *,
-                 owners: pd.DataFrame | None = None, contracts: pd.DataFrame | None = None):
-        self.monthly = monthly
-        self.ledger = ledger
-        self.training = training
-        self.energy = energy if energy is not None else pd.DataFrame(columns=ENERGY_COLUMNS)
-        self.cohorts = cohorts if cohorts is not None else pd.DataFrame(columns=COHORT_COLUMNS)
-        self.sites = sites if sites is not None else pd.DataFrame(columns=["month", "site", *SITE_COLUMNS])
-        self.owners = owners if owners is not None else pd.DataFrame(
-            columns=["month", "owner", "user", *OWNER_COLUMNS, *MONEY_COLUMNS])
-        self.contracts = contracts if contracts is not None else pd.DataFrame(columns=CONTRACT_COLUMNS)
+    monthly = _table("monthly")
+    ledger = _table("ledger")
+    training = _table("training")
+    energy = _table("energy")
+    cohorts = _table("cohorts")
+    sites = _table("sites")
+    owners = _table("owners")
+    contracts = _table("contracts")
+
+    def __init__(self, monthly: pd.DataFrame | Frame, ledger: pd.DataFrame | Frame, training: pd.DataFrame | Frame,
+                 meta: dict, warnings: list[str] | None = None, energy: pd.DataFrame | Frame | None = None,
+                 cohorts: pd.DataFrame | Frame | None = None, sites: pd.DataFrame | Frame | None = None, *,
+                 owners: pd.DataFrame | Frame | None = None, contracts: pd.DataFrame | Frame | None = None):
+        def given(table, columns):
+            return table if table is not None else Frame.empty(columns)
+
+        self._tables: dict[str, object] = {
+            "monthly": monthly, "ledger": ledger, "training": training,
+            "energy": given(energy, ENERGY_COLUMNS), "cohorts": given(cohorts, COHORT_COLUMNS),
+            "sites": given(sites, ["month", "site", *SITE_COLUMNS]),
+            "owners": given(owners, ["month", "owner", "user", *OWNER_COLUMNS, *MONEY_COLUMNS]),
+            "contracts": given(contracts, CONTRACT_COLUMNS)}
         self.meta = meta
         self.units = dict(UNITS)
         self.accounts = dict(ACCOUNTS)
         self.warnings = list(warnings or [])
+
+    def frame(self, name: str) -> Frame | None:
+        """The table ``name`` as the column table the books built, or None once it is a DataFrame
+        (read back from a folder, or used as a DataFrame: then the DataFrame is the table)."""
+        table = self._tables[name]
+        return table if isinstance(table, Frame) else None
+
+    def monthly_columns(self) -> Frame:
+        """The monthly table as a column table (from the DataFrame when it is one)."""
+        table = self._tables["monthly"]
+        if isinstance(table, Frame):
+            return table
+        index = table.index
+        months = np.asarray(index.year, dtype=np.int64) * 12 + np.asarray(index.month, dtype=np.int64) - 1
+        return Frame({"month": months, **{c: table[c].to_numpy() for c in table.columns}}, months=("month",),
+                     index="month")
+
+    def table_rows(self, name: str) -> int:
+        """The number of rows of table ``name`` (without making it a DataFrame)."""
+        return len(self._tables[name])
 
     def quantity(self, column: str):
         """The column as a pint Quantity array in its unit."""
@@ -163,7 +213,19 @@ class Result:
         month short of power, the months and accelerator-months with hardware waiting (split by
         cause), the peak waiting and its month, the main cause (``"power"`` or ``"install
         rate"``) and the headroom left at the end (see :func:`fleetsim.accounting.sites.story`)."""
+        sites, monthly = self.frame("sites"), self.frame("monthly")
+        if sites is not None and monthly is not None:
+            return power_story(sites, monthly)
         return power_story(self.sites, self.monthly)
+
+    def story_rows(self) -> list[tuple[str, dict]]:
+        """The :meth:`power_story` rows as (site, dict) pairs, the fleet last; from the column
+        tables when the result still has them (no pandas)."""
+        sites, monthly = self.frame("sites"), self.frame("monthly")
+        if sites is not None and monthly is not None:
+            return story_rows(sites, monthly)
+        story = self.power_story()
+        return [(name, row.to_dict()) for name, row in story.iterrows()]
 
     def summary(self) -> dict[str, float]:
         """Headline figures of the run (the table ``fleetsim run`` prints): each of
@@ -171,7 +233,7 @@ class Result:
         :mod:`fleetsim.figures`."""
         from fleetsim import figures
 
-        return figures.summary(self.monthly)
+        return figures.summary(self.monthly_columns())
 
     # -- display (matplotlib and the HTML helpers are imported on first use) ------------------
     @property
@@ -213,9 +275,10 @@ class Result:
     def _write(self, folder: str | Path, fmt: str, periods: tuple[str, ...] = (),
                extra_files: Mapping[str, bytes] | None = None, overwrite: bool = False,
                protect: tuple[Path, ...] = ()) -> Path:
-        tables = {"monthly": self.monthly, "ledger": self.ledger, "training": self.training, "energy": self.energy,
-                  "cohorts": self.cohorts, "sites": self.sites, "owners": self.owners,
-                  **({"contracts": self.contracts} if len(self.contracts) else {})}
+        names = [*io.TABLES, *(["contracts"] if self.table_rows("contracts") else [])]
+        # CSV from the column tables needs no pandas; Parquet and DataFrames go through pandas
+        tables = {name: self.frame(name) if fmt == "csv" and self.frame(name) is not None else getattr(self, name)
+                  for name in names}
         for period in periods:
             rolled = self.rollup(period)
             name = {"Q": "quarterly", "Y": "yearly"}[_PERIODS[period]]
@@ -231,9 +294,16 @@ class Result:
         return write_folder(folder, write, overwrite=overwrite, protect=inputs)
 
     def __repr__(self) -> str:
-        m = self.monthly
-        return (f"<Result {self.meta.get('scenario')!r}: {len(m)} months {m.index[0]}..{m.index[-1]}, "
-                f"{len(self.ledger)} ledger rows, {len(self.training)} training runs>")
+        first, last, count = self.span()
+        return (f"<Result {self.meta.get('scenario')!r}: {count} months {first}..{last}, "
+                f"{self.table_rows('ledger')} ledger rows, {self.table_rows('training')} training runs>")
+
+    def span(self) -> tuple[str, str, int]:
+        """The first and last month (``YYYY-MM``) and the number of months."""
+        from fleetsim.months import to_text
+
+        months = self.monthly_columns()["month"]
+        return to_text(int(months[0])), to_text(int(months[-1])), len(months)
 
 
 def aggregate(monthly: pd.DataFrame, key) -> pd.DataFrame:
@@ -241,6 +311,8 @@ def aggregate(monthly: pd.DataFrame, key) -> pd.DataFrame:
     levels (``mean``) weighted by hours, stocks (``end``) at the group's last month, ``peak`` as
     the maximum, and ``ratio`` columns recomputed from their summed numerators and denominators.
     A column without a kind is an error, never silently summed."""
+    import pandas as pd
+
     m = monthly
     hours = pd.Series(m.index.days_in_month.to_numpy() * 24.0, index=m.index)
     grouped = m.groupby(key)

@@ -73,6 +73,13 @@ def column_units(frame: pd.DataFrame, known: Mapping[str, str | None] | None = N
     return out
 
 
+def frame_units(frame, known: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
+    """:func:`column_units` of a column table (:class:`~fleetsim.frame.Frame`) as written: its
+    index first, text columns (months, object columns) None. No pandas."""
+    names = ([frame.index] if frame.index is not None else []) + [n for n in frame.columns if n != frame.index]
+    return {name: None if frame.is_text(name) else unit_of(name, known) for name in names}
+
+
 def _plain_index(frame: pd.DataFrame) -> bool:
     import pandas as pd
 

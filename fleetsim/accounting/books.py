@@ -12,28 +12,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting import capital, contracts, finance_rules, owners, rules, supplied
 from fleetsim.accounting.cohorts import CohortFlows, cohort_flows, cohort_table
-from fleetsim.accounting.columns import ACCOUNTS, COLUMNS, ENERGY_COST_PARTS, label_ledger
+from fleetsim.accounting.columns import (
+    ACCOUNTS,
+    BASES,
+    COLUMNS,
+    DIRECTIONS,
+    ENERGY_COST_PARTS,
+    LEDGER_COLUMNS,
+    label_ledger,
+)
 from fleetsim.accounting.power import power_books
 from fleetsim.accounting.sites import site_arrays, site_table
 from fleetsim.accounting.training import training_runs
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
-from fleetsim.months import as_periods, month_index
+from fleetsim.frame import Frame
 
 
 @dataclass
 class Books:
-    monthly: pd.DataFrame
-    ledger: pd.DataFrame
-    training: pd.DataFrame
-    energy: pd.DataFrame
-    cohorts: pd.DataFrame | None = None
-    sites: pd.DataFrame | None = None
-    owners: pd.DataFrame | None = None
+    """The result's tables as column tables (:class:`~fleetsim.frame.Frame`; ``Result`` turns
+    them into DataFrames on first use)."""
+
+    monthly: Frame
+    ledger: Frame
+    training: Frame
+    energy: Frame
+    cohorts: Frame | None = None
+    sites: Frame | None = None
+    owners: Frame | None = None
     contracts: contracts.Settlement | None = None
 
 
@@ -90,9 +100,10 @@ def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None
 def build_books(plan: Plan, trace: Trace) -> Books:
     """Compute the ledger, the monthly table, the energy, training and cohort tables."""
     n_months = plan.months
-    months = month_index(plan.start, n_months)
+    months = plan.start + np.arange(n_months)
     k = _compute(plan, trace, months)
-    monthly = pd.DataFrame(k.series, index=months)[list(COLUMNS)]
+    monthly = Frame({"month": months, **{column: k.series[column] for column in COLUMNS}}, months=("month",),
+                    index="month")
     site_energy = k.facility_energy @ (k.group_site[:, None] == np.arange(len(plan.sites))[None, :]).astype(float)
     site_depreciation = sum(values for account, _, _, values in k.rows
                             if account in ("facility_depreciation", "generation_depreciation"))
@@ -100,7 +111,7 @@ def build_books(plan: Plan, trace: Trace) -> Books:
                              np.zeros(n_months) + site_depreciation, k.flows.depreciation)
     pairs, by_owner = _owner_arrays(plan, k)
     contracts.by_owner(k.deal, plan, pairs, by_owner, k.use)  # hours sold leave their owner's use, bought join it
-    ledger = contracts.label(owners.label_owners(label_ledger(_ledger(k.rows, months)), plan, k.trace), k.deal,
+    ledger = contracts.label(owners.label_owners(_ledger(k.rows, months), plan, k.trace), k.deal,
                              months, pairs)
     books = Books(monthly, ledger, training, k.power.energy, contracts=k.deal)
     books.cohorts = cohort_table(plan, k.trace, k.use, k.power.site_cost_usd, k.pue,
@@ -146,8 +157,8 @@ class _Computed:
     unserved_hours: np.ndarray
 
 
-def _compute(plan: Plan, trace: Trace, months: pd.PeriodIndex | None) -> _Computed:
-    """Every monthly series and ledger row (``months`` None: no energy table is built)."""
+def _compute(plan: Plan, trace: Trace, months: np.ndarray | None) -> _Computed:
+    """Every monthly series and ledger row (``months``, the month numbers, None: no energy table is built)."""
     c, f, n_months = plan.cohorts, plan.finance, plan.months
     groups, member, indicator = _groups(plan)
     site_names = [s.name for s in plan.sites]
@@ -284,7 +295,7 @@ def derive(m: dict[str, np.ndarray], hours: np.ndarray, cash_start: float = 0.0,
     m.update(ratios(m, hours))
 
 
-def add_ratios(m: pd.DataFrame, hours: np.ndarray) -> None:
+def add_ratios(m, hours: np.ndarray) -> None:
     """Unit costs recomputed from totals (also for roll-ups, with each period's hours)."""
     for column, values in ratios({column: m[column].to_numpy() for column in RATIO_INPUTS}, hours).items():
         m[column] = values
@@ -312,25 +323,38 @@ def ratios(m: dict[str, np.ndarray], hours: np.ndarray) -> dict[str, np.ndarray]
         }
 
 
-def _ledger(rows, months: pd.PeriodIndex) -> pd.DataFrame:
-    """The ledger's non-zero rows, built from flat arrays in one step (no per-row frames)."""
+def _ledger(rows, months: np.ndarray) -> Frame:
+    """The ledger's non-zero rows (``months``: the month numbers) with each account's ``direction``
+    and ``basis`` (:func:`~fleetsim.accounting.columns.label_ledger`'s columns), built from flat
+    arrays in one step and sorted by month, account, site and hardware (ties in row order). Labels
+    are ranked once per row block, not per row, so the sort is an integer sort."""
     positions, labels, amounts = [], [], []
     for account, site, hardware, values in rows:
         nonzero = np.flatnonzero(values)
         if len(nonzero):
             positions.append(nonzero)
             amounts.append(values[nonzero])
-            labels.append((len(nonzero), site, hardware, account))
+            labels.append((account, site, hardware))
+    text = ("site", "hardware", "account", "direction", "basis")
     if not positions:
-        return pd.DataFrame({"month": as_periods([]), "site": pd.Series(dtype=str),
-                             "hardware": pd.Series(dtype=str), "account": pd.Series(dtype=str),
-                             "amount_usd": pd.Series(dtype=float)})
-    counts = [n for n, *_ in labels]
-    ledger = pd.DataFrame({
-        "month": months[np.concatenate(positions)],
-        "site": np.repeat([site for _, site, _, _ in labels], counts),
-        "hardware": np.repeat([hardware for _, _, hardware, _ in labels], counts),
-        "account": np.repeat([account for *_, account in labels], counts),
+        return label_ledger(Frame({"month": np.zeros(0, dtype=np.int64),
+                                   **{c: np.empty(0, dtype=object) for c in text[:3]},
+                                   "amount_usd": np.zeros(0)}, months=("month",), text=text[:3]))
+    counts = [len(p) for p in positions]
+    ranks = {label: rank for rank, label in enumerate(sorted(set(labels)))}  # (account, site, hardware) order
+
+    def repeat(values: list) -> np.ndarray:
+        return np.repeat(np.array(values, dtype=object), counts)
+
+    month = months[np.concatenate(positions)]
+    order = np.lexsort((np.repeat([ranks[label] for label in labels], counts), month))
+    columns = {
+        "month": month,
+        "site": repeat([site for _, site, _ in labels]),
+        "hardware": repeat([hardware for _, _, hardware in labels]),
+        "account": repeat([account for account, _, _ in labels]),
+        "direction": repeat([DIRECTIONS[account] for account, _, _ in labels]),
+        "basis": repeat([BASES[account] for account, _, _ in labels]),
         "amount_usd": np.concatenate(amounts),
-    })
-    return ledger.sort_values(["month", "account", "site", "hardware"], kind="stable").reset_index(drop=True)
+    }
+    return Frame({c: columns[c][order] for c in LEDGER_COLUMNS if c in columns}, months=("month",), text=text)

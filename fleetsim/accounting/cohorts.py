@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting import finance_rules, rules
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
+from fleetsim.frame import Frame
 from fleetsim.months import to_text
 
 COHORT_COLUMNS = ["order", "name", "hardware", "site", "acquisition", "count", "delivered", "energised_peak",
@@ -78,7 +78,7 @@ def _payback(flows: np.ndarray) -> np.ndarray:
 
 
 def cohort_table(plan: Plan, trace: Trace, use, site_cost_usd: np.ndarray, pue: np.ndarray,
-                 inference_revenue_usd: np.ndarray, flows: CohortFlows | None = None) -> pd.DataFrame:
+                 inference_revenue_usd: np.ndarray, flows: CohortFlows | None = None) -> Frame:
     """One row per order (its delivery-month cohorts together). ``inference_revenue_usd`` is the
     monthly column; ``flows`` the cohorts' :func:`cohort_flows` (computed when not given)."""
     c, f, n_months = plan.cohorts, plan.finance, plan.months
@@ -110,18 +110,26 @@ def cohort_table(plan: Plan, trace: Trace, use, site_cost_usd: np.ndarray, pue: 
     peak = by_order(trace.installed).max(axis=0) if n_months else np.zeros(len(orders))
     payback = _payback(net)
     specs = [plan.order_specs[position] for position in orders]
-    return pd.DataFrame({
-        "order": [int(position) for position in orders], "name": [o.name or "" for o in specs],
-        "hardware": [o.hardware for o in specs], "site": [o.site for o in specs],
-        "acquisition": [o.acquisition for o in specs], "count": [o.count for o in specs],
+
+    def listed(values: list) -> np.ndarray:
+        return np.asarray(values) if values else np.zeros(0)  # an empty column is float, as pandas makes it
+
+    def text(values: list) -> np.ndarray:
+        return np.array(values, dtype=object) if values else np.zeros(0)
+
+    columns = {
+        "order": listed([int(position) for position in orders]), "name": text([o.name or "" for o in specs]),
+        "hardware": text([o.hardware for o in specs]), "site": text([o.site for o in specs]),
+        "acquisition": text([o.acquisition for o in specs]), "count": listed([o.count for o in specs]),
         "delivered": delivered, "energised_peak": peak.astype(float), "capex_usd": capex_total,
         "lease_usd": _column_sums(lease), "depreciation_usd": _column_sums(depreciation),
         "maintenance_usd": _column_sums(maintenance), "energy_cost_usd": _column_sums(energy_cost),
         "revenue_usd": _column_sums(revenue), "net_cash_usd": _column_sums(net),
-        "payback_month": [to_text(plan.start + int(p)) if p >= 0 else "" for p in payback],
+        "payback_month": text([to_text(plan.start + int(p)) if p >= 0 else "" for p in payback]),
         # one dot product per order, as finance_rules.npv computes it
-        "npv_usd": [finance_rules.npv(net[:, k], f.discount_rate, residual[k]) for k in range(len(orders))],
-    }, columns=COHORT_COLUMNS)
+        "npv_usd": listed([finance_rules.npv(net[:, k], f.discount_rate, residual[k]) for k in range(len(orders))]),
+    }
+    return Frame({column: columns[column] for column in COHORT_COLUMNS})
 
 
 def _summer(index: np.ndarray, groups: int):
@@ -129,9 +137,11 @@ def _summer(index: np.ndarray, groups: int):
     order = np.argsort(index, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(index[order]) != 0]) if len(index) else np.zeros(0, int)
 
+    in_place = bool(np.all(order == np.arange(len(index))))  # cohorts already by order: no reordered copy
+
     def by(matrix: np.ndarray) -> np.ndarray:
         if not len(index):
             return np.zeros((matrix.shape[0], groups))
-        return np.add.reduceat(matrix[:, order], starts, axis=1).astype(float)
+        return np.asarray(np.add.reduceat(matrix if in_place else matrix[:, order], starts, axis=1), dtype=float)
 
     return by

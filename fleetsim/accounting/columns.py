@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 COLUMNS: dict[str, tuple[str, str]] = {
     # column: (pint unit, how it aggregates over time)
     "accelerators": ("", "end"),
@@ -133,11 +135,16 @@ LEDGER_COLUMNS = ["month", "site", "hardware", "account", "direction", "basis", 
 
 
 def label_ledger(ledger):
-    """``ledger`` with each row's ``direction`` and ``basis`` from :data:`ACCOUNT_TABLE`, in
-    :data:`LEDGER_COLUMNS` order."""
-    ledger = ledger.assign(direction=ledger["account"].map(DIRECTIONS).astype(str),
-                           basis=ledger["account"].map(BASES).astype(str))
-    return ledger[[c for c in LEDGER_COLUMNS if c in ledger.columns]]
+    """``ledger`` (a :class:`~fleetsim.frame.Frame`) with each row's ``direction`` and ``basis``
+    from :data:`ACCOUNT_TABLE`, in :data:`LEDGER_COLUMNS` order."""
+    from fleetsim.frame import Frame
+
+    names, which = np.unique(ledger["account"], return_inverse=True)
+    columns = {**ledger.columns,
+               "direction": np.array([DIRECTIONS[a] for a in names] or [""], dtype=object)[which.reshape(-1)],
+               "basis": np.array([BASES[a] for a in names] or [""], dtype=object)[which.reshape(-1)]}
+    return Frame({c: columns[c] for c in LEDGER_COLUMNS if c in columns}, months=ledger.months,
+                 text={*ledger.text, "direction", "basis"})
 
 
 ENERGY_COST_PARTS = ("purchased_energy_cost_usd", "fuel_cost_usd", "demand_charge_usd", "generation_om_usd",

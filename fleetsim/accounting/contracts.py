@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from fleetsim import months as _months
+from fleetsim.frame import Frame, concat, sort_rows
 from fleetsim.scenario.contracts import Contract, describe, holding, schedule, shortfalls
 
 CONTRACT_COLUMNS = ["month", "contract", "owner", "counterparty", "side", "site", "hardware", "contracted_h100e_hours",
@@ -42,7 +42,7 @@ class Settlement:
     rows: list = field(default_factory=list)       # ledger rows (account, site, hardware, values)
     owners: list = field(default_factory=list)     # each ledger row's (owner, user)
     bought_by: list = field(default_factory=list)  # (owner, months array) of each bought contract
-    table: pd.DataFrame | None = None
+    table: Frame | None = None
     warnings: list[str] = field(default_factory=list)
 
     def own(self, h100e_hours: np.ndarray) -> np.ndarray:
@@ -51,9 +51,9 @@ class Settlement:
 
 
 def none(months: int, groups: int, cohorts: int = 0) -> Settlement:
-    """No contracts: nothing sold or bought (and no table: a result shows an empty one)."""
+    """No contracts: nothing sold or bought."""
     return Settlement(np.zeros((months, groups)), np.zeros((months, cohorts)), np.zeros(months), np.zeros(months),
-                      np.zeros(months))
+                      np.zeros(months), table=Frame.empty(CONTRACT_COLUMNS))
 
 
 def settle(plan, groups: list[tuple[str, str]], available_hours: np.ndarray) -> Settlement:
@@ -140,19 +140,22 @@ def settle(plan, groups: list[tuple[str, str]], available_hours: np.ndarray) -> 
                             f"{short.sum() / due.sum():.2%} of those contracted; hardware waiting for power, in "
                             "repair or curtailed); it is paid for the hours delivered")
         active = np.flatnonzero(sched.level > 0)
-        records.append(pd.DataFrame({
-            "month": active, "contract": contract.name, "owner": contract.owner or "",
-            "counterparty": contract.counterparty,
-            "side": contract.side, "site": contract.site or "", "hardware": contract.hardware or "",
+        size = len(active)
+
+        def text(value: str, size: int = size) -> np.ndarray:
+            return np.full(size, value, dtype=object)
+
+        records.append(Frame({
+            "month": plan.start + active, "contract": text(contract.name), "owner": text(contract.owner or ""),
+            "counterparty": text(contract.counterparty),
+            "side": text(contract.side), "site": text(contract.site or ""), "hardware": text(contract.hardware or ""),
             "contracted_h100e_hours": due[active], "delivered_h100e_hours": got[active],
             "shortfall_h100e_hours": short[active], "notice_h100e_hours": (wanted * notice)[active],
-            "revenue_usd": money[active] if contract.side == "sell" else 0.0,
-            "cost_usd": money[active] if contract.side == "buy" else 0.0,
-            "take_or_pay_usd": take_or_pay[active]}))
-    table = pd.concat(records, ignore_index=True)
-    first = pd.Period(year=plan.start // 12, month=plan.start % 12 + 1, freq="M")
-    table["month"] = pd.PeriodIndex([first + int(k) for k in table["month"]], freq="M")
-    settlement.table = table.sort_values(["month", "contract"], kind="stable").reset_index(drop=True)
+            "revenue_usd": money[active] if contract.side == "sell" else np.zeros(size),
+            "cost_usd": money[active] if contract.side == "buy" else np.zeros(size),
+            "take_or_pay_usd": take_or_pay[active]},
+            months=("month",), text=("contract", "owner", "counterparty", "side", "site", "hardware")))
+    settlement.table = sort_rows(concat(records), ["month", "contract"])
     settlement.sold = settlement.sold_cohorts @ indicator
     settlement.warnings = warnings
     return settlement
@@ -162,29 +165,30 @@ ACCOUNTS = ("contract_revenue", "contract_cost")
 """The ledger accounts of contracts."""
 
 
-def label(ledger: pd.DataFrame, settlement: Settlement, months: pd.PeriodIndex, pairs: list) -> pd.DataFrame:
+def label(ledger: Frame, settlement: Settlement, months: np.ndarray, pairs: list) -> Frame:
     """``ledger`` (with ``owner`` and ``user``) with each contract's rows labelled by the contract's
     owner (the seller's revenue, the buyer's cost), not by the site or hardware they name; the
-    user is the owner's own (the pair where it runs its hardware, else the owner itself)."""
-    if not settlement.rows or "owner" not in ledger.columns:
+    user is the owner's own (the pair where it runs its hardware, else the owner itself).
+    ``months`` are the month numbers."""
+    if not settlement.rows or "owner" not in ledger:
         return ledger
-    kept = ledger[~ledger.account.isin(ACCOUNTS)]
-    parts = []
+    kept = ledger.take(~np.isin(ledger["account"], ACCOUNTS))
+    parts = [kept]
+    from fleetsim.accounting.columns import BASES, DIRECTIONS
+
     for (account, site, hardware, values), owner in zip(settlement.rows, settlement.owners, strict=True):
         nonzero = np.flatnonzero(values)
         if not len(nonzero):
             continue
         user = own_user(owner, pairs)
-        parts.append(pd.DataFrame({"month": months[nonzero], "site": site, "hardware": hardware, "account": account,
-                                   "amount_usd": values[nonzero], "owner": owner, "user": user}))
-    if not parts:
-        return kept.reset_index(drop=True)
-    from fleetsim.accounting.columns import BASES, DIRECTIONS
-
-    added = pd.concat(parts, ignore_index=True)
-    added = added.assign(direction=added.account.map(DIRECTIONS), basis=added.account.map(BASES))[ledger.columns]
-    return pd.concat([kept, added], ignore_index=True).sort_values(
-        ["month", "account", "site", "hardware", "owner", "user"], kind="stable").reset_index(drop=True)
+        row = {"month": months[nonzero], "site": site, "hardware": hardware, "account": account,
+               "direction": DIRECTIONS[account], "basis": BASES[account], "amount_usd": values[nonzero],
+               "owner": owner, "user": user}
+        parts.append(Frame({c: row[c] if c in ("month", "amount_usd") else np.full(len(nonzero), row[c], dtype=object)
+                            for c in ledger.names}, months=ledger.months, text=ledger.text))
+    if len(parts) == 1:
+        return kept
+    return sort_rows(concat(parts), ["month", "account", "site", "hardware", "owner", "user"])
 
 
 def own_user(owner: str, pairs: list) -> str:

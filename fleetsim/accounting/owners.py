@@ -19,11 +19,16 @@ else to the site's user. Each cohort so has one (owner, user) pair, and so has e
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting import rules
 from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, SITE_COLUMNS
+from fleetsim.frame import Frame, concat, factorize, sort_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SITE_LEVEL = ("capacity_mw", "halls_mw", "peak_facility_power_mw", "capacity_shortfall_mw", "unserved_energy_mwh")
 """Physical columns that belong to a site as a whole, and so to the site's owner and user."""
@@ -81,10 +86,14 @@ def owner_arrays(plan, trace, use, pue: np.ndarray, per_site: dict[str, np.ndarr
     draw = use.draw(plan)[:, None]
     # one product for every cohort-level column: stacked months × cohorts inputs, each summed into
     # pairs by count, by IT power or by H100e (the stacking keeps it one BLAS call)
-    inputs = np.concatenate([trace.installed, trace.stranded, trace.waiting_install, trace.failures, avail,
-                             avail * pue[:, c.site], trace.curtailed_hours, unserved_hours]).astype(float)
-    weights = np.concatenate([member, member * c.unit_it_mw[:, None], member * c.h100e[:, None]], axis=1)
     n, k = plan.months, len(pairs)
+    inputs = np.empty((8 * n, len(c)))  # filled in place: no stacked copy, then a float copy of it
+    for row, values in enumerate((trace.installed, trace.stranded, trace.waiting_install, trace.failures, avail)):
+        inputs[row * n:(row + 1) * n] = values
+    np.multiply(avail, pue[:, c.site], out=inputs[5 * n:6 * n])
+    inputs[6 * n:7 * n] = trace.curtailed_hours
+    inputs[7 * n:] = unserved_hours
+    weights = np.concatenate([member, member * c.unit_it_mw[:, None], member * c.h100e[:, None]], axis=1)
     product = inputs @ weights
 
     def block(row: int, col: int) -> np.ndarray:
@@ -138,7 +147,7 @@ def _weights(plan, trace, account: str, cohorts: np.ndarray) -> np.ndarray:
     return trace.available_hours[:, cohorts]
 
 
-def label_owners(ledger: pd.DataFrame, plan, trace) -> pd.DataFrame:
+def label_owners(ledger: Frame, plan, trace) -> Frame:
     """``ledger`` with ``owner`` and ``user`` columns, rows of mixed groups split (module rules)."""
     owner, user = cohort_parties(plan)
     c = plan.cohorts
@@ -156,50 +165,61 @@ def label_owners(ledger: pd.DataFrame, plan, trace) -> pd.DataFrame:
             pair_of[key] = found[0]
         else:
             mixed[key] = (np.asarray(members), found)
-    site = ledger["site"].astype(object).to_numpy()
-    hardware = ledger["hardware"].astype(object).to_numpy()
-    keys = list(zip(site.tolist(), hardware.tolist(), strict=True))
-    labels = [("", "") if key in mixed else pair_of.get(key) or pair_of.get(key[0], ("", "")) for key in keys]
-    out = ledger.assign(owner=np.array([p[0] for p in labels], dtype=object),
-                        user=np.array([p[1] for p in labels], dtype=object))
+    if not mixed and set(pair_of.values()) == {("", "")}:  # no owner named anywhere: every row's is ""
+        blank = np.full(len(ledger), "", dtype=object)
+        return Frame({**ledger.columns, "owner": blank, "user": blank.copy()}, months=ledger.months,
+                     text={*ledger.text, "owner", "user"})
+    # one label per distinct (site, hardware) key, not per row
+    distinct: dict[tuple[str, str], int] = {}
+    which = np.fromiter((distinct.setdefault(key, len(distinct)) for key in
+                         zip(ledger["site"].tolist(), ledger["hardware"].tolist(), strict=True)),
+                        dtype=np.int64, count=len(ledger))
+    labels = [("", "") if key in mixed else pair_of.get(key) or pair_of.get(key[0], ("", "")) for key in distinct]
+    owners_of = np.array([p[0] for p in labels] or [""], dtype=object)
+    users_of = np.array([p[1] for p in labels] or [""], dtype=object)
+    out = Frame({**ledger.columns, "owner": owners_of[which], "user": users_of[which]}, months=ledger.months,
+                text={*ledger.text, "owner", "user"})
     if not mixed:
         return out
-    is_mixed = np.array([key in mixed for key in keys], dtype=bool)
-    kept, parts = out[~is_mixed], []
-    month_offset = plan.start
-    for (site, hardware), (members, found) in mixed.items():
-        rows = out[(out.site == site) & (out.hardware == hardware)]
-        if rows.empty:
+    is_mixed = np.array([key in mixed for key in distinct], dtype=bool)[which]
+    parts = [out.take(~is_mixed)]
+    site, hardware, account = out["site"], out["hardware"], out["account"]
+    for (name, kind), (members, found) in mixed.items():
+        rows = np.flatnonzero((site == name) & (hardware == kind))
+        if not len(rows):
             continue
         pair_index = np.array([found.index(p) for p in zip(owner[members], user[members], strict=True)])
         to_pair = np.zeros((len(members), len(found)))
         to_pair[np.arange(len(members)), pair_index] = 1.0
-        for account, block in rows.groupby("account", sort=False):
-            weights = _weights(plan, trace, account, members) @ to_pair
+        for each in dict.fromkeys(account[rows].tolist()):  # accounts in order of first appearance
+            block = rows[account[rows] == each]
+            weights = _weights(plan, trace, each, members) @ to_pair
             fallback = trace.installed[:, members] @ to_pair
-            months = np.array([(m.year * 12 + m.month - 1) - month_offset for m in block.month])
+            months = out["month"][block] - plan.start
             w = weights[months]
             total = w.sum(axis=1, keepdims=True)
             w = np.where(total > 0, w, fallback[months] + 1e-300)
             shares = w / w.sum(axis=1, keepdims=True)
             for j, (who, runs) in enumerate(found):
-                part = block.assign(owner=who, user=runs, amount_usd=block.amount_usd.to_numpy() * shares[:, j])
-                parts.append(part[part.amount_usd != 0])
-    out = pd.concat([kept, *parts], ignore_index=True)
-    return out.sort_values(["month", "account", "site", "hardware", "owner", "user"], kind="stable") \
-        .reset_index(drop=True)
+                amounts = out["amount_usd"][block] * shares[:, j]
+                keep = amounts != 0
+                part = out.take(block[keep])
+                part.columns.update(owner=np.full(int(keep.sum()), who, dtype=object),
+                                    user=np.full(int(keep.sum()), runs, dtype=object), amount_usd=amounts[keep])
+                parts.append(part)
+    return sort_rows(concat(parts), ["month", "account", "site", "hardware", "owner", "user"])
 
 
-def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], ledger: pd.DataFrame,
-                months: pd.PeriodIndex) -> pd.DataFrame:
+def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], ledger: Frame,
+                months: np.ndarray) -> Frame:
     """The long table ``month, owner, user`` and the :data:`OWNER_COLUMNS` and :data:`MONEY_COLUMNS`:
-    one row per month and (owner, user) pair, pairs in order of first appearance (cohorts, sites,
-    then the ledger's fleet-wide rows)."""
-    found = ledger[["owner", "user"]].drop_duplicates()
-    pairs = list(dict.fromkeys([*pairs, *zip(found["owner"].tolist(), found["user"].tolist(), strict=True)]))
+    one row per month (``months``: month numbers) and (owner, user) pair, pairs in order of first
+    appearance (cohorts, sites, then the ledger's fleet-wide rows)."""
+    found, row_pair = factorize(ledger["owner"], ledger["user"])
+    pairs = list(dict.fromkeys([*pairs, *found]))
     n = len(pairs)
     columns: dict[str, object] = {
-        "month": months.repeat(n),
+        "month": np.repeat(months, n),
         "owner": np.tile(np.asarray([p[0] for p in pairs], dtype=object), len(months)),
         "user": np.tile(np.asarray([p[1] for p in pairs], dtype=object), len(months))}
     width = len(arrays[OWNER_COLUMNS[0]][0]) if len(months) else 0
@@ -211,16 +231,16 @@ def owner_table(pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray], led
     sums = np.zeros((len(months), n, len(money_columns)))
     if len(ledger):
         where = {pair: i for i, pair in enumerate(pairs)}
-        column_of = {account: money_columns.index(column) for account, column in ACCOUNTS.items()}
-        rows = months.get_indexer(pd.PeriodIndex(ledger["month"], freq="M"))
-        who = [where[pair] for pair in zip(ledger["owner"].tolist(), ledger["user"].tolist(), strict=True)]
-        what = [column_of[account] for account in ledger["account"].tolist()]
-        np.add.at(sums, (rows, np.asarray(who), np.asarray(what)), ledger["amount_usd"].to_numpy(dtype=float))
+        accounts, row_account = factorize(ledger["account"])
+        who = np.array([where[pair] for pair in found], dtype=np.int64)[row_pair]
+        what = np.array([money_columns.index(ACCOUNTS[a]) for a in accounts], dtype=np.int64)[row_account]
+        rows = ledger["month"] - months[0]
+        np.add.at(sums, (rows, who, what), ledger["amount_usd"].astype(float))
     for j, column in enumerate(money_columns):
         columns[column] = sums[:, :, j].reshape(-1)
     for column, parts in COMPOSITES.items():
         columns[column] = sum(columns[part] for part in parts)
-    return pd.DataFrame(columns)
+    return Frame(columns, months=("month",), text=("owner", "user"))
 
 
 def breakdown(owners: pd.DataFrame, by: str, column: str, index: pd.PeriodIndex) -> pd.DataFrame:
@@ -235,6 +255,8 @@ def rollup(owners: pd.DataFrame, by: str = "owner", period: str | None = "Y") ->
     """The owners table summed over the other party and aggregated to quarters (``"Q"``), years
     (``"Y"``) or the whole horizon (``None``), each column by its kind (flows summed, levels
     hour-weighted, stocks at the period's end, peaks as maxima); long form ``period, <by>``."""
+    import pandas as pd
+
     from fleetsim.accounting.columns import KINDS
 
     columns = [c for c in owners.columns if c not in ("month", *PARTIES)]

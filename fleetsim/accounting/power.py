@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting import capital, rules
 from fleetsim.accounting.columns import ENERGY_COLUMNS
 from fleetsim.accounting.dispatch import dispatch
 from fleetsim.engine.model import Trace, powered_share
 from fleetsim.engine.plan import Plan
+from fleetsim.frame import Frame, concat
 from fleetsim.scenario.supply import SERVES, Role
 
 ENERGY_BY_ROLE = {Role.IMPORTED: "grid_energy_mwh", Role.GENERATION: "onsite_energy_mwh"}
@@ -31,7 +31,7 @@ class PowerBooks:
     """Ledger rows ``(account, site, hardware, values)``, the energy table and monthly series."""
 
     rows: list = field(default_factory=list)
-    energy: pd.DataFrame | None = None
+    energy: Frame | None = None
     series: dict[str, np.ndarray] = field(default_factory=dict)
     site_series: dict[str, np.ndarray] = field(default_factory=dict)
     """Months × sites: peak (full-load) facility power, capacity shortfall, unserved energy."""
@@ -55,7 +55,7 @@ def _allocate(rows: list, account: str, site: str, values: np.ndarray, group_ene
 
 
 def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy: np.ndarray,
-                group_site: np.ndarray, groups: list[tuple[str, str]], months: pd.PeriodIndex | None,
+                group_site: np.ndarray, groups: list[tuple[str, str]], months: np.ndarray | None,
                 lost_mwh: np.ndarray | None = None) -> PowerBooks:
     """Dispatch every site and book its energy, fuel, O&M, demand charges, lost load and generation
     capex. ``lost_mwh`` (months × sites) is the energy of hours already taken away because no
@@ -116,24 +116,29 @@ def power_books(plan: Plan, trace: Trace, facility_energy: np.ndarray, it_energy
         if months is not None:  # None: the monthly series only (a Monte Carlo draw), no energy table
             frames.append(_energy_table(site.name, site.sources, result, months, lost_load_usd))
     if months is not None:
-        books.energy = (pd.concat(frames, ignore_index=True) if frames
-                        else pd.DataFrame({column: [] for column in ENERGY_COLUMNS}))
+        books.energy = concat(frames) if frames else Frame({column: np.zeros(0) for column in ENERGY_COLUMNS})
     return books
 
 
-def _energy_table(site: str, sources, result, months: pd.PeriodIndex, lost_load_usd: np.ndarray) -> pd.DataFrame:
+def _energy_table(site: str, sources, result, months: np.ndarray, lost_load_usd: np.ndarray) -> Frame:
     """Rows for every source that serves energy each month, and unserved energy where there is some (its
-    cost: the value of lost load charged, if any)."""
+    cost: the value of lost load charged, if any). ``months`` are the month numbers."""
     cost = result.energy_usd + result.fuel_usd + result.om_usd + result.demand_usd
     keep = [k for k, source in enumerate(sources) if source.has(SERVES)]
     n = len(months)
     unserved = np.flatnonzero(result.unserved_mwh)
-    return pd.DataFrame({
-        "month": months[np.r_[np.tile(np.arange(n), len(keep)), unserved]],
-        "site": site,
-        "source": [sources[k].name for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
-        "kind": [sources[k].kind for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
+    rows = n * len(keep) + len(unserved)
+
+    def labels(attribute: str) -> np.ndarray:
+        return np.array([getattr(sources[k], attribute) for k in keep for _ in range(n)] + ["unserved"] * len(unserved),
+                        dtype=object)
+
+    return Frame({
+        "month": months[np.r_[np.tile(np.arange(n), len(keep)), unserved].astype(np.int64)],
+        "site": np.full(rows, site, dtype=object),
+        "source": labels("name"),
+        "kind": labels("kind"),
         "energy_mwh": np.r_[result.energy_mwh[:, keep].T.reshape(-1), result.unserved_mwh[unserved]],
         "cost_usd": np.r_[cost[:, keep].T.reshape(-1), lost_load_usd[unserved]],
         "emissions_tco2": np.r_[result.emissions_t[:, keep].T.reshape(-1), np.zeros(len(unserved))],
-    })
+    }, months=("month",), text=("site", "source", "kind"))

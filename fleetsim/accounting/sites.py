@@ -13,12 +13,17 @@ was no power even at an unlimited install rate.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting.columns import SITE_COLUMNS
 from fleetsim.engine.model import Trace
 from fleetsim.engine.plan import Plan
+from fleetsim.frame import Frame, month_texts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def site_arrays(plan: Plan, trace: Trace, it_energy: np.ndarray, facility_energy: np.ndarray,
@@ -63,13 +68,14 @@ def site_arrays(plan: Plan, trace: Trace, it_energy: np.ndarray, facility_energy
     return {column: arrays[column] for column in SITE_COLUMNS}
 
 
-def site_table(arrays: dict[str, np.ndarray], sites: list[str], months: pd.PeriodIndex) -> pd.DataFrame:
-    """The long table ``month, site, <SITE_COLUMNS>``: one row per month and site (file order)."""
+def site_table(arrays: dict[str, np.ndarray], sites: list[str], months: np.ndarray) -> Frame:
+    """The long table ``month, site, <SITE_COLUMNS>``: one row per month (``months``: month numbers)
+    and site (file order)."""
     n = len(sites)
-    table = pd.DataFrame({"month": months.repeat(n), "site": np.tile(np.asarray(sites, dtype=object), len(months))})
+    table = {"month": np.repeat(months, n), "site": np.tile(np.asarray(sites, dtype=object), len(months))}
     for column in SITE_COLUMNS:
         table[column] = arrays[column].reshape(-1)
-    return table
+    return Frame(table, months=("month",), text=("site",))
 
 
 STORY_COLUMNS = ["first_month_short", "months_waiting", "first_month_waiting", "last_month_waiting",
@@ -81,7 +87,18 @@ STORY_COLUMNS = ["first_month_short", "months_waiting", "first_month_waiting", "
 
 def story(frame: pd.DataFrame) -> dict:
     """The power story of one monthly frame (a site's rows of ``Result.sites`` indexed by month, or
-    the fleet's monthly table).
+    the fleet's monthly table): :func:`story_of` its columns."""
+    return story_of(list(frame.index.astype(str)), {column: frame[column].to_numpy(dtype=float)
+                                                    for column in STORY_INPUTS})
+
+
+STORY_INPUTS = ("stranded", "waiting_power", "waiting_install", "capacity_mw", "peak_facility_power_mw")
+"""The columns :func:`story_of` reads."""
+
+
+def story_of(months: list[str], columns) -> dict:
+    """The power story of one site's (or the fleet's) months (``YYYY-MM`` text) and monthly
+    columns (:data:`STORY_INPUTS`, arrays):
 
     - ``first_month_short``: the first month with hardware waiting for power (``""`` if never);
     - ``months_waiting``, ``first_month_waiting``, ``last_month_waiting``: months with any hardware
@@ -92,10 +109,9 @@ def story(frame: pd.DataFrame) -> dict:
       waiting), or ``"none"``;
     - ``headroom_end_mw``: capacity less full-load power of the installed hardware in the last month.
     """
-    months = frame.index.astype(str)
-    waiting = frame.stranded.to_numpy(dtype=float)
-    power = frame.waiting_power.to_numpy(dtype=float)
-    install = frame.waiting_install.to_numpy(dtype=float)
+    waiting = np.asarray(columns["stranded"], dtype=float)
+    power = np.asarray(columns["waiting_power"], dtype=float)
+    install = np.asarray(columns["waiting_install"], dtype=float)
     spells = np.flatnonzero(waiting > 0)
     short = np.flatnonzero(power > 0)
     peak = int(np.argmax(waiting)) if len(waiting) else 0
@@ -112,16 +128,37 @@ def story(frame: pd.DataFrame) -> dict:
         "peak_waiting": float(waiting[peak]) if len(waiting) else 0.0,
         "peak_month": months[peak] if len(spells) else "",
         "cause": cause,
-        "headroom_end_mw": float(frame.capacity_mw.iloc[-1] - frame.peak_facility_power_mw.iloc[-1])
-        if len(frame) else 0.0,
+        "headroom_end_mw": float(columns["capacity_mw"][-1] - columns["peak_facility_power_mw"][-1])
+        if len(waiting) else 0.0,
     }
 
 
-def power_story(sites: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+def story_rows(sites: Frame, monthly: Frame) -> list[tuple[str, dict]]:
+    """(name, :func:`story_of`) of each site of the long ``sites`` table (in its order), then of the
+    fleet (the monthly table, named ``"fleet"``, last), from column tables."""
+    names = list(dict.fromkeys(sites["site"].tolist()))
+    out = []
+    for name in names:
+        rows = np.flatnonzero(sites["site"] == name)
+        out.append((name, story_of(list(month_texts(sites["month"][rows])),
+                                   {column: sites[column][rows] for column in STORY_INPUTS})))
+    out.append(("fleet", story_of(list(month_texts(monthly["month"])),
+                                  {column: monthly[column] for column in STORY_INPUTS})))
+    return out
+
+
+def power_story(sites, monthly) -> pd.DataFrame:
     """:func:`story` of each site of the long ``sites`` table (in its order), then of the fleet
-    (the monthly table), one row each, indexed by site name; the fleet's row is the last, ``"fleet"``."""
-    names = list(dict.fromkeys(sites.site))
-    rows = [story(sites[sites.site == name].set_index("month")) for name in names] + [story(monthly)]
+    (the monthly table), one row each, indexed by site name; the fleet's row is the last, ``"fleet"``.
+    ``sites`` and ``monthly`` are DataFrames, or both column tables (:func:`story_rows`)."""
+    import pandas as pd
+
+    if isinstance(sites, Frame):
+        found = story_rows(sites, monthly)
+        names, rows = [name for name, _ in found[:-1]], [row for _, row in found]
+    else:
+        names = list(dict.fromkeys(sites.site))
+        rows = [story(sites[sites.site == name].set_index("month")) for name in names] + [story(monthly)]
     return pd.DataFrame(rows, index=pd.Index([*names, "fleet"], name="site"), columns=STORY_COLUMNS)
 
 

@@ -16,11 +16,12 @@ It is charged what it uses (docs/model.md, "Training runs"):
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.accounting import rules
 from fleetsim.engine.model import HOURS_PER_YEAR, Trace
 from fleetsim.engine.plan import Plan
+from fleetsim.frame import Frame
+from fleetsim.months import to_text
 
 TRAINING_COLUMNS = ["name", "start", "end", "completed", "method", "sized_in", "compute_flop", "h100e_hours",
                     "energy_mwh", "depreciation_usd", "lease_usd", "facility_usd", "energy_cost_usd", "cost_usd",
@@ -32,13 +33,16 @@ def _per_hour(amount: np.ndarray, available: np.ndarray) -> np.ndarray:
         return np.where(available > 0, amount / available, 0.0)
 
 
-def training_runs(plan: Plan, trace: Trace, monthly: pd.DataFrame, pue: np.ndarray, site_cost_usd: np.ndarray,
+def training_runs(plan: Plan, trace: Trace, monthly: Frame, pue: np.ndarray, site_cost_usd: np.ndarray,
                   site_energy_mwh: np.ndarray, site_depreciation_usd: np.ndarray,
-                  depreciation: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per run (see the module's rules). ``pue``, ``site_cost_usd`` (total energy cost) and
-    ``site_energy_mwh`` (facility energy) are months × sites; ``site_depreciation_usd`` is the
-    month's facility and generation depreciation; ``depreciation`` the cohorts' (months × cohorts,
+                  depreciation: np.ndarray | None = None) -> Frame:
+    """One row per run (see the module's rules); ``monthly`` is the monthly column table.
+    ``pue``, ``site_cost_usd`` (total energy cost) and ``site_energy_mwh`` (facility energy) are
+    months × sites; ``site_depreciation_usd`` is the month's facility and generation depreciation;
+    ``depreciation`` the cohorts' (months × cohorts,
     :func:`fleetsim.accounting.cohorts.cohort_flows`; computed when not given)."""
+    if not plan.training:
+        return Frame.empty(TRAINING_COLUMNS)
     c, f, hours = plan.cohorts, plan.finance, plan.hours
     avail = trace.available_hours
     available = avail @ c.h100e
@@ -55,13 +59,14 @@ def training_runs(plan: Plan, trace: Trace, monthly: pd.DataFrame, pue: np.ndarr
     book_per_hour = _per_hour((depreciation * energised).sum(axis=1), available)
     lease_per_hour = _per_hour((trace.installed * c.lease_rate[None, :]).sum(axis=1) * hours, available)
     facility_per_hour = _per_hour(site_depreciation_usd, available)
-    pool = monthly.training_h100e_hours.to_numpy().copy()
+    training_hours = np.asarray(monthly["training_h100e_hours"])
+    pool = training_hours.copy()
     records = []
     for run in plan.training:
         used = np.zeros(plan.months)
         end = None
         for t in range(max(run.start, 0), plan.months):
-            take = min(run.share * monthly.training_h100e_hours.iat[t], pool[t], run.need_h100e_hours - used.sum())
+            take = min(run.share * training_hours[t], pool[t], run.need_h100e_hours - used.sum())
             used[t] = max(take, 0.0)
             pool[t] -= used[t]
             if used.sum() >= run.need_h100e_hours * (1 - 1e-12):
@@ -80,7 +85,7 @@ def training_runs(plan: Plan, trace: Trace, monthly: pd.DataFrame, pue: np.ndarr
         start = plan.start + run.start
         records.append({
             "name": run.name, "start": f"{start // 12}-{start % 12 + 1:02d}",
-            "end": monthly.index[end].strftime("%Y-%m") if end is not None else "",
+            "end": to_text(int(monthly["month"][end])) if end is not None else "",
             "completed": end is not None, "method": run.valuation, "sized_in": run.sized_in,
             "compute_flop": used.sum() * rules.training_compute_per_h100e_hour(run.mfu)
             if run.sized_in == "compute" else np.nan,
@@ -90,4 +95,8 @@ def training_runs(plan: Plan, trace: Trace, monthly: pd.DataFrame, pue: np.ndarr
             "displaced_tokens": used.sum() * f.tokens_per_h100e_hour,
             "displaced_revenue_usd": float(used @ f.token_price_usd) * f.tokens_per_h100e_hour,
         })
-    return pd.DataFrame(records, columns=TRAINING_COLUMNS)
+    if not records:
+        return Frame.empty(TRAINING_COLUMNS)
+    texts = ("name", "start", "end", "method", "sized_in")
+    return Frame({column: np.array([r[column] for r in records], dtype=object if column in texts else None)
+                  for column in TRAINING_COLUMNS})

@@ -50,10 +50,9 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         print_json(run_summary(scenario, result, target))
     elif not quiet:
         console = terminal()
-        m = result.monthly
+        first, last, count = result.span()
         which = f"seed {scenario.spec.seed}" if draw is None else f"draw {draw} of seed {scenario.spec.seed}"
-        console.print(summary_table(result, f"{scenario.name}: {m.index[0]} to {m.index[-1]} "
-                                            f"({len(m)} months, {which})"))
+        console.print(summary_table(result, f"{scenario.name}: {first} to {last} ({count} months, {which})"))
         from fleetsim.faces.console import owner_table
 
         owners = owner_table(result)  # None unless the scenario names two owners or more
@@ -63,7 +62,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         rollups = [{"quarter": "quarterly", "year": "yearly"}[p] for p in periods]
         from fleetsim.io import TABLES
 
-        tables = [*TABLES, *(["contracts"] if len(result.contracts) else []), *rollups]
+        tables = [*TABLES, *(["contracts"] if result.table_rows("contracts") else []), *rollups]
         console.print(f"wrote {', '.join(f'{t}.{fmt}' for t in tables)} and meta.json to {target}/")
         if charts:
             console.print(f"charts: {', '.join(charts)}")
@@ -71,7 +70,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
         if cash.start or cash.raises:
             from fleetsim.faces.html import cash_story
 
-            console.print(cash_story(m))
+            console.print(cash_story(result.monthly_columns()))
     print_warnings(result.warnings)
     return 0
 
@@ -95,15 +94,15 @@ def run_summary(scenario, result, target: Path) -> dict:
 
     from fleetsim.output import written_files
 
-    m = result.monthly
+    first, last, count = result.span()
     figures = {key: (value if math.isfinite(value) else None) for key, value in result.summary().items()}
-    story = result.power_story()
+    story = result.story_rows()
     return {"scenario": scenario.name, "file": str(scenario.path) if scenario.path else None,
-            "start": str(m.index[0]), "end": str(m.index[-1]), "months": len(m), "seed": scenario.spec.seed,
+            "start": first, "end": last, "months": count, "seed": scenario.spec.seed,
             "overrides": result.meta.get("overrides", {}), "output": str(target),
             "files": written_files(target), "summary": figures,
-            "power": {"sites": {name: _story_json(row) for name, row in story.iloc[:-1].iterrows()},
-                      "fleet": _story_json(story.iloc[-1])},
+            "power": {"sites": {name: _story_json(row) for name, row in story[:-1]},
+                      "fleet": _story_json(story[-1][1])},
             "warnings": list(result.warnings)}
 
 

@@ -42,15 +42,19 @@ def owner_table(result, title: str = "By owner"):
 
     from fleetsim import figures
 
-    table = figures.by_owner(result.owners)
-    if sum(1 for name in table.index if name) < 2:
+    owners = result.frame("owners")
+    if owners is not None:
+        rows = figures.owner_rows(owners)
+    else:
+        rows = [(name, row) for name, row in figures.by_owner(result.owners).iterrows()]
+    if sum(1 for name, _ in rows if name) < 2:
         return None
     out = Table(title=title, title_justify="left")
     out.add_column("owner")
     for key in figures.OWNER:
         figure = figures.FIGURES[key]
         out.add_column(f"{figures.OWNER_HEADINGS[key]} ({figure.shown})", justify="right")
-    for name, row in table.iterrows():
+    for name, row in rows:
         out.add_row(name or figures.NO_OWNER, *(figures.FIGURES[key].text(row[key]) for key in figures.OWNER))
     return out
 
@@ -60,10 +64,9 @@ def power_story_text(result) -> str:
     much hardware waits, for how long, and why."""
     from fleetsim.accounting.sites import story_text
 
-    story = result.power_story()
     lines = ["Power by site (waiting: delivered accelerators not energised, for lack of power or of "
              "install rate):"]
-    for name, row in story.iterrows():
+    for name, row in result.story_rows():
         headline, detail = story_text(name, row)
         lines += [f"  {headline}", f"    {detail}"]
     return "\n".join(lines)

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from fleetsim import figures, formats
 
 if TYPE_CHECKING:
@@ -24,12 +26,17 @@ def cash_shortfall(monthly: pd.DataFrame) -> dict[str, Any]:
     """When the cash balance (``cash_balance_usd``) runs out, for how long it stays below zero,
     and its lowest point: ``{"runs_out", "months_below_zero", "months", "lowest_usd", "lowest_month",
     "end_usd"}`` (``runs_out`` is None when the balance never goes below zero)."""
-    balance = monthly["cash_balance_usd"]
-    below = balance.index[balance.to_numpy() < 0]
-    lowest = balance.idxmin()
-    return {"runs_out": str(below[0]) if len(below) else None, "months_below_zero": len(below),
-            "months": len(balance), "lowest_usd": float(balance.min()), "lowest_month": str(lowest),
-            "end_usd": float(balance.iloc[-1])}
+    from fleetsim.frame import Frame, month_texts
+
+    if isinstance(monthly, Frame):  # the monthly column table: no pandas
+        balance, months = np.asarray(monthly["cash_balance_usd"], dtype=float), month_texts(monthly["month"])
+    else:
+        balance, months = monthly["cash_balance_usd"].to_numpy(dtype=float), monthly.index.astype(str)
+    below = np.flatnonzero(balance < 0)
+    lowest = int(np.nanargmin(balance))
+    return {"runs_out": str(months[below[0]]) if len(below) else None, "months_below_zero": len(below),
+            "months": len(balance), "lowest_usd": float(np.nanmin(balance)), "lowest_month": str(months[lowest]),
+            "end_usd": float(balance[-1])}
 
 
 def cash_story(monthly: pd.DataFrame) -> str:

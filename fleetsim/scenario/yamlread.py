@@ -11,14 +11,11 @@ is recorded under its key path.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import ScalarNode
 
 from fleetsim.errors import Location, Problem, ScenarioError, show
 from fleetsim.scenario import guard
@@ -42,6 +39,46 @@ class _Reject(Exception):
 
 
 _STR = "tag:yaml.org,2002:str"
+_IMPLICIT_1_2 = (
+    ("tag:yaml.org,2002:bool", "tTfF", r"""^(?:true|True|TRUE|false|False|FALSE)$"""),
+    ("tag:yaml.org,2002:float", "-+0123456789.", r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$"""),
+    ("tag:yaml.org,2002:int", "-+0123456789", r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$"""),
+    ("tag:yaml.org,2002:timestamp", "0123456789", r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$"""),
+    ("tag:yaml.org,2002:null", "~nN", r"""^(?: ~
+        |null|Null|NULL
+        | )$"""),
+)
+"""YAML 1.2's implicit tags of plain scalars that a scenario reads (tag, first characters, pattern,
+matched in this order): ruamel.yaml's ``VersionedResolver`` rules for version 1.2 (ruamel.yaml
+0.19, MIT licence), copied so that the fast path needs no ruamel; tests/test_lean_run.py checks
+them against ruamel's own. Any other plain scalar is text (``<<``, ``=`` too: never merged)."""
+_IMPLICIT = {first: [(tag, re.compile(pattern, re.X)) for tag, firsts, pattern in _IMPLICIT_1_2 if first in firsts]
+             for first in {c for _, firsts, _ in _IMPLICIT_1_2 for c in firsts}}
+_IMPLICIT[""] = [(tag, regex) for tag, regex in _IMPLICIT["n"] if tag == "tag:yaml.org,2002:null"]
+
+
+def resolve(text: str) -> str:
+    """The YAML 1.2 tag of a plain scalar (:data:`_IMPLICIT_1_2`; text otherwise).
+
+    >>> [resolve(text).split(":")[-1] for text in ("yes", "0o17", "1e3", "null", "", "2024-07-01", "<<")]
+    ['str', 'int', 'float', 'null', 'null', 'timestamp', 'str']
+    """
+    for tag, regex in _IMPLICIT.get(text[:1], ()):
+        if regex.match(text):
+            return tag
+    return _STR
 _CORE = {
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float", _STR,
@@ -54,7 +91,6 @@ class _Builder:
         self.file = file
         self.locations: dict[Path_, Location] = {}
         self.anchors: dict[str, Any] = {}
-        self.resolver = YAML(typ="rt").resolver
         self.path: Path_ = ()  # the key path being read, named by syntax errors
         self.values = 0  # values built, counting each alias as the values it repeats
         self.sizes: dict[str, int] = {}  # values under each anchor
@@ -111,7 +147,7 @@ class _Builder:
             # ruamel's round-trip parser marks the folds of a folded (>) scalar with a BEL that is no
             # part of the value (a file cannot hold one there: control characters are refused)
             return text.replace("\a", "") if event.style == ">" else text
-        tag = self.resolver.resolve(ScalarNode, text, (True, False))
+        tag = resolve(text)
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag == "tag:yaml.org,2002:bool":
@@ -212,6 +248,9 @@ def read_text(text: str, file: str) -> Document:
             return Document(_read_documents(builder), file, builder.locations)
         except Exception:  # any refusal or syntax error: the located parser below explains it
             pass
+    from ruamel.yaml import YAML  # the located parser, for errors and YAML 1.2 directives only
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     stream = iter(YAML(typ="rt").parse(text))
     builder = _Builder(stream, file)
     try:
