@@ -89,6 +89,25 @@ def regen_golden(request) -> bool:
     return request.config.getoption("--regen-golden")
 
 
+@pytest.fixture
+def stand_in_charts(monkeypatch):
+    """The result's charts (``fleetsim.faces.plots.render_all``) replaced by a stand-in PNG each,
+    with ``on_chart`` still called after each one: for tests about files, messages, progress or
+    JSON, not the drawing, which is most of a report's or ``--plots`` run's time. Drawing every
+    chart of every shipped scenario is tested in test_report.py and test_plots.py."""
+    import fleetsim.faces.plots
+
+    def render_all(result, on_chart=None):
+        images = {}
+        for name in fleetsim.faces.plots.CHARTS:
+            images[name] = b"\x89PNG\r\n\x1a\n stand-in"
+            if on_chart is not None:
+                on_chart(name)
+        return images
+
+    monkeypatch.setattr(fleetsim.faces.plots, "render_all", render_all)
+
+
 @pytest.fixture(scope="session")
 def shipped_result():
     """The result of a shipped scenario, simulated once per test session (per xdist worker) and

@@ -240,7 +240,7 @@ def test_progress_shows_on_a_terminal_only():
     assert pipe.getvalue() == ""
 
 
-def test_quiet_and_json_print_no_progress(make_scenario, tmp_path, capsys):
+def test_quiet_and_json_print_no_progress(make_scenario, tmp_path, capsys, stand_in_charts):
     scenario = make_scenario().path  # the flags do not depend on the scenario: the small one draws fastest
     assert main(["run", str(scenario), "-o", str(tmp_path / "a"), "--plots", "--quiet"]) == 0
     quiet = capsys.readouterr()
