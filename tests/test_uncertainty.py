@@ -305,7 +305,7 @@ def test_hash_changes_with_distributions(scenario):
     assert other.hash() != scenario.hash() and other.spec.orders[0].count == 50000
 
 
-def test_draw_with_plots_and_ensemble_with_plots(scenario, tmp_path, capsys):
+def test_draw_with_plots_and_ensemble_with_plots(scenario, tmp_path, capsys, stand_in_charts):  # fan charts drawn
     assert main(["run", str(scenario.path), "--draw", "2", "--plots", "-o", str(tmp_path / "d2")]) == 0
     names = {p.name for p in (tmp_path / "d2").iterdir()}
     assert "power.png" in names and "monthly.csv" in names
