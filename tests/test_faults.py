@@ -55,9 +55,12 @@ def test_an_address_that_never_speaks_dask_is_refused_in_seconds(silent_server, 
     assert "Traceback" not in err and not (tmp_path / "d").exists()
 
 
-def test_a_scheduler_without_workers_is_a_message(tmp_path, capsys):
+def test_a_scheduler_without_workers_is_a_message(tmp_path, capsys, monkeypatch):
     from dask.distributed import LocalCluster
 
+    import fleetsim.uncertainty.executors as executors
+
+    monkeypatch.setattr(executors, "CONNECT_SECONDS", 2.0)  # waits for a worker that never comes: 2 s, not 5
     with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
         code = main(["run", str(UNCERTAIN), "--draws", "2", "--scheduler", cluster.scheduler_address,
                      "-o", str(tmp_path / "d"), "--quiet"])

@@ -342,7 +342,9 @@ def wait_for(predicate, limit: float = 60.0) -> bool:
 def test_sigterm_during_draws_exits_143_and_leaves_no_temporary_files(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    process = cli("run", str(UNCERTAIN), "--draws", "400", "--workers", "2", "-o", "d", cwd=tmp_path,
+    # 100 draws: chunks of 12 (a SIGTERM to fleetsim alone lets the workers finish their chunk), still
+    # seconds of draws after the workers appear, when the signal is sent
+    process = cli("run", str(UNCERTAIN), "--draws", "100", "--workers", "2", "-o", "d", cwd=tmp_path,
                   env={"TMPDIR": str(tmp)})
     assert wait_for(lambda: any(tmp.iterdir()) and len(children(process.pid)) >= 2)
     process.send_signal(signal.SIGTERM)
