@@ -18,7 +18,7 @@ from fleetsim.uncertainty.calibrate import CalibrationError, calibrate
 TOY = """\
 name: toy
 start: 2025-01
-months: 3
+months: 1
 seed: 11
 hardware:
   H100:
@@ -167,7 +167,7 @@ def test_a_distribution_in_an_extending_file_replaces_the_one_it_extends(tmp_pat
 def test_period_to_date_metrics_sum_a_flow_from_the_year_or_quarter_start(tmp_path):
     """Reported money is often 'January to September' or 'in Q3': <flow>_ytd and <flow>_qtd."""
     scenario, observations = _files(tmp_path, 1)
-    text = TOY.replace("months: 3", "months: 6").replace("start: 2025-01", "start: 2024-12")
+    text = TOY.replace("months: 1", "months: 6").replace("start: 2025-01", "start: 2024-12")
     scenario.write_text(text.replace("delivery: 2025-01", "delivery: 2025-03"))
     observations.write_text(HEADER + "2025-05,,hardware_capex_usd_ytd,30,MUSD,hand,observed,0.1\n"
                                      "2025-05,,hardware_capex_usd_qtd,0,MUSD,hand,observed,1 MUSD\n"
