@@ -78,6 +78,52 @@ def pytest_configure(config):
             os.environ.pop("LINES", None)
 
 
+# The slowest tests, slowest first (measured with --durations; a name that no longer exists is
+# ignored). They run before the rest: with pytest-xdist handing out a few tests at a time
+# (--maxschedchunk in pyproject.toml) a long test never starts last on one worker while the other
+# waits, which is most of what two workers can lose. Order only: every test still runs.
+RUN_FIRST = [
+    "tests/test_calibrate.py::test_tempering_when_the_ess_collapses_still_matches_closed_form",
+    "tests/test_notebooks.py::test_notebook_runs_and_prints_its_pinned_figures[uncertainty]",
+    "tests/test_calibrate.py::test_wide_observation_plain_importance_sampling_matches_closed_form",
+    "tests/test_calibrate.py::test_same_seed_same_bytes_whatever_the_workers",
+    "tests/test_notebooks.py::test_notebook_runs_and_prints_its_pinned_figures",
+    # the first readers of the two reports `once` writes: written early, while the other worker is
+    # busy, the report tests later find them done instead of waiting on the lock
+    "tests/test_report.py::test_report_with_draws_adds_fan_charts",
+    "tests/test_report.py::test_report_is_one_well_formed_page",
+    "tests/test_properties.py::test_invariants_and_the_same_result_in_gw_mw_or_kw",
+    "tests/test_outputs.py::test_kill_9_of_fleetsim_does_not_leave_its_pool_workers_running",
+    "tests/test_outputs.py::test_sigterm_during_draws_exits_143_and_leaves_no_temporary_files",
+    "tests/test_hostile_input.py::test_unit_text_is_never_evaluated",
+    "tests/test_hostile_input.py::test_alias_bomb_is_refused_by_counting_values",
+    "tests/test_snippets.py::test_page_snippets_run[tutorial.md]",
+    "tests/test_architecture.py::test_simulating_and_writing_imports_no_face_and_no_command",
+    "tests/test_faces.py::test_every_command_has_json",
+    "tests/test_faults.py::test_a_scheduler_without_workers_is_a_message",
+    "tests/test_uncertainty.py::test_draw_with_plots_and_ensemble_with_plots",
+    "tests/test_uncertainty.py::test_sensitivity_tornado_and_sobol",
+    "tests/test_plots.py::test_uncertainty_core_never_imports_matplotlib",
+    "tests/test_plots.py::test_run_plots_writes_pngs_beside_the_tables",
+    "tests/test_calibrate.py::test_no_draw_can_match_says_which_observation",
+    "tests/test_hostile_input.py::test_fifo_is_refused_without_blocking",
+    "tests/test_hostile_input.py::test_device_is_refused",
+    "tests/test_cli_errors.py::test_mistake_through_a_process",
+    "tests/test_properties.py::test_deterministic",
+]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Move RUN_FIRST's tests to the front, in its order (see RUN_FIRST)."""
+    def rank(item) -> int:
+        for position, name in enumerate(RUN_FIRST):
+            if item.nodeid == name or item.nodeid.startswith(name + "["):
+                return position
+        return len(RUN_FIRST)
+
+    items[:] = sorted(items, key=rank)  # stable: the rest keep pytest's order
+
+
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,
                      help="rewrite tests/golden/ from the current code instead of comparing with it "
@@ -87,6 +133,25 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def regen_golden(request) -> bool:
     return request.config.getoption("--regen-golden")
+
+
+@pytest.fixture
+def stand_in_charts(monkeypatch):
+    """The result's charts (``fleetsim.faces.plots.render_all``) replaced by a stand-in PNG each,
+    with ``on_chart`` still called after each one: for tests about files, messages, progress or
+    JSON, not the drawing, which is most of a report's or ``--plots`` run's time. Drawing every
+    chart of every shipped scenario is tested in test_report.py and test_plots.py."""
+    import fleetsim.faces.plots
+
+    def render_all(result, on_chart=None):
+        images = {}
+        for name in fleetsim.faces.plots.CHARTS:
+            images[name] = b"\x89PNG\r\n\x1a\n stand-in"
+            if on_chart is not None:
+                on_chart(name)
+        return images
+
+    monkeypatch.setattr(fleetsim.faces.plots, "render_all", render_all)
 
 
 @pytest.fixture(scope="session")

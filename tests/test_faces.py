@@ -205,7 +205,7 @@ def test_run_writes_every_tables_units_in_meta_and_parquet(tmp_path, make_scenar
     assert fleetsim.read_result(tmp_path / "csv").meta == fleetsim.read_result(tmp_path / "pq").meta
 
 
-def test_every_command_has_json(uncertain, tmp_path, capsys):
+def test_every_command_has_json(uncertain, tmp_path, capsys, stand_in_charts):
     other = tmp_path / "other.yaml"
     other.write_text(UNCERTAIN.replace("name: unc", "name: other").replace("months: 18", "months: 6")
                      .replace("seed: 5", "seed: 6"))

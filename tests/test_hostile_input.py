@@ -473,14 +473,27 @@ def test_every_shipped_scenario_still_validates(capsys):
 
 
 # --------------------------------------------------------------------------- terminal and disclosure
-@pytest.mark.parametrize("text", [
+ESCAPES = [
     edit(("name: base", 'name: "\\e]0;pwned\\a\\e[2J"')),
     BASE + '"\\e[2Jkey": 1\n',
     edit(("delivery: 2024-07", 'delivery: "\\e[31m2024-07"')),
     edit(("name: base", 'name: base\ndescription: "clear \\e[2J\\e[3J"')),
-])
-def test_escape_sequences_are_never_printed_raw(text, tmp_path):
-    write(tmp_path, SCENARIO, text)
+]
+
+
+@pytest.mark.parametrize("text", ESCAPES)
+def test_escape_sequences_are_never_printed_raw(text, workdir, capsys):
+    write(workdir, SCENARIO, text)
+    code, err = cli(RUN, capsys)
+    assert code == 1
+    assert "\x1b" not in err and "\x07" not in err
+    expect(err, "\\x1b")
+
+
+def test_escape_sequences_are_never_printed_raw_by_a_process(tmp_path):
+    """The same check on a real process's stderr (one case: the four above print through the same
+    error report, each in this process)."""
+    write(tmp_path, SCENARIO, ESCAPES[0])
     code, err = process(RUN, tmp_path)
     assert code == 1
     assert "\x1b" not in err and "\x07" not in err

@@ -20,7 +20,9 @@ def execute(path: Path):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=900, kernel_name="python3",
+    # the outputs are in hand when the last cell is done: the kernel is stopped at once, not asked to
+    # shut down and waited for (about a second per notebook)
+    NotebookClient(notebook, timeout=900, kernel_name="python3", shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     return notebook
 

@@ -40,23 +40,6 @@ def study(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def stand_in_charts(monkeypatch):
-    """The report's charts replaced by a stand-in PNG: the tests using it are about files, and
-    drawing the charts (tested in test_plots.py and test_report.py) is most of a report's time."""
-    import fleetsim.faces.plots
-
-    def render_all(result, on_chart=None):
-        images = {}
-        for name in fleetsim.faces.plots.CHARTS:
-            images[name] = b"\x89PNG\r\n\x1a\n stand-in"
-            if on_chart is not None:
-                on_chart(name)
-        return images
-
-    monkeypatch.setattr(fleetsim.faces.plots, "render_all", render_all)
-
-
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -359,7 +342,9 @@ def wait_for(predicate, limit: float = 60.0) -> bool:
 def test_sigterm_during_draws_exits_143_and_leaves_no_temporary_files(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    process = cli("run", str(UNCERTAIN), "--draws", "400", "--workers", "2", "-o", "d", cwd=tmp_path,
+    # 100 draws: chunks of 12 (a SIGTERM to fleetsim alone lets the workers finish their chunk), still
+    # seconds of draws after the workers appear, when the signal is sent
+    process = cli("run", str(UNCERTAIN), "--draws", "100", "--workers", "2", "-o", "d", cwd=tmp_path,
                   env={"TMPDIR": str(tmp)})
     assert wait_for(lambda: any(tmp.iterdir()) and len(children(process.pid)) >= 2)
     process.send_signal(signal.SIGTERM)
@@ -407,10 +392,10 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
     assert hidden_leftovers(tmp_path) == []
 
 
-def test_an_interrupt_swallowed_while_charts_draw_stops_the_report(study, monkeypatch, capsys):
+def test_an_interrupt_swallowed_while_charts_draw_stops_the_report(study, stand_in_charts, monkeypatch, capsys):
     import fleetsim.faces.plots
 
-    real = fleetsim.faces.plots.render_all
+    real = fleetsim.faces.plots.render_all  # the stand-in: what matters is the flag left set after the charts
 
     def swallowing(result, on_chart=None):
         images = real(result, on_chart)

@@ -184,14 +184,16 @@ def test_comment_notes_follow_yaml_rules(tmp_path):
 
 
 # --------------------------------------------------------------------------- run --plots, --json, progress
-def test_run_plots_writes_pngs_beside_the_tables(tmp_path, capsys):
+def test_run_plots_writes_pngs_beside_the_tables(make_scenario, tmp_path, capsys):
+    # the small scenario draws fastest; the flagship's charts are drawn in test_report.py's report_file
+    scenario = make_scenario().path
     out = tmp_path / "out"
-    assert main(["run", str(FLAGSHIP), "-o", str(out), "--plots"]) == 0
+    assert main(["run", str(scenario), "-o", str(out), "--plots"]) == 0
     names = {p.name for p in out.iterdir()}
     assert {f"{name}.png" for name in plots.CHARTS} <= names and "monthly.csv" in names
     assert all((out / f"{name}.png").read_bytes().startswith(PNG) for name in plots.CHARTS)
     assert "charts: fleet.png" in capsys.readouterr().out
-    assert [p.name for p in tmp_path.iterdir()] == ["out"], "no temporary folder left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scenario.yaml"], "no temporary folder left behind"
 
 
 def test_run_json_prints_a_machine_readable_summary(tmp_path, capsys):
@@ -240,7 +242,7 @@ def test_progress_shows_on_a_terminal_only():
     assert pipe.getvalue() == ""
 
 
-def test_quiet_and_json_print_no_progress(make_scenario, tmp_path, capsys):
+def test_quiet_and_json_print_no_progress(make_scenario, tmp_path, capsys, stand_in_charts):
     scenario = make_scenario().path  # the flags do not depend on the scenario: the small one draws fastest
     assert main(["run", str(scenario), "-o", str(tmp_path / "a"), "--plots", "--quiet"]) == 0
     quiet = capsys.readouterr()

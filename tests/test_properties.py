@@ -79,9 +79,23 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 @PROPERTY
-@given(scenarios())
-def test_invariants(tree):
+@given(scenarios("MW"))
+def test_invariants_and_the_same_result_in_gw_mw_or_kw(tree):
+    """One generated scenario, simulated once, checked for every invariant below and against the
+    same scenario with its capacities in GW and kW (two properties, one simulation of ``tree``)."""
     scenario, res = simulate(tree)
+    check_invariants(scenario, res)
+    other = {**tree, "sites": {
+        name: {**site, "capacity": {k: power_text(float(v.split()[0]), unit)
+                                    for k, v in site["capacity"].items()}}
+        for (name, site), unit in zip(tree["sites"].items(), ["GW", "kW", "GW"], strict=False)}}
+    a = res.monthly
+    b = simulate(other)[1].monthly
+    pd.testing.assert_index_equal(a.index, b.index)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, atol=1e-6)
+
+
+def check_invariants(scenario, res):
     m = res.monthly
     cohorts = compile_plan(scenario).cohorts
     t = np.arange(len(m))[:, None]
@@ -110,19 +124,6 @@ def test_invariants(tree):
     assert res.cohorts.revenue_usd.sum() == pytest.approx(m.inference_revenue_usd.sum(), rel=1e-9, abs=1e-6)
     # cash balance = start + raises − Σ burn (no cash given: start 0, no raises)
     np.testing.assert_allclose(m.cash_balance_usd, -m.cash_burn_usd.cumsum(), rtol=1e-9, atol=1e-3)
-
-
-@PROPERTY
-@given(scenarios("MW"))
-def test_same_result_in_gw_mw_or_kw(tree):
-    other = {**tree, "sites": {
-        name: {**site, "capacity": {k: power_text(float(v.split()[0]), unit)
-                                    for k, v in site["capacity"].items()}}
-        for (name, site), unit in zip(tree["sites"].items(), ["GW", "kW", "GW"], strict=False)}}
-    a = simulate(tree)[1].monthly
-    b = simulate(other)[1].monthly
-    pd.testing.assert_index_equal(a.index, b.index)
-    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, atol=1e-6)
 
 
 @settings(max_examples=15, deadline=None)

@@ -232,7 +232,7 @@ def test_a_header_without_rows_and_an_unknown_column(files, capsys):
     assert "missing column status" in err and not Path("out").exists()
 
 
-def test_report_has_a_section_against_the_record(files):
+def test_report_has_a_section_against_the_record(files, stand_in_charts):
     assert main(["report", "small.yaml", "--observations", "obs.csv", "-o", "r.html", "--quiet"]) == 0
     page = Path("r.html").read_text()
     assert 'id="record"' in page and "Against the record" in page
