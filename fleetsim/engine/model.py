@@ -362,14 +362,9 @@ def _by_month(months: np.ndarray, keep: np.ndarray):
         yield int(values[start]), cohorts[start:stop]
 
 
-def retirements(plan: Plan):
+def _retirements(delivery: np.ndarray, life: np.ndarray, months: int):
     """``(month, cohort indices)`` of the cohorts delivered within the horizon that retire
     within it, at delivery + life."""
-    c = plan.cohorts
-    return _retirements(np.asarray(c.delivery, dtype=np.int64), np.asarray(c.life, dtype=np.int64), plan.months)
-
-
-def _retirements(delivery: np.ndarray, life: np.ndarray, months: int):
     retirement = delivery + life
     return _by_month(retirement, (delivery < months) & (retirement < months))
 
@@ -377,6 +372,11 @@ def _retirements(delivery: np.ndarray, life: np.ndarray, months: int):
 STACK_CELLS = 2_000_000
 """Most month × cohort cells in one stacked pass (16 MB per int64 array): a larger stack saves
 no time (numpy's per-call cost is already spread) and would cost memory."""
+
+
+def cells(plan: Plan) -> int:
+    """A plan's month × cohort cells: its share of a stack's :data:`STACK_CELLS`."""
+    return plan.months * max(len(plan.cohorts), 1)
 
 
 def buildout(plan: Plan) -> Buildout:
@@ -392,10 +392,10 @@ def buildouts(plans: list[Plan]) -> list[Buildout]:
     built: list[Buildout] = []
     for group in _stacks(plans):
         fleets = [Fleet.of(plans[k]) for k in group]
-        out = _build(Fleet.stack(fleets)) if len(fleets) > 1 else _build(fleets[0])
         if len(fleets) == 1:
-            built.append(_read_only(out))
+            built.append(_read_only(_build(fleets[0])))
             continue
+        out = _build(Fleet.stack(fleets))
         cohorts = np.cumsum([0] + [len(f.site) for f in fleets])
         sites = np.cumsum([0] + [len(f.slices) for f in fleets])
         for k in range(len(fleets)):
@@ -413,14 +413,14 @@ def _stacks(plans: list[Plan], same=lambda plan: ()) -> list[list[int]]:
     """Runs of consecutive plans that one pass can take: one horizon (start, months) and the
     same ``same(plan)``, within :data:`STACK_CELLS`."""
     groups: list[list[int]] = []
-    key, cells = None, 0
+    key, held = None, 0
     for k, plan in enumerate(plans):
-        this, size = (plan.start, plan.months, *same(plan)), plan.months * max(len(plan.cohorts), 1)
-        if not groups or this != key or cells + size > STACK_CELLS:
+        this, size = (plan.start, plan.months, *same(plan)), cells(plan)
+        if not groups or this != key or held + size > STACK_CELLS:
             groups.append([])
-            key, cells = this, 0
+            key, held = this, 0
         groups[-1].append(k)
-        cells += size
+        held += size
     return groups
 
 
@@ -472,15 +472,13 @@ def _stacked_failures(draws: list) -> list[Trace]:
     for plan, _, seed in draws:
         engine_seed = seed if seed is not None else np.random.SeedSequence(plan.seed).spawn(2)[1]
         rngs += [np.random.Generator(np.random.PCG64(child)) for child in engine_seed.spawn(len(plan.sites))]
-    fleet = Fleet.stack([Fleet.of(plan) for plan in plans]) if len(plans) > 1 else Fleet.of(first)
+    fleet = Fleet.stack([Fleet.of(plan) for plan in plans])
     cohorts = np.cumsum([0] + [len(plan.cohorts) for plan in plans])
     installed = draws[0][1].installed if len(draws) == 1 else np.concatenate([b.installed for _, b, _ in draws], axis=1)
     available = installed * hours[:, None]
     failures = np.zeros((months, len(fleet.site)), np.int64)
-    rate = fleet.failure_rate
-    failing = [(s, sl) for s, sl in enumerate(fleet.slices) if (rate[sl] > 0).any()]
-    if failing:
-        lost_hours = _draw_failures(fleet, hours, first.repair_hours, installed, failing, rngs, failures)
+    if (fleet.failure_rate > 0).any():
+        lost_hours = _draw_failures(fleet, hours, first.repair_hours, installed, rngs, failures)
         if lost_hours is not None:
             available = np.maximum(available - lost_hours, 0.0)
     curtailed = np.zeros(available.shape)
@@ -493,8 +491,6 @@ def _stacked_failures(draws: list) -> list[Trace]:
             share[cohorts[k]:cohorts[k + 1]] = part[plans[k].cohorts.site]
         curtailed[month] = available[month] * (1.0 - share)
         available[month] = available[month] * share
-    if len(draws) == 1:
-        return [Trace(installed, draws[0][1].stranded, available, draws[0][1].waiting_install, failures, curtailed)]
     return [Trace(built.installed, built.stranded, np.ascontiguousarray(available[:, cohorts[k]:cohorts[k + 1]]),
                   built.waiting_install, np.ascontiguousarray(failures[:, cohorts[k]:cohorts[k + 1]]),
                   np.ascontiguousarray(curtailed[:, cohorts[k]:cohorts[k + 1]]))
@@ -509,8 +505,8 @@ the site's stream (a cohort with nothing working or a zero rate consumes none;
 tests/test_draw_batches.py checks it)."""
 
 
-def _draw_failures(fleet: Fleet, hours: np.ndarray, repair_hours: float, installed: np.ndarray, failing: list,
-                   rngs: list, failures: np.ndarray) -> np.ndarray | None:
+def _draw_failures(fleet: Fleet, hours: np.ndarray, repair_hours: float, installed: np.ndarray, rngs: list,
+                   failures: np.ndarray) -> np.ndarray | None:
     """Fill ``failures`` (months × cohorts); return the hours lost to repair (None: no failure)."""
     months, n, rate = fleet.months, installed.shape[1], fleet.failure_rate
     retiring = dict(_retirements(fleet.delivery, fleet.life, months))
@@ -518,9 +514,8 @@ def _draw_failures(fleet: Fleet, hours: np.ndarray, repair_hours: float, install
     in_repair = np.zeros(n, np.int64)
     returns = lost_hours = None      # (months + 1) × cohorts back from repair; months × cohorts out
     n_sites = len(fleet.slices)
-    may_fail = np.zeros(n_sites, dtype=bool)
-    may_fail[[s for s, _ in failing]] = True
     positive = rate > 0
+    may_fail = np.bincount(fleet.site[positive], minlength=n_sites) > 0   # sites with a rate above 0
     draws = [rng.binomial for rng in rngs]
     for month in range(months):
         cohorts = retiring.get(month)

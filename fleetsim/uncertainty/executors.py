@@ -119,7 +119,7 @@ def _traced(scenario, jobs: Sequence[Job]) -> Iterator[tuple[Job, tuple | None]]
     failure names its draw. The books never write to a plan or a trace, and the build-outs'
     arrays are read-only."""
     from fleetsim.engine import compile_plan
-    from fleetsim.engine.model import STACK_CELLS, buildouts, traces
+    from fleetsim.engine.model import STACK_CELLS, buildouts, cells, traces
 
     if len(jobs) < 2:
         yield from ((job, None) for job in jobs)
@@ -145,7 +145,7 @@ def _traced(scenario, jobs: Sequence[Job]) -> Iterator[tuple[Job, tuple | None]]
             yield from ((job, None) for job in jobs)
             return
     pending: list[tuple[Job, Any, Any]] = []
-    cells = 0
+    held = 0  # month × cohort cells of the pending jobs' plans
     for job in jobs:
         if shared is not None:
             plan = shared[0]
@@ -153,16 +153,17 @@ def _traced(scenario, jobs: Sequence[Job]) -> Iterator[tuple[Job, tuple | None]]
             try:
                 plan = compile_plan(_variant(scenario, job))
             except Exception:
-                yield from batch(pending) if pending else iter(())
-                pending, cells = [], 0
+                if pending:
+                    yield from batch(pending)
+                pending, held = [], 0
                 yield job, None
                 continue
-        size = plan.months * max(len(plan.cohorts), 1)
-        if pending and cells + size > STACK_CELLS:
+        size = cells(plan)
+        if pending and held + size > STACK_CELLS:
             yield from batch(pending)
-            pending, cells = [], 0
+            pending, held = [], 0
         pending.append((job, plan, None if shared is None else shared[1]))
-        cells += size
+        held += size
     if pending:
         yield from batch(pending)
 
