@@ -26,6 +26,8 @@ from typing import IO
 
 import numpy as np
 
+from fleetsim.months import to_text
+
 EPOCH = 1970 * 12
 """The month number of 1970-01, pandas' monthly period ordinal 0."""
 
@@ -106,7 +108,7 @@ def month_texts(months: np.ndarray) -> np.ndarray:
     if not len(months):
         return np.empty(0, dtype=object)
     low, high = int(months.min()), int(months.max())
-    texts = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(low, high + 1)], dtype=object)
+    texts = np.array([to_text(m) for m in range(low, high + 1)], dtype=object)
     return texts[months - low]
 
 

@@ -84,7 +84,7 @@ def training_runs(plan: Plan, trace: Trace, monthly: Frame, pue: np.ndarray, sit
         energy_cost = float(used @ cost_per_hour)
         start = plan.start + run.start
         records.append({
-            "name": run.name, "start": f"{start // 12}-{start % 12 + 1:02d}",
+            "name": run.name, "start": to_text(start),
             "end": to_text(int(monthly["month"][end])) if end is not None else "",
             "completed": end is not None, "method": run.valuation, "sized_in": run.sized_in,
             "compute_flop": used.sum() * rules.training_compute_per_h100e_hour(run.mfu)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fleetsim import formats
 from fleetsim.faces.html import table
+from fleetsim.months import to_text
 
 if TYPE_CHECKING:
     from fleetsim.scenario.load import Scenario
@@ -210,7 +211,7 @@ def scenario_facts(scenario: Scenario) -> list[tuple[str, str]]:
     spec = scenario.spec
     first, last = spec.start, spec.start + spec.months - 1
     facts = [("name", spec.name), ("description", spec.description),
-             ("horizon", f"{first // 12}-{first % 12 + 1:02d} to {last // 12}-{last % 12 + 1:02d} "
+             ("horizon", f"{to_text(first)} to {to_text(last)} "
                          f"({spec.months} months)"),
              ("seed", str(spec.seed)), ("file", str(scenario.path) if scenario.path else "(text)")]
     if scenario.overrides:

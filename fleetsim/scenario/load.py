@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fleetsim.errors import Location, Problem, ScenarioError, show
+from fleetsim.months import to_text
 from fleetsim.scenario import guard, yamlread
 from fleetsim.scenario.checks import check_all, check_raw_names, check_raw_references
 from fleetsim.scenario.errormap import _example as _key_example
@@ -168,7 +169,7 @@ class Scenario:
         return scenario_html(self)
 
     def __repr__(self) -> str:
-        return (f"Scenario({self.name!r}, start={self.spec.start // 12}-{self.spec.start % 12 + 1:02d}, "
+        return (f"Scenario({self.name!r}, start={to_text(self.spec.start)}, "
                 f"months={self.spec.months}, sites={len(self.spec.sites)}, orders={len(self.spec.orders)})")
 
 
