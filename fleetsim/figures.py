@@ -79,7 +79,7 @@ class Figure:
         """The figure of a monthly table (see :data:`AGGREGATIONS`): a DataFrame indexed by month,
         or the monthly column table (:class:`~fleetsim.frame.Frame`; no pandas needed). Missing
         values are skipped in sums, maxima and means, as pandas skips them."""
-        m = _Monthly(monthly)
+        m = monthly if isinstance(monthly, _Monthly) else _Monthly(monthly)
         parts = [m[column] for column in self.columns]
         values = np.nansum(np.column_stack(parts), axis=1) if len(parts) > 1 else parts[0]
         if self.how == "peak":
@@ -252,8 +252,9 @@ def owner_rows(owners, keys: tuple[str, ...] = OWNER) -> list[tuple[str, dict[st
 
 def summary(monthly: pd.DataFrame, keys: tuple[str, ...] = SUMMARY,
             discount_rate: float | None = None) -> dict[str, object]:
-    """The figures ``keys`` of a monthly table, in order."""
-    return {key: FIGURES[key].compute(monthly, discount_rate) for key in keys}
+    """The figures ``keys`` of a monthly table, in order (the table's months read once)."""
+    table = _Monthly(monthly)
+    return {key: FIGURES[key].compute(table, discount_rate) for key in keys}
 
 
 def rows(figures: dict[str, object]) -> list[tuple[str, str, str]]:
