@@ -181,7 +181,11 @@ def run_figures(scenario, job: Job, traced: tuple | None = None) -> tuple[np.nda
 
     plan, trace = _plan_and_trace(scenario, job, traced)
     m = monthly_arrays(plan, trace)
-    return _stacked(m), summary_figures(m, plan.hours)
+    return _stacked(m), summary_figures(m, _months(plan))
+
+
+def _months(plan) -> np.ndarray:
+    return plan.start + np.arange(plan.months)
 
 
 def _stacked(m: dict[str, np.ndarray]) -> np.ndarray:
@@ -209,30 +213,18 @@ def run_owner_figures(scenario, job: Job, traced: tuple | None = None
 
     plan, trace = _plan_and_trace(scenario, job, traced)
     m, (pairs, arrays) = monthly_and_owner_arrays(plan, trace)
-    return _stacked(m), summary_figures(m, plan.hours), owners.owner_years(plan, pairs, arrays)
+    return _stacked(m), summary_figures(m, _months(plan)), owners.owner_years(plan, pairs, arrays)
 
 
-def summary_figures(m: dict[str, np.ndarray], hours: np.ndarray) -> np.ndarray:
-    """The :data:`SUMMARY_KEYS` figures of the monthly columns ``m``, as
-    :meth:`fleetsim.result.Result.summary` computes them (missing months skipped, as pandas does)."""
-    import warnings
+def summary_figures(m: dict[str, np.ndarray], months: np.ndarray) -> np.ndarray:
+    """The :data:`SUMMARY_KEYS` figures of the monthly columns ``m`` over the month numbers
+    ``months``: :func:`fleetsim.figures.summary` of them as a column table, the numbers
+    :meth:`fleetsim.result.Result.summary` gives."""
+    from fleetsim import figures
+    from fleetsim.frame import Frame
 
-    days = hours / 24.0  # whole days: exact
-    available_hours = np.nansum(m["h100e_available"] * days * 24.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN, as in pandas
-        figures = {
-            "peak_facility_power_mw": np.nanmax(m["peak_facility_power_mw"]),
-            "h100e_end": m["h100e"][-1],
-            "capex_usd_total": np.nansum(m["hardware_capex_usd"] + m["facility_capex_usd"]),
-            "cash_burn_usd_mean_monthly": np.nanmean(m["cash_burn_usd"]),
-            "cumulative_cash_usd_end": m["cumulative_cash_usd"][-1],
-            "cost_per_h100e_hour_usd": np.nansum(m["operating_cost_usd"]) / available_hours
-            if available_hours > 0 else np.nan,
-            "energy_mwh_total": np.nansum(m["energy_mwh"]),
-            "emissions_tco2_total": np.nansum(m["emissions_tco2"]),
-        }
-    return np.array([float(figures[k]) for k in SUMMARY_KEYS])
+    table = Frame({"month": months, **m}, months=("month",), index="month")
+    return np.array([float(value) for value in figures.summary(table, SUMMARY_KEYS).values()])
 
 
 def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
