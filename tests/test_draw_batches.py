@@ -182,3 +182,32 @@ def test_substitute_copies_only_the_paths_it_writes():
     drawn = uncertain.with_values(values)
     assert uncertain.tree == original and drawn.hash() != uncertain.hash()
     assert drawn.hash() == uncertain.with_values(values).hash()
+
+
+def test_chunk_sizes_cover_every_job_and_shrink_to_the_end():
+    """Hand case: 1,000 jobs on 2 workers go out in twelve chunks of 64 (768 jobs), then each
+    chunk a quarter of what is left, rounded up, at least 4: 232/4 -> 58, 174/4 -> 44, ..."""
+    assert executors.chunk_sizes(1000, 2) == [64] * 12 + [58, 44, 33, 25, 18, 14, 10, 8, 6, 4, 4, 4, 4]
+    assert executors.chunk_sizes(10, 3, chunk=4) == [4, 4, 2]  # a chunk asked for is kept
+    assert executors.chunk_sizes(7, 1) == [1] * 7  # one worker: nothing to balance
+    for count in (1, 2, 3, 17, 100, 999, 10_000):
+        for workers in (1, 2, 3, 8):
+            sizes = executors.chunk_sizes(count, workers)
+            assert sum(sizes) == count and min(sizes) >= 1
+            assert sizes == sorted(sizes, reverse=True)
+            assert max(sizes) == executors.chunk_size(count, workers)
+
+
+def test_packed_outcomes_come_back_bit_for_bit():
+    rng = np.random.default_rng(5)
+    outcomes = [executors.Outcome(i, rng.random((3, 4)), rng.random(2), (float(i), "H100"), None)
+                for i in (7, 3, 9)]
+    packed = executors.run_packed(lambda: outcomes)
+    assert isinstance(packed, executors.Packed) and packed.monthly.shape == (3, 3, 4)
+    back = executors.Packed.outcomes(packed)
+    assert [o.index for o in back] == [7, 3, 9] and [o.inputs for o in back] == [o.inputs for o in outcomes]
+    for a, b in zip(outcomes, back, strict=True):
+        np.testing.assert_array_equal(a.monthly, b.monthly)
+        np.testing.assert_array_equal(a.summary, b.summary)
+    ragged = [*outcomes, executors.Outcome(1, rng.random((5, 4)), rng.random(2))]
+    assert executors.Packed.of(ragged) is ragged and executors.Packed.of([]) == []
