@@ -185,9 +185,9 @@ def test_substitute_copies_only_the_paths_it_writes():
 
 
 def test_chunk_sizes_cover_every_job_and_shrink_to_the_end():
-    """Hand case: 1,000 jobs on 2 workers go out in twelve chunks of 64 (768 jobs), then each
-    chunk a quarter of what is left, rounded up, at least 4: 232/4 -> 58, 174/4 -> 44, ..."""
-    assert executors.chunk_sizes(1000, 2) == [64] * 12 + [58, 44, 33, 25, 18, 14, 10, 8, 6, 4, 4, 4, 4]
+    """Hand case: 1,000 jobs on 2 workers go out in fourteen chunks of 64 (896 jobs), then each
+    chunk half of what is left, rounded up, at least 8: 104/2 -> 52, 52/2 -> 26, 13, 8, and 5."""
+    assert executors.chunk_sizes(1000, 2) == [64] * 14 + [52, 26, 13, 8, 5]
     assert executors.chunk_sizes(10, 3, chunk=4) == [4, 4, 2]  # a chunk asked for is kept
     assert executors.chunk_sizes(7, 1) == [1] * 7  # one worker: nothing to balance
     for count in (1, 2, 3, 17, 100, 999, 10_000):

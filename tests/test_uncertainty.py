@@ -150,12 +150,14 @@ def test_chunk_sizes_give_identical_draws_and_summaries(scenario):
 
 def test_default_chunks_shrink_to_the_end_and_give_identical_draws(scenario):
     """The default chunks (full ones, then smaller and smaller ones so the workers end together)
-    change no bit: 40 draws on 2 workers go out as 5, 5, 5, 5, then 20/4 -> 5, 15/4 -> 4, 4, 4, 3."""
+    change no bit: 90 draws on 2 workers go out as 11 seven times (90 // 8), then 13/2 -> 7, at
+    least 8, and the 5 left."""
     from fleetsim.uncertainty.executors import chunk_sizes
 
-    assert chunk_sizes(40, 2) == [5, 5, 5, 5, 5, 4, 4, 4, 3]
-    base = run_many(scenario, 40, workers=1, chunk=40)
-    guided = run_many(scenario, 40, workers=2)
+    assert chunk_sizes(90, 2) == [11] * 7 + [8, 5]
+    assert chunk_sizes(300, 2) == [37] * 7 + [21, 10, 8, 2]
+    base = run_many(scenario, 90, workers=1, chunk=90)
+    guided = run_many(scenario, 90, workers=2)
     pd.testing.assert_frame_equal(base.draws, guided.draws, check_exact=True)
 
 

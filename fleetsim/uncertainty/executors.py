@@ -316,18 +316,17 @@ def chunk_size(count: int, workers: int) -> int:
 
 
 def chunk_sizes(count: int, workers: int, chunk: int | None = None) -> list[int]:
-    """The sizes of the chunks ``count`` jobs go out in: ``chunk`` each when given; else chunks of
-    :func:`chunk_size` while more than two rounds of them remain, then each a quarter of what is
-    left per worker (at least 4 jobs), so that the last chunks are small and the workers finish
-    together (guided self-scheduling, Polychronopoulos and Kuck 1987) instead of one idling while
-    the other ends a full chunk."""
+    """The sizes of the chunks ``count`` jobs go out in: ``chunk`` each when given; else each the
+    jobs left shared among the workers, at most :func:`chunk_size` and at least 8 (guided
+    self-scheduling, Polychronopoulos and Kuck 1987): full chunks until the last rounds, which
+    halve, so the workers end together instead of one idling while the other ends a full chunk.
+    A chunk of fewer than 8 draws costs about a third more per draw (its engine pass is short)."""
     size = chunk or chunk_size(count, workers)
     if chunk or workers == 1:
         return [min(size, count - start) for start in range(0, count, size)]
     sizes, left = [], count
     while left > 0:
-        step = size if left > 2 * workers * size else min(size, max(4, -(-left // (2 * workers))))
-        sizes.append(min(step, left))
+        sizes.append(min(left, size, max(8, -(-left // workers))))
         left -= sizes[-1]
     return sizes
 
@@ -442,8 +441,10 @@ def _client(executor, workers):
         raise SchedulerError("the dask executor needs dask.distributed: pip install 'dask[distributed]'") from exc
     if executor == "dask":
         import dask
+        from distributed.versions import get_versions
 
         warm()  # the forked workers inherit these imports: no draw pays for them
+        get_versions()  # and the installed packages' versions, which the scheduler and each worker look up
 
         # forked workers inherit fleetsim's imports: seconds faster to start than spawned ones
         with dask.config.set({"distributed.worker.multiprocessing-method": "fork", **QUIET_CLUSTER}):
@@ -461,12 +462,15 @@ def _client(executor, workers):
     return executor, None
 
 
-QUIET_CLUSTER = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.interval": "2s",
-                 "distributed.admin.tick.interval": "200ms"}
+QUIET_CLUSTER = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.interval": "10s",
+                 "distributed.admin.tick.interval": "1s", "distributed.worker.memory.monitor-interval": "500ms"}
 """Settings of the LocalCluster fleetsim starts for ``executor="dask"`` (never of a cluster you
-pass or address): no statistical profiler in the workers (a thread sampling every 10 ms) and
-slower housekeeping ticks. On 2 cores an idle cluster used 0.8 CPU-seconds in 3 s with Dask's
-defaults and 0.35 with these; a draw gains nothing from either (docs/benchmarks.md)."""
+pass or address): no statistical profiler in the workers (a thread sampling every 10 ms), and
+slower housekeeping: the dashboard's system metrics every 10 s (default 0.5 s), the blocked-loop
+check every second (default 20 ms), the memory limits checked every 0.5 s (default 0.1 s; a
+worker still pauses at 80 % and is restarted at 95 % of its limit). On 2 cores an idle cluster
+used 0.9 CPU-seconds in 5 s with Dask's defaults and 0.11 with these; a draw gains nothing from
+any of them (docs/benchmarks.md)."""
 
 CONNECT_SECONDS = 5.0
 """How long a scheduler address has to answer, and to offer a worker, before fleetsim gives up."""
