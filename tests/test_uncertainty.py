@@ -1,5 +1,7 @@
 """Distributions, Monte Carlo ensembles, sweeps, sensitivity and executors."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,46 @@ def test_triangular_moments():
     assert values.mean() == pytest.approx((1 + 3 + 8) / 3, rel=0.01)
     variance = (1 + 9 + 64 - 3 - 8 - 24) / 18
     assert values.var() == pytest.approx(variance, rel=0.03)
+
+
+@pytest.mark.parametrize("node", [
+    {"triangular": [1, 3, 8]}, {"triangular": [0.0, 0.0, 2.0]}, {"triangular": [-5.0, 7.0, 7.0]},
+    {"triangular": ["10 MUSD/MW", "13 MUSD/MW", "16 MUSD/MW"]}, {"normal": [1.25, 0.05]},
+    {"normal": [-3.0, 40.0]}, {"lognormal": ["3.5 USD/MMBtu", 1.3]}, {"lognormal": [0.075, 4.0]},
+    {"normal": [1.25, 0.05], "truncate": [1.1, 1.4]},
+])
+def test_quantile_functions_are_scipy_stats_bit_for_bit(node):
+    """The triangular, normal and lognormal quantile functions are written out (triang's own
+    expression, scipy.special.ndtri) so that a draw does not import scipy.stats (1.1 s); they give
+    scipy.stats' values exactly, at the ends of (0, 1) too."""
+    from scipy import stats
+
+    dist = distributions.parse(node)
+    u = np.concatenate([np.random.default_rng(3).random(20_000), [1e-300, 1e-12, 0.5, 1 - 1e-12, 1 - 2**-53]])
+    p = dist.params
+    if dist.name == "triangular":
+        expected = stats.triang.ppf(u, (p[1] - p[0]) / (p[2] - p[0]), loc=p[0], scale=p[2] - p[0])
+    elif dist.name == "lognormal":
+        expected = p[0] * np.exp(np.log(p[1]) * stats.norm.ppf(u))
+    elif dist.truncate is None:
+        expected = stats.norm.ppf(u, loc=p[0], scale=p[1])
+    else:
+        lo, hi = ((b - p[0]) / p[1] for b in dist.truncate)
+        expected = stats.truncnorm.ppf(u, lo, hi, loc=p[0], scale=p[1])
+    np.testing.assert_array_equal(dist.ppf_many(u), expected)
+
+
+def test_draws_import_scipy_stats_only_for_truncated_normals():
+    from fleetsim.uncertainty.executors import imports
+
+    flagship = fleetsim.load("scenarios/colossus-uncertain.yaml")
+    assert "scipy.stats" not in imports(flagship) and "scipy.special" in imports(flagship)
+    assert "scipy.stats" in imports(fleetsim.load("scenarios/colossus-calibrated.yaml"))
+    code = ("import sys, fleetsim; from fleetsim.uncertainty.montecarlo import run_many; "
+            "run_many(fleetsim.load('scenarios/colossus-uncertain.yaml'), 3, workers=1); "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_uniform_normal_lognormal_moments():

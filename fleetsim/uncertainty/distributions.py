@@ -115,8 +115,6 @@ class Distribution:
     def ppf_many(self, u: np.ndarray) -> np.ndarray:
         """The values at cumulative probabilities ``u`` (an array), in one vectorised call: what
         :meth:`ppf` gives for each element, bit for bit."""
-        from scipy import stats
-
         u = np.asarray(u, dtype=float)
         p = self.params
         if self.name == "choice":
@@ -125,16 +123,21 @@ class Distribution:
             out = np.empty(len(u), dtype=object)
             out[:] = [self.choices[int(k)] for k in picks]
             return out
-        if self.name == "triangular":
+        if self.name == "triangular":  # scipy.stats.triang.ppf's own expression, bit for bit
             low, mode, high = p
-            return stats.triang.ppf(u, (mode - low) / (high - low), loc=low, scale=high - low)
+            c, scale = (mode - low) / (high - low), high - low
+            return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * scale + low
         if self.name == "uniform":
             return p[0] + u * (p[1] - p[0])
+        from scipy import special  # ndtri: scipy.stats.norm.ppf's own quantile function
+
         if self.name == "lognormal":
-            return p[0] * np.exp(math.log(p[1]) * stats.norm.ppf(u))
+            return p[0] * np.exp(math.log(p[1]) * special.ndtri(u))
         mean, sd = p
         if self.truncate is None:
-            return stats.norm.ppf(u, loc=mean, scale=sd)
+            return special.ndtri(u) * sd + mean
+        from scipy import stats
+
         lo, hi = ((bound - mean) / sd for bound in self.truncate)
         return stats.truncnorm.ppf(u, lo, hi, loc=mean, scale=sd)
 
