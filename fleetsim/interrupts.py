@@ -13,6 +13,7 @@ instant of a command is reported truthfully ("interrupted after writing ...").
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -27,6 +28,14 @@ class Terminated(KeyboardInterrupt):
 
 def _handler(signum, frame) -> None:
     _state["signal"] = signum
+    if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+        # Inside the import system's own code (a module lock's release): an exception raised
+        # there can reach C code that prints it as a traceback and goes on (seen once in CI, a
+        # Ctrl-C during start-up). Deliver the signal again in 10 ms, once out of it.
+        resend = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+        resend.daemon = True
+        resend.start()
+        return
     if signum == signal.SIGTERM:
         raise Terminated()
     raise KeyboardInterrupt()

@@ -392,6 +392,27 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
     assert hidden_leftovers(tmp_path) == []
 
 
+def test_an_interrupt_inside_the_import_system_is_delivered_again_outside_it(monkeypatch):
+    """A signal that lands in importlib's own code (a module lock's release) is not raised there,
+    where C code can print it as a traceback and swallow it: it is recorded and sent again 10 ms
+    later. Anywhere else it raises at once."""
+    import types
+
+    sent = []
+    monkeypatch.setattr(interrupts.os, "kill", lambda pid, signum: sent.append((pid, signum)))
+    monkeypatch.setitem(interrupts._state, "signal", None)
+    in_importlib = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="<frozen importlib._bootstrap>"))
+    interrupts._handler(signal.SIGINT, in_importlib)  # does not raise
+    assert interrupts.interrupted() == signal.SIGINT
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert sent == [(os.getpid(), signal.SIGINT)]
+    elsewhere = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=__file__))
+    with pytest.raises(interrupts.Terminated):
+        interrupts._handler(signal.SIGTERM, elsewhere)
+
+
 def test_an_interrupt_swallowed_while_charts_draw_stops_the_report(study, stand_in_charts, monkeypatch, capsys):
     import fleetsim.faces.plots
 
