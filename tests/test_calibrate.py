@@ -100,6 +100,70 @@ def test_the_observed_values_are_the_scorecards(tmp_path):
     assert np.allclose(outcome.summary, card.loc[card["status"] == "observed", "fleetsim"].to_numpy())
 
 
+def _reference_lines(result, series):
+    """Each series read from a full Result's DataFrames, as calibration read them before it took
+    its draws in batches from the books' column tables (the reference the fast path must equal)."""
+    import numpy as np
+    import pandas as pd
+
+    from fleetsim.months import as_periods
+    from fleetsim.scoring import CAPEX_ACCOUNTS, PERIODS
+
+    monthly, n = result.monthly, len(result.monthly)
+    out = []
+    for metric, site in series:
+        if metric == "cumulative_capex_usd":
+            ledger = result.ledger[result.ledger["account"].isin(CAPEX_ACCOUNTS)]
+            ledger = ledger[ledger["site"] == site] if site else ledger
+            at = as_periods(ledger["month"]).asi8 - monthly.index[0].ordinal
+            line = np.bincount(at, weights=ledger["amount_usd"].to_numpy(float), minlength=n)[:n].cumsum()
+        elif site:
+            rows = result.sites[result.sites["site"] == site]
+            line = pd.Series(rows[metric].to_numpy(float), index=as_periods(rows["month"])).reindex(monthly.index)
+        elif metric[-4:] in PERIODS and metric not in monthly.columns:
+            flow = monthly[metric[:-4]]
+            line = flow.groupby(flow.index.asfreq(PERIODS[metric[-4:]])).cumsum()
+        else:
+            line = monthly[metric]
+        out.append(np.asarray(line, dtype=float))
+    return out
+
+
+@pytest.mark.parametrize(("name", "draws"), [("colossus-uncertain", 6), ("world", 2)])
+def test_observe_gives_the_full_runs_numbers_bit_for_bit(name, draws):
+    """Calibration takes its draws' engine passes in batches and reads the books' column tables
+    (the world's monthly-only series from the monthly arrays alone): each draw's monthly table
+    and values at the observations are those of its own full ``simulate`` read through
+    DataFrames, bit for bit. The flagship's observations cover every kind of series: a monthly
+    column, a site's, cumulative capital spending and flows to date (_ytd, _qtd)."""
+    import numpy as np
+
+    from fleetsim.months import period
+    from fleetsim.uncertainty.calibrate import Observe, _observations
+    from fleetsim.uncertainty.executors import run_job
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    sc = fleetsim.load(root / f"{name}.yaml")
+    _, table = _observations(sc, root / f"{name.split('-')[0]}.observations.csv")
+    series = list(dict.fromkeys(zip(table["metric"], table["site"], strict=True)))
+    first = period(sc.spec.start)
+    points = [(series.index((m, s)), (p - first).n)
+              for m, s, p in zip(table["metric"], table["site"], table["month"], strict=True)]
+    dists = list(sc.uncertain.items())
+    u = np.random.default_rng(8).random((draws, len(dists)))
+    jobs = [(i, {key: d.value(d.ppf(float(x))) for (key, d), x in zip(dists, row, strict=True)}, (3, i))
+            for i, row in enumerate(u)]
+    outcomes = Observe(series, points)(sc, jobs)
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        result = run_job(sc, job)
+        lines = _reference_lines(result, series)
+        np.testing.assert_array_equal(outcome.monthly, result.monthly.to_numpy())
+        np.testing.assert_array_equal(outcome.summary, [lines[k][month] for k, month in points])
+    if name == "colossus-uncertain":
+        kinds = {"capex" if m == "cumulative_capex_usd" else ("site" if s else m[-4:]) for m, s in series}
+        assert {"site", "capex", "_ytd", "_qtd"} <= kinds
+
+
 def test_next_exponent_keeps_the_target_ess():
     loglik = -0.5 * (stats.norm.ppf((0.5 + __import__("numpy").arange(400)) / 400) * 10) ** 2
     phi = tempering.next_exponent(loglik, 0.0, 200)

@@ -68,7 +68,7 @@ def test_draws_with_sampled_inputs_are_built_out_together_and_equal_each_alone()
     stacked pass and walks their failures together, and each draw equals its own whole run."""
     uncertain = fleetsim.load("scenarios/colossus-uncertain.yaml")
     jobs = [(i, executors.draw_values(uncertain, i), (1, i)) for i in (2, 3, 11)]
-    traced = list(executors._traced(uncertain, jobs))
+    traced = list(executors.traced_jobs(uncertain, jobs))
     assert all(made is not None for _, made in traced)       # every draw came from the batch
     outcomes = executors.run_chunk(uncertain, jobs)
     assert len({outcome.monthly.tobytes() for outcome in outcomes}) == len(jobs)   # the draws differ

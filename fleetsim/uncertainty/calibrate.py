@@ -31,9 +31,9 @@ import pandas as pd
 
 from fleetsim.accounting.columns import COLUMNS
 from fleetsim.errors import FleetsimError
-from fleetsim.months import as_periods
+from fleetsim.frame import Frame
 from fleetsim.uncertainty import tempering
-from fleetsim.uncertainty.executors import DrawError, Outcome, map_chunks, run_job
+from fleetsim.uncertainty.executors import DrawError, Outcome, map_chunks
 from fleetsim.uncertainty.montecarlo import QUANTILES
 
 PROBS = (0.1, 0.5, 0.9)
@@ -45,49 +45,67 @@ class CalibrationError(FleetsimError):
 
 @dataclass
 class Observe:
-    """A chunk runner: each job's monthly table and its values at the observations."""
+    """A chunk runner: each job's monthly table and its values at the observations.
+
+    It takes the draws' engine passes in batches (:func:`~fleetsim.uncertainty.executors.traced_jobs`)
+    and reads the values from the books' column tables, building no DataFrame: the numbers
+    ``fleetsim.simulate`` gives for the job, bit for bit, at a third of the cost."""
 
     series: list[tuple[str, str]]          # (metric, site) of each distinct series
     points: list[tuple[int, int]]          # per observation: series number, month position
 
     def __call__(self, scenario, jobs) -> list[Outcome]:
+        import warnings
+
+        from fleetsim.accounting.books import build_books, monthly_arrays
+        from fleetsim.errors import FleetsimWarning
+        from fleetsim.uncertainty.executors import plan_and_trace, traced_jobs
+
+        tables = any(metric == "cumulative_capex_usd" or site for metric, site in self.series)
         out = []
-        for job in jobs:
+        for job, made in traced_jobs(scenario, jobs):
             try:
-                result = run_job(scenario, job)
-                lines = self.lines(result)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", FleetsimWarning)
+                    plan, trace = plan_and_trace(scenario, job, made)
+                    if tables:  # the ledger's capital spending or a site's series: the whole books
+                        books = build_books(plan, trace)
+                        monthly, ledger, sites = books.monthly, books.ledger, books.sites
+                    else:  # the monthly columns alone, as a Monte Carlo draw computes them
+                        monthly = {"month": plan.start + np.arange(plan.months), **monthly_arrays(plan, trace)}
+                        ledger = sites = None
+                lines = self.lines(monthly, ledger, sites)
             except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
                 raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
             values = np.array([lines[k][month] for k, month in self.points])
-            out.append(Outcome(job[0], result.monthly.to_numpy(), values))
+            out.append(Outcome(job[0], np.column_stack([monthly[c] for c in COLUMNS]), values))
         return out
 
-    def lines(self, result) -> list[np.ndarray]:
-        """Each series as :func:`fleetsim.scoring.series` gives it, with each table grouped once."""
+    def lines(self, monthly: Frame | dict, ledger: Frame | None, sites: Frame | None) -> list[np.ndarray]:
+        """Each series as :func:`fleetsim.scoring.series` gives it, from the books' column tables
+        (``monthly`` may be a mapping of its columns; ``ledger`` and ``sites`` are needed only
+        for ``cumulative_capex_usd`` and a site's series)."""
         from fleetsim.scoring import CAPEX_ACCOUNTS, PERIODS
 
-        monthly, months = result.monthly, len(result.monthly)
-        sites = capex = None
+        months = monthly["month"]
+        capex = None
         out = []
         for metric, site in self.series:
             if metric == "cumulative_capex_usd":
                 if capex is None:
-                    ledger = result.ledger[result.ledger["account"].isin(CAPEX_ACCOUNTS)]
-                    position = as_periods(ledger["month"]).asi8 - monthly.index[0].ordinal
-                    capex = pd.DataFrame({"site": ledger["site"].to_numpy(), "at": position,
-                                          "usd": ledger["amount_usd"].to_numpy(float)})
-                rows = capex[capex["site"] == site] if site else capex
-                line = np.bincount(rows["at"], weights=rows["usd"], minlength=months)[:months].cumsum()
+                    capex = np.isin(ledger["account"], CAPEX_ACCOUNTS)
+                rows = capex & (ledger["site"] == site) if site else capex
+                line = np.bincount(ledger["month"][rows] - months[0], weights=ledger["amount_usd"][rows],
+                                   minlength=len(months))[:len(months)].cumsum()
             elif site:
-                if sites is None:
-                    sites = {name: group.set_index(as_periods(group["month"]))
-                             for name, group in result.sites.groupby("site", sort=False)}
-                line = sites[site][metric].reindex(monthly.index).to_numpy(float)
-            elif metric[-4:] in PERIODS and metric not in monthly.columns:
-                flow = monthly[metric[:-4]]
-                line = flow.groupby(flow.index.asfreq(PERIODS[metric[-4:]])).cumsum().to_numpy(float)
+                rows = sites["site"] == site
+                line = np.full(len(months), np.nan)
+                line[sites["month"][rows] - months[0]] = sites[metric][rows]
+            elif metric[-4:] in PERIODS and metric not in monthly:
+                period = months // {"Y": 12, "Q": 3}[PERIODS[metric[-4:]]]  # month numbers are year × 12 + month − 1
+                line = pd.Series(monthly[metric[:-4]]).groupby(period).cumsum().to_numpy(float)
             else:
-                line = monthly[metric].to_numpy(float)
+                line = np.asarray(monthly[metric], dtype=float)
             out.append(line)
         return out
 

@@ -98,9 +98,9 @@ def _variant(scenario, job: Job):
     return scenario.with_values(draw_values(scenario, index) if values is None else values)
 
 
-def _plan_and_trace(scenario, job: Job, traced: tuple | None = None):
+def plan_and_trace(scenario, job: Job, traced: tuple | None = None):
     """The job's compiled plan and engine trace: what the table-free draw paths start from
-    (``traced``: both, when :func:`_traced` made them with the rest of the job's chunk)."""
+    (``traced``: both, when :func:`traced_jobs` made them with the rest of the job's chunk)."""
     if traced is not None:
         return traced
     from fleetsim.engine import compile_plan, run
@@ -109,7 +109,7 @@ def _plan_and_trace(scenario, job: Job, traced: tuple | None = None):
     return plan, run(plan, engine_seed(scenario, job[2]))
 
 
-def _traced(scenario, jobs: Sequence[Job]) -> Iterator[tuple[Job, tuple | None]]:
+def traced_jobs(scenario, jobs: Sequence[Job]) -> Iterator[tuple[Job, tuple | None]]:
     """Each job with its ``(plan, trace)``, made in batches (issue 15: several draws per engine
     pass). Jobs of a scenario without distributions share one plan and one build-out: draws
     differ only in their failures. Jobs with sampled values compile their own plans, built out
@@ -180,7 +180,7 @@ def run_figures(scenario, job: Job, traced: tuple | None = None) -> tuple[np.nda
     ``Result.summary()``, without building the ledger, the other tables or any DataFrame."""
     from fleetsim.accounting.books import monthly_arrays
 
-    plan, trace = _plan_and_trace(scenario, job, traced)
+    plan, trace = plan_and_trace(scenario, job, traced)
     m = monthly_arrays(plan, trace)
     return _stacked(m), summary_figures(m, _months(plan))
 
@@ -212,7 +212,7 @@ def run_owner_figures(scenario, job: Job, traced: tuple | None = None
     from fleetsim.accounting import owners
     from fleetsim.accounting.books import monthly_and_owner_arrays
 
-    plan, trace = _plan_and_trace(scenario, job, traced)
+    plan, trace = plan_and_trace(scenario, job, traced)
     m, (pairs, arrays) = monthly_and_owner_arrays(plan, trace)
     return _stacked(m), summary_figures(m, _months(plan)), owners.owner_years(plan, pairs, arrays)
 
@@ -229,7 +229,7 @@ def summary_figures(m: dict[str, np.ndarray], months: np.ndarray) -> np.ndarray:
 
 
 def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
-    """Run ``jobs`` in order (their engine passes made in batches, :func:`_traced`); a failure
+    """Run ``jobs`` in order (their engine passes made in batches, :func:`traced_jobs`); a failure
     names its job's index."""
     import warnings
 
@@ -246,7 +246,7 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
             job = (job[0], {key: scenario.uncertain[key].value(m) for key, m in magnitudes.items()}, job[2])
         resolved.append(job)
     out = []
-    for job, traced in _traced(scenario, resolved):
+    for job, traced in traced_jobs(scenario, resolved):
         by_owner = None
         try:
             with warnings.catch_warnings():
