@@ -211,3 +211,32 @@ def test_packed_outcomes_come_back_bit_for_bit():
         np.testing.assert_array_equal(a.summary, b.summary)
     ragged = [*outcomes, executors.Outcome(1, rng.random((5, 4)), rng.random(2))]
     assert executors.Packed.of(ragged) is ragged and executors.Packed.of([]) == []
+
+
+def _chunk_that_marks_its_end(place, jobs):
+    """A chunk runner for the pool: job 0 returns at once; any other sleeps 1.5 s, then leaves a file."""
+    import time
+    from pathlib import Path
+
+    for index, _, _ in jobs:
+        if index:
+            time.sleep(1.5)
+            Path(place.folder, f"ended-{index}").touch()
+    return []
+
+
+def test_an_abandoned_pool_stops_its_running_chunks(tmp_path):
+    """When the draws stop early (Ctrl-C, SIGTERM, a failed draw), the pool's workers are ended
+    at once, not left to finish their chunks (a chunk of world draws runs for seconds). Jobs 1
+    and 2 would each leave a file 1.5 s into their chunk; the draws are abandoned after job 0's
+    chunk, and 2.5 s later neither file exists."""
+    import time
+    import types
+
+    place = types.SimpleNamespace(uncertain={}, folder=str(tmp_path))
+    draws = executors.map_chunks(place, [(0, {}, None), (1, {}, None), (2, {}, None)], workers=2,
+                                 runner=_chunk_that_marks_its_end, chunk=1)
+    assert next(draws) == []
+    draws.close()
+    time.sleep(2.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -342,8 +342,8 @@ def wait_for(predicate, limit: float = 60.0) -> bool:
 def test_sigterm_during_draws_exits_143_and_leaves_no_temporary_files(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    # 100 draws: chunks of 12 (a SIGTERM to fleetsim alone lets the workers finish their chunk), still
-    # seconds of draws after the workers appear, when the signal is sent
+    # 100 draws: still seconds of draws after the workers appear, when the signal is sent (fleetsim
+    # then ends its workers without waiting for their chunks: test_draw_batches)
     process = cli("run", str(UNCERTAIN), "--draws", "100", "--workers", "2", "-o", "d", cwd=tmp_path,
                   env={"TMPDIR": str(tmp)})
     assert wait_for(lambda: any(tmp.iterdir()) and len(children(process.pid)) >= 2)

@@ -426,6 +426,7 @@ def _start_worker(parent: int, modules: Sequence[str]) -> None:
 def _pool(func, arguments, sizes, workers, progress, modules) -> Iterator[list[Outcome]]:
     warm(modules)  # forked workers inherit these imports
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), modules))
+    ended = False
     try:
         futures = {pool.submit(run_packed, func, *args): n for n, args in enumerate(arguments)}
         finished: dict[int, list[Outcome]] = {}
@@ -439,8 +440,22 @@ def _pool(func, arguments, sizes, workers, progress, modules) -> Iterator[list[O
                 if progress:
                     progress(sizes[n])
             yield from _in_order(finished, position)
+        ended = True
     finally:
+        if not ended:  # interrupted, failed or abandoned: no worker's running chunk is waited for
+            _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's worker processes now (a chunk of world draws runs for seconds; Ctrl-C waited
+    for it). ``terminate_workers`` is Python 3.14's; before it, the pool's own process table."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def _client(executor, workers, modules: Sequence[str] = imports()):
