@@ -91,6 +91,7 @@ def test_draws_import_scipy_stats_only_for_truncated_normals():
     flagship = fleetsim.load("scenarios/colossus-uncertain.yaml")
     assert "scipy.stats" not in imports(flagship) and "scipy.special" in imports(flagship)
     assert "scipy.stats" in imports(fleetsim.load("scenarios/colossus-calibrated.yaml"))
+    assert not any(m.startswith("scipy") for m in imports(fleetsim.load("scenarios/world.yaml")))  # triangular, uniform
     code = ("import sys, fleetsim; from fleetsim.uncertainty.montecarlo import run_many; "
             "run_many(fleetsim.load('scenarios/colossus-uncertain.yaml'), 3, workers=1); "
             "print('scipy.stats' in sys.modules)")

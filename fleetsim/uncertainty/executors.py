@@ -336,12 +336,19 @@ def _parts(items: list, sizes: list[int]) -> list[list]:
     return [items[a:b] for a, b in itertools.pairwise(starts)]
 
 
-def imports(scenario=None) -> tuple[str, ...]:
+def imports(scenario=None, draws: bool = True) -> tuple[str, ...]:
     """The modules the simulations of ``scenario`` import: the engine and the books, and for its
-    draws scipy.special (the normal quantile function, 0.3 s to import) and scipy.stats only when
-    it draws a truncated normal (1.1 s)."""
-    modules = ("fleetsim.engine", "fleetsim.accounting.books", "scipy.special")
-    if scenario is not None and any(d.truncate for d in scenario.uncertain.values()):
+    draws scipy.special when it draws a normal or a lognormal (their quantile function, 0.2-0.3 s
+    to import) and scipy.stats only for a truncated normal (1.1 s); triangular, uniform and choice
+    draws need neither (``None``: every module a draw may need; ``draws=False``: whole scenarios
+    run as they are, as a sweep's cases, which draw nothing)."""
+    modules = ("fleetsim.engine", "fleetsim.accounting.books")
+    if not draws:
+        return modules
+    dists = list(scenario.uncertain.values()) if scenario is not None else None
+    if dists is None or any(d.name in ("normal", "lognormal") for d in dists):
+        modules += ("scipy.special",)
+    if dists is None or any(d.truncate for d in dists):
         modules += ("scipy.stats",)
     return modules
 
@@ -370,7 +377,7 @@ def map_chunks(scenario, jobs: list[Job], executor: Any = "local", workers: int 
     workers = workers or os.cpu_count() or 1
     parts = _parts(jobs, chunk_sizes(len(jobs), workers, chunk))
     yield from _map(runner, [(scenario, part) for part in parts], [len(p) for p in parts], executor, workers,
-                    progress, shared=scenario)
+                    progress, imports(scenario), shared=scenario)
 
 
 def map_variants(variants: list[tuple[int, Any]], executor: Any = "local", workers: int | None = None,
@@ -378,11 +385,12 @@ def map_variants(variants: list[tuple[int, Any]], executor: Any = "local", worke
     """As :func:`map_chunks`, for a list of ``(index, scenario)`` variants."""
     workers = workers or os.cpu_count() or 1
     parts = _parts(variants, chunk_sizes(len(variants), workers))
-    yield from _map(run_variants, [(part,) for part in parts], [len(p) for p in parts], executor, workers, progress)
+    yield from _map(run_variants, [(part,) for part in parts], [len(p) for p in parts], executor, workers, progress,
+                    imports(draws=False))
 
 
-def _map(func, arguments: list[tuple], sizes: list[int], executor, workers, progress, shared=None):
-    modules = imports(shared)
+def _map(func, arguments: list[tuple], sizes: list[int], executor, workers, progress, modules: Sequence[str],
+         shared=None):
     if executor == "local" and (workers == 1 or len(arguments) == 1):
         for args, size in zip(arguments, sizes, strict=True):
             outcome = func(*args)
