@@ -100,7 +100,7 @@ def usage(plan: Plan, h100e_hours: np.ndarray, training_share: np.ndarray | None
 def build_books(plan: Plan, trace: Trace) -> Books:
     """Compute the ledger, the monthly table, the energy, training and cohort tables."""
     n_months = plan.months
-    months = plan.start + np.arange(n_months)
+    months = plan.month_numbers
     k = _compute(plan, trace, months)
     monthly = Frame({"month": months, **{column: k.series[column] for column in COLUMNS}}, months=("month",),
                     index="month")

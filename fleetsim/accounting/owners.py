@@ -302,7 +302,7 @@ def owner_years(plan, pairs: list[tuple[str, str]], arrays: dict[str, np.ndarray
     names = list(dict.fromkeys(p[0] for p in pairs))
     to_owner = np.zeros((len(pairs), len(names)))
     to_owner[np.arange(len(pairs)), [names.index(p[0]) for p in pairs]] = 1.0
-    year = (plan.start + np.arange(plan.months)) // 12
+    year = plan.month_numbers // 12
     years, starts = np.unique(year, return_index=True)
     ends = np.r_[starts[1:], plan.months] - 1
     hours = np.asarray(plan.hours, dtype=float)

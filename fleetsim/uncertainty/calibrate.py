@@ -33,7 +33,7 @@ from fleetsim.accounting.columns import COLUMNS
 from fleetsim.errors import FleetsimError
 from fleetsim.frame import Frame
 from fleetsim.uncertainty import tempering
-from fleetsim.uncertainty.executors import DrawError, Outcome, map_chunks
+from fleetsim.uncertainty.executors import Outcome, map_chunks
 from fleetsim.uncertainty.montecarlo import QUANTILES
 
 PROBS = (0.1, 0.5, 0.9)
@@ -55,30 +55,23 @@ class Observe:
     points: list[tuple[int, int]]          # per observation: series number, month position
 
     def __call__(self, scenario, jobs) -> list[Outcome]:
-        import warnings
-
         from fleetsim.accounting.books import build_books, monthly_arrays
-        from fleetsim.errors import FleetsimWarning
-        from fleetsim.uncertainty.executors import plan_and_trace, traced_jobs
+        from fleetsim.uncertainty.executors import one_draw, plan_and_trace, stacked, traced_jobs
 
         tables = any(metric == "cumulative_capex_usd" or site for metric, site in self.series)
         out = []
         for job, made in traced_jobs(scenario, jobs):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", FleetsimWarning)
-                    plan, trace = plan_and_trace(scenario, job, made)
-                    if tables:  # the ledger's capital spending or a site's series: the whole books
-                        books = build_books(plan, trace)
-                        monthly, ledger, sites = books.monthly, books.ledger, books.sites
-                    else:  # the monthly columns alone, as a Monte Carlo draw computes them
-                        monthly = {"month": plan.start + np.arange(plan.months), **monthly_arrays(plan, trace)}
-                        ledger = sites = None
+            with one_draw(job):
+                plan, trace = plan_and_trace(scenario, job, made)
+                if tables:  # the ledger's capital spending or a site's series: the whole books
+                    books = build_books(plan, trace)
+                    monthly, ledger, sites = books.monthly, books.ledger, books.sites
+                else:  # the monthly columns alone, as a Monte Carlo draw computes them
+                    monthly = {"month": plan.month_numbers, **monthly_arrays(plan, trace)}
+                    ledger = sites = None
                 lines = self.lines(monthly, ledger, sites)
-            except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
-                raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
             values = np.array([lines[k][month] for k, month in self.points])
-            out.append(Outcome(job[0], np.column_stack([monthly[c] for c in COLUMNS]), values))
+            out.append(Outcome(job[0], stacked(monthly), values))
         return out
 
     def lines(self, monthly: Frame | dict, ledger: Frame | None, sites: Frame | None) -> list[np.ndarray]:

@@ -12,6 +12,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,14 +183,10 @@ def run_figures(scenario, job: Job, traced: tuple | None = None) -> tuple[np.nda
 
     plan, trace = plan_and_trace(scenario, job, traced)
     m = monthly_arrays(plan, trace)
-    return _stacked(m), summary_figures(m, _months(plan))
+    return stacked(m), summary_figures(m, plan.month_numbers)
 
 
-def _months(plan) -> np.ndarray:
-    return plan.start + np.arange(plan.months)
-
-
-def _stacked(m: dict[str, np.ndarray]) -> np.ndarray:
+def stacked(m: dict[str, np.ndarray]) -> np.ndarray:
     """The monthly columns as one months × columns array, in :data:`~fleetsim.accounting.columns.COLUMNS` order."""
     from fleetsim.accounting.columns import COLUMNS
 
@@ -214,7 +211,7 @@ def run_owner_figures(scenario, job: Job, traced: tuple | None = None
 
     plan, trace = plan_and_trace(scenario, job, traced)
     m, (pairs, arrays) = monthly_and_owner_arrays(plan, trace)
-    return _stacked(m), summary_figures(m, _months(plan)), owners.owner_years(plan, pairs, arrays)
+    return stacked(m), summary_figures(m, plan.month_numbers), owners.owner_years(plan, pairs, arrays)
 
 
 def summary_figures(m: dict[str, np.ndarray], months: np.ndarray) -> np.ndarray:
@@ -228,13 +225,25 @@ def summary_figures(m: dict[str, np.ndarray], months: np.ndarray) -> np.ndarray:
     return np.array([float(value) for value in figures.summary(table, SUMMARY_KEYS).values()])
 
 
-def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
-    """Run ``jobs`` in order (their engine passes made in batches, :func:`traced_jobs`); a failure
-    names its job's index."""
+@contextmanager
+def one_draw(job: Job) -> Iterator[None]:
+    """Around one job's simulation in an ensemble: fleetsim's warnings silenced, and any failure
+    raised as a :class:`DrawError` naming the job's index (never swallowed)."""
     import warnings
 
     from fleetsim.errors import FleetsimWarning
 
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetsimWarning)
+            yield
+    except Exception as exc:
+        raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
+    """Run ``jobs`` in order (their engine passes made in batches, :func:`traced_jobs`); a failure
+    names its job's index."""
     drawn = [job[0] for job in jobs if job[1] is None] if scenario.uncertain else []
     chunk_magnitudes = dict(zip(drawn, draw_magnitudes_many(scenario, drawn), strict=True)) if drawn else {}
     with_owners = names_owners(scenario)
@@ -248,15 +257,11 @@ def run_chunk(scenario, jobs: Sequence[Job]) -> list[Outcome]:
     out = []
     for job, traced in traced_jobs(scenario, resolved):
         by_owner = None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FleetsimWarning)
-                if with_owners:
-                    monthly, summary, by_owner = run_owner_figures(scenario, job, traced)
-                else:
-                    monthly, summary = run_figures(scenario, job, traced)
-        except Exception as exc:  # any failure of one draw is reported with its index, never swallowed
-            raise DrawError(f"draw {job[0]} failed: {type(exc).__name__}: {exc}") from exc
+        with one_draw(job):
+            if with_owners:
+                monthly, summary, by_owner = run_owner_figures(scenario, job, traced)
+            else:
+                monthly, summary = run_figures(scenario, job, traced)
         out.append(Outcome(job[0], monthly, summary, inputs.get(job[0]), by_owner))
     return out
 
@@ -336,24 +341,22 @@ def _parts(items: list, sizes: list[int]) -> list[list]:
     return [items[a:b] for a, b in itertools.pairwise(starts)]
 
 
-def imports(scenario=None, draws: bool = True) -> tuple[str, ...]:
-    """The modules the simulations of ``scenario`` import: the engine and the books, and for its
-    draws scipy.special when it draws a normal or a lognormal (their quantile function, 0.2-0.3 s
-    to import) and scipy.stats only for a truncated normal (1.1 s); triangular, uniform and choice
-    draws need neither (``None``: every module a draw may need; ``draws=False``: whole scenarios
-    run as they are, as a sweep's cases, which draw nothing)."""
+def imports(scenario=None) -> tuple[str, ...]:
+    """The modules the simulations import: the engine and the books, and for the draws of
+    ``scenario`` scipy.special when it draws a normal or a lognormal (their quantile function,
+    0.2-0.3 s to import) and scipy.stats only for a truncated normal (1.1 s); triangular, uniform
+    and choice draws need neither (``None``: whole scenarios run as they are, as a sweep's cases,
+    which draw nothing)."""
     modules = ("fleetsim.engine", "fleetsim.accounting.books")
-    if not draws:
-        return modules
-    dists = list(scenario.uncertain.values()) if scenario is not None else None
-    if dists is None or any(d.name in ("normal", "lognormal") for d in dists):
+    dists = list(scenario.uncertain.values()) if scenario is not None else []
+    if any(d.name in ("normal", "lognormal") for d in dists):
         modules += ("scipy.special",)
-    if dists is None or any(d.truncate for d in dists):
+    if any(d.truncate for d in dists):
         modules += ("scipy.stats",)
     return modules
 
 
-def warm(modules: Sequence[str] = imports()) -> None:
+def warm(modules: Sequence[str]) -> None:
     """Import ``modules`` (:func:`imports`) once: in the parent before a pool forks its workers,
     and in each worker's initializer, so no draw pays for an import."""
     import importlib
@@ -375,18 +378,18 @@ def map_chunks(scenario, jobs: list[Job], executor: Any = "local", workers: int 
     outcomes do not depend on it.
     """
     workers = workers or os.cpu_count() or 1
-    parts = _parts(jobs, chunk_sizes(len(jobs), workers, chunk))
-    yield from _map(runner, [(scenario, part) for part in parts], [len(p) for p in parts], executor, workers,
-                    progress, imports(scenario), shared=scenario)
+    sizes = chunk_sizes(len(jobs), workers, chunk)
+    yield from _map(runner, [(scenario, part) for part in _parts(jobs, sizes)], sizes, executor, workers, progress,
+                    imports(scenario), shared=scenario)
 
 
 def map_variants(variants: list[tuple[int, Any]], executor: Any = "local", workers: int | None = None,
                  progress: Callable[[int], None] | None = None) -> Iterator[list[Outcome]]:
     """As :func:`map_chunks`, for a list of ``(index, scenario)`` variants."""
     workers = workers or os.cpu_count() or 1
-    parts = _parts(variants, chunk_sizes(len(variants), workers))
-    yield from _map(run_variants, [(part,) for part in parts], [len(p) for p in parts], executor, workers, progress,
-                    imports(draws=False))
+    sizes = chunk_sizes(len(variants), workers)
+    yield from _map(run_variants, [(part,) for part in _parts(variants, sizes)], sizes, executor, workers, progress,
+                    imports())
 
 
 def _map(func, arguments: list[tuple], sizes: list[int], executor, workers, progress, modules: Sequence[str],
@@ -466,7 +469,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _client(executor, workers, modules: Sequence[str] = imports()):
+def _client(executor, workers, modules: Sequence[str]):
     """A Dask client and the cluster it owns (None when the caller's)."""
     try:
         from dask.distributed import Client, LocalCluster
