@@ -143,7 +143,7 @@ def stand_in_charts(monkeypatch):
     chart of every shipped scenario is tested in test_report.py and test_plots.py."""
     import fleetsim.faces.plots
 
-    def render_all(result, on_chart=None):
+    def render_all(result, on_chart=None, workers=None):
         images = {}
         for name in fleetsim.faces.plots.CHARTS:
             images[name] = b"\x89PNG\r\n\x1a\n stand-in"

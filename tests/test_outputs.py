@@ -21,6 +21,7 @@ from fleetsim.output import MARKER, default_folder, write_file, write_folder
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "neocloud-10k.yaml"
 UNCERTAIN = ROOT / "scenarios" / "colossus-uncertain.yaml"
+FLAGSHIP = ROOT / "scenarios" / "colossus.yaml"
 
 
 def hidden_leftovers(folder: Path) -> list[str]:
@@ -365,6 +366,23 @@ def test_kill_9_of_fleetsim_does_not_leave_its_pool_workers_running(tmp_path):
     assert wait_for(lambda: not any(alive(pid) for pid in workers), 30), "pool workers outlived fleetsim"
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find worker processes")
+def test_ctrl_c_while_the_report_draws_its_charts_writes_nothing_and_ends_the_workers(tmp_path):
+    """Ctrl-C at a terminal reaches the whole process group: fleetsim and the processes drawing
+    its charts (fleetsim.faces.plots.render). The workers leave it to fleetsim, which ends them."""
+    process = subprocess.Popen([sys.executable, "-m", "fleetsim", "report", str(FLAGSHIP), "-o", "r.html"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    assert wait_for(lambda: len(children(process.pid)) >= 2)  # the chart workers (a report without draws)
+    workers = children(process.pid)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "interrupted; nothing was written" in err and "Traceback" not in err, err
+    assert not (tmp_path / "r.html").exists() and hidden_leftovers(tmp_path) == []
+    assert wait_for(lambda: not any(alive(pid) for pid in workers), 30), "chart workers outlived fleetsim"
+
+
 def fleetsim_frames(err: str) -> list[str]:
     """Traceback lines in fleetsim's own code (the editable-install hook belongs to Python's site)."""
     import re
@@ -418,8 +436,8 @@ def test_an_interrupt_swallowed_while_charts_draw_stops_the_report(study, stand_
 
     real = fleetsim.faces.plots.render_all  # the stand-in: what matters is the flag left set after the charts
 
-    def swallowing(result, on_chart=None):
-        images = real(result, on_chart)
+    def swallowing(result, on_chart=None, workers=None):
+        images = real(result, on_chart, workers)
         interrupts._state["signal"] = signal.SIGINT  # the KeyboardInterrupt vanished inside a callback
         return images
 

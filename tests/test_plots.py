@@ -18,6 +18,7 @@ from fleetsim import formats
 from fleetsim.cli.main import main
 from fleetsim.faces import assumptions, plots
 from fleetsim.faces.console import Steps
+from fleetsim.faces.plots import render
 from fleetsim.output import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +126,39 @@ def test_thousands_separators_on_value_axes(result):
 def test_png_is_deterministic(result):
     first, second = plots.png(result.plot.costs()), plots.png(result.plot.costs())
     assert first.startswith(PNG) and first == second
+
+
+def test_charts_drawn_in_worker_processes_are_the_bytes_drawn_here(result):
+    called = []
+    apart = plots.render_all(result, called.append, workers=2)
+    here = plots.render_all(result, workers=1)
+    assert list(apart) == list(here) == list(plots.CHARTS) and sorted(called) == sorted(plots.CHARTS)
+    assert all(apart[name] == here[name] for name in here)
+
+
+def _warns_its_pid() -> Figure:
+    import os
+
+    warnings.warn(f"drawn by process {os.getpid()}", UserWarning, stacklevel=1)
+    return Figure()
+
+
+def _fails() -> Figure:
+    raise ValueError("no column named 'x' to draw")
+
+
+@pytest.mark.skipif(not render.can_fork(), reason="charts are drawn in forked processes on Linux only")
+def test_a_chart_drawn_in_a_worker_hands_back_its_warnings_and_its_error():
+    import os
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        images = render.pngs({"a": _warns_its_pid, "b": _warns_its_pid}, workers=2)
+    assert list(images) == ["a", "b"] and all(image.startswith(PNG) for image in images.values())
+    pids = {str(w.message) for w in caught if w.category is UserWarning}
+    assert len(pids) == 2 and f"drawn by process {os.getpid()}" not in pids  # drawn elsewhere, told here
+    with pytest.raises(ValueError, match="no column named 'x'"):
+        render.pngs({"a": _warns_its_pid, "b": _fails}, workers=2)
 
 
 def test_accessor_lists_every_chart(result):

@@ -6,6 +6,7 @@ FleetsimError to :mod:`fleetsim.cli.main`. The other commands live beside this m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fleetsim.cli.common import load_scenario, output_folder
@@ -20,8 +21,9 @@ def _story_json(row) -> dict:
 
 def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: str, quiet: bool,
         periods: tuple[str, ...] = (), plots: bool = False, as_json: bool = False, draw: int | None = None,
-        overwrite: bool = False) -> int:
-    """Simulate (or, with ``draw``, re-run one Monte Carlo draw), print the summary, write outputs."""
+        overwrite: bool = False, workers: int | None = None) -> int:
+    """Simulate (or, with ``draw``, re-run one Monte Carlo draw), print the summary, write outputs
+    (with ``plots``, the charts drawn by ``workers`` processes)."""
     import warnings
 
     from fleetsim.errors import FleetsimWarning
@@ -40,7 +42,7 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
 
                 result = simulate_draw(scenario, draw)
         if plots:
-            images = _draw_charts(result, steps, then="writing")
+            images = _draw_charts(result, steps, "writing", workers)
         else:
             steps.advance("writing")
         charts = {f"{name}.png": png for name, png in images.items()}
@@ -75,16 +77,21 @@ def run(path: str, output: str | None, overrides: list[tuple[str, str]], fmt: st
     return 0
 
 
-def _draw_charts(result, steps: Steps, then: str) -> dict[str, bytes]:
-    """Every chart of the result as PNG bytes, one progress step each; ``then`` names the next step."""
+def _draw_charts(result, steps: Steps, then: str, workers: int | None = None) -> dict[str, bytes]:
+    """Every chart of the result as PNG bytes (``workers`` at once), one progress step each;
+    ``then`` names the next step."""
     from fleetsim.faces.plots import CHARTS, render_all
 
-    total = len(CHARTS)
+    return render_all(result, _chart_steps(steps, "drawing charts", len(CHARTS), then, finished=1), workers)
+
+
+def _chart_steps(steps: Steps, label: str, total: int, then: str, finished: int = 0) -> Callable[[str], None]:
+    """Add ``total`` steps (after marking ``finished`` steps done), and say what the next one is
+    each time a chart is done: ``label (k/total)``, then ``then``."""
     steps.add(total)
-    steps.advance(f"drawing charts (1/{total})")
+    steps.advance(f"{label} (1/{total})", finished)
     done = iter(range(2, total + 2))
-    return render_all(result, lambda name: steps.advance(
-        f"drawing charts ({k}/{total})" if (k := next(done)) <= total else then))
+    return lambda name: steps.advance(f"{label} ({k}/{total})" if (k := next(done)) <= total else then)
 
 
 def run_summary(scenario, result, target: Path) -> dict:
@@ -134,12 +141,12 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetsimWarning)  # printed below from result.warnings
             result = simulate(scenario)
-        images = _draw_charts(result, steps, then=f"{draws:,} draws" if draws else "writing the report")
+        images = _draw_charts(result, steps, f"{draws:,} draws" if draws else "writing the report", workers)
         if draws:
             from fleetsim.faces.plots import FAN_COLUMNS, render_fans
             from fleetsim.uncertainty.montecarlo import run_many
 
-            steps.add(draws + len(FAN_COLUMNS))
+            steps.add(draws)
             done = [0]
 
             def advance(count: int) -> None:
@@ -147,8 +154,8 @@ def report(path: str, output: str | None, overrides: list[tuple[str, str]], quie
                 steps.advance(f"draws ({done[0]:,}/{draws:,})" if done[0] < draws else "drawing fan charts", count)
 
             ensemble = run_many(scenario, draws, "local", workers, progress=advance)
-            fans = render_fans(ensemble, on_chart=lambda name: steps.advance(
-                "writing the report" if name == f"fan_{FAN_COLUMNS[-1]}" else "drawing fan charts"))
+            fans = render_fans(ensemble, on_chart=_chart_steps(steps, "drawing fan charts", len(FAN_COLUMNS),
+                                                                 "writing the report"), workers=workers)
             uncertainty = uncertainty_section(scenario, ensemble, fans)
         record = None
         if checked is not None:

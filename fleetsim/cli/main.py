@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="also run N Monte Carlo draws of the scenario's distributions and add their "
                              "P10/P50/P90 and fan charts (local process pool)")
     report.add_argument("--workers", type=int, metavar="N",
-                        help="worker processes for --draws (default: all cores; 1 runs in this process)")
+                        help="worker processes for --draws and for drawing the charts (default: all cores; "
+                             "1 runs in this process)")
     report.add_argument("--quiet", action="store_true", help="print nothing on success")
     _json_option(report, "print a machine-readable JSON summary (the file, headline figures, warnings) instead")
     report.add_argument("--observations", metavar="FILE",
@@ -266,7 +267,7 @@ def _main(argv: list[str] | None) -> int:
             from fleetsim.cli.commands import run
 
             return run(args.scenario, args.output, overrides, args.format, args.quiet, tuple(args.period),
-                       args.plots, args.as_json, args.draw, args.overwrite)
+                       args.plots, args.as_json, args.draw, args.overwrite, args.workers)
         if args.command == "report":
             from fleetsim.cli.commands import report
 

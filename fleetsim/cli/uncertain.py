@@ -51,10 +51,10 @@ def run_draws(args, overrides) -> int:
         ensemble.to_parquet(folder / "draws.parquet")
         _write_meta(folder, {**ensemble.meta, "fleetsim_command": "run --draws"}, ensemble.column_units())
         if args.plots:  # fan charts of plots.FAN_COLUMNS: fan_<column>.png
-            from fleetsim.faces.plots import FAN_COLUMNS, fan, png
+            from fleetsim.faces.plots import render_fans
 
-            for column in FAN_COLUMNS:
-                (folder / f"fan_{column}.png").write_bytes(png(fan(ensemble, column, table)))
+            for name, image in render_fans(ensemble, workers=args.workers, quantiles=table).items():
+                (folder / f"{name}.png").write_bytes(image)
 
     write_folder(target, write, overwrite=args.overwrite, protect=protect)
     ranges = ensemble.summary()

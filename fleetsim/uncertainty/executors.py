@@ -20,6 +20,7 @@ import numpy as np
 
 from fleetsim.errors import FleetsimError
 from fleetsim.figures import ENSEMBLE
+from fleetsim.processes import orphan_watch, stop_workers
 
 Job = tuple[int, dict | None, tuple | None]
 
@@ -412,25 +413,8 @@ def _in_order(finished: dict[int, list[Outcome]], position: list[int]) -> Iterat
         position[0] += 1
 
 
-def _orphan_watch(parent: int) -> None:
-    """In a pool worker: exit when the parent process is gone (even after ``kill -9``), so that no
-    worker outlives the command; SIGTERM ends a worker at once (the default action)."""
-    import signal
-    import threading
-    import time
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="fleetsim-orphan-watch", daemon=True).start()
-
-
 def _start_worker(parent: int, modules: Sequence[str]) -> None:
-    _orphan_watch(parent)
+    orphan_watch(parent)
     warm(modules)
 
 
@@ -454,19 +438,8 @@ def _pool(func, arguments, sizes, workers, progress, modules) -> Iterator[list[O
         ended = True
     finally:
         if not ended:  # interrupted, failed or abandoned: no worker's running chunk is waited for
-            _stop_workers(pool)
+            stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End the pool's worker processes now (a chunk of world draws runs for seconds; Ctrl-C waited
-    for it). ``terminate_workers`` is Python 3.14's; before it, the pool's own process table."""
-    if hasattr(pool, "terminate_workers"):
-        pool.terminate_workers()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        if process.is_alive():
-            process.terminate()
 
 
 def _client(executor, workers, modules: Sequence[str]):

@@ -20,7 +20,8 @@ A new chart of a Result is one more function taking a Result and returning a Fig
 ``physical.py`` or ``money.py``), registered in :data:`CHARTS` and exposed on
 :class:`PlotAccessor` (``charts.py``). The package: ``style`` (size, colours, axes, scales, PNG;
 imported first, it selects the backend), ``physical``, ``money``, ``charts`` (the registry and
-``result.plot``), ``uncertainty`` (fan charts, tornado).
+``result.plot``), ``uncertainty`` (fan charts, tornado), ``render`` (several charts to PNG at once,
+in forked processes).
 """
 
 from __future__ import annotations

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
 from fleetsim.faces.plots.money import cash, costs, unit_costs
 from fleetsim.faces.plots.physical import energy, fleet, power, site_power
-from fleetsim.faces.plots.style import (
-    png,
-)
+from fleetsim.faces.plots.render import pngs
 
 if TYPE_CHECKING:
     from fleetsim.result import Result
@@ -25,14 +24,11 @@ CHARTS: dict[str, Callable[[Result], Figure]] = {
 
 
 
-def render_all(result: Result, on_chart: Callable[[str], None] | None = None) -> dict[str, bytes]:
-    """Every chart of :data:`CHARTS` as PNG bytes, by name; ``on_chart(name)`` after each one."""
-    images = {}
-    for name, chart in CHARTS.items():
-        images[name] = png(chart(result))
-        if on_chart is not None:
-            on_chart(name)
-    return images
+def render_all(result: Result, on_chart: Callable[[str], None] | None = None,
+               workers: int | None = None) -> dict[str, bytes]:
+    """Every chart of :data:`CHARTS` as PNG bytes, by name; ``on_chart(name)`` after each one.
+    ``workers``: charts drawn at once (:func:`~fleetsim.faces.plots.render.pngs`; default one per core)."""
+    return pngs({name: partial(chart, result) for name, chart in CHARTS.items()}, on_chart, workers)
 
 
 class PlotAccessor:

@@ -136,5 +136,20 @@ def per_available_hour(result: Result, column: str) -> pd.Series:
 def png(figure: Figure, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes (no timestamps: the same figure gives the same bytes)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    engine = figure.get_layout_engine()
+    if engine is None:
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
+    # Lay the figure out once, then save it with the layout fixed: with its engine on, savefig
+    # draws the figure twice and lays it out in each draw (two of every chart's three passes).
+    shown = figure.dpi
+    try:
+        figure.set_dpi(dpi)
+        engine.execute(figure)
+        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            figure.set_layout_engine(None)  # no engine at all: savefig then draws once
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        figure.set_layout_engine(engine)
+        figure.set_dpi(shown)
     return buffer.getvalue()

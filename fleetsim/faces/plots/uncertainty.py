@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from fleetsim import formats
+from fleetsim.faces.plots.render import pngs
 from fleetsim.faces.plots.style import (
     COLORS,
     FIGSIZE,
@@ -20,7 +22,6 @@ from fleetsim.faces.plots.style import (
     _value_axis,
     count_scale,
     money_scale,
-    png,
     power_scale,
 )
 
@@ -129,16 +130,13 @@ def fans(ensemble: Ensemble, columns: tuple[str, ...] = FAN_COLUMNS) -> dict[str
 
 
 def render_fans(ensemble: Ensemble, columns: tuple[str, ...] = FAN_COLUMNS,
-                on_chart: Callable[[str], None] | None = None) -> dict[str, bytes]:
-    """Fan charts of ``columns`` as PNG bytes, named ``fan_<column>``; ``on_chart(name)`` after each."""
-    quantiles = ensemble.quantiles()
-    images = {}
-    for column in columns:
-        name = f"fan_{column}"
-        images[name] = png(fan(ensemble, column, quantiles))
-        if on_chart is not None:
-            on_chart(name)
-    return images
+                on_chart: Callable[[str], None] | None = None, workers: int | None = None,
+                quantiles: pd.DataFrame | None = None) -> dict[str, bytes]:
+    """Fan charts of ``columns`` as PNG bytes, named ``fan_<column>``; ``on_chart(name)`` after each;
+    ``workers`` charts at once (:func:`~fleetsim.faces.plots.render.pngs`); ``quantiles``: the
+    ensemble's :meth:`~fleetsim.uncertainty.montecarlo.Ensemble.quantiles`, when already read."""
+    table = ensemble.quantiles() if quantiles is None else quantiles
+    return pngs({f"fan_{column}": partial(fan, ensemble, column, table) for column in columns}, on_chart, workers)
 
 
 def _metric_label(metric: str, peak: float) -> tuple[float, str]:
