@@ -37,7 +37,7 @@ def _import_pint_without_dask():
     return pint
 
 
-__all__ = ["INTERNAL", "KINDS", "Kind", "UnitProblem", "parse", "ureg"]  # noqa: F822 (ureg: on first use)
+__all__ = ["INTERNAL", "KINDS", "Kind", "UnitProblem", "known_factor", "parse", "ureg"]  # noqa: F822 (ureg: on first use)
 
 
 def _build_registry():
@@ -263,6 +263,22 @@ KNOWN_FACTORS.update({
     ('year', 'life'): 12.0,
     ('years', 'life'): 12.0,
 })
+
+
+def known_factor(unit_text: str, target: str) -> float | None:
+    """The factor from ``unit_text`` to the unit ``target`` from :data:`KNOWN_FACTORS`, without
+    pint, when ``target`` is the internal unit of a kind whose table holds ``unit_text`` (1 when
+    the two are the same text); None otherwise (ask pint).
+
+    >>> known_factor("GUSD", "USD"), known_factor("kW", "W"), known_factor("MW", "MW"), known_factor("MW", "USD")
+    (1000000000.0, 1000.0, 1.0, None)
+    """
+    if unit_text == target:
+        return 1.0
+    for name, kind in KINDS.items():
+        if kind.internal == target and (unit_text, name) in KNOWN_FACTORS:
+            return KNOWN_FACTORS[(unit_text, name)]
+    return None
 
 
 @cache

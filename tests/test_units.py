@@ -122,6 +122,13 @@ def test_loading_a_scenario_with_known_units_does_not_import_pint():
             f"fleetsim.load({str(root / 'scenarios' / 'colossus.yaml')!r}); print('pint' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
         == "False"
+    # nor does reading observations in the table's units (GUSD, MW, counts), which score and report do
+    code = ("import sys, warnings; warnings.simplefilter('ignore'); import fleetsim; from fleetsim import scoring; "
+            f"sc = fleetsim.load({str(root / 'scenarios' / 'colossus.yaml')!r}); "
+            f"scoring.read({str(root / 'scenarios' / 'colossus.observations.csv')!r}, sc); "
+            "print('pint' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
+        == "False"
     code = "from fleetsim.units import parse, ureg; print(parse('3 furlong/fortnight', 'power'))"
     failed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "unknown unit 'furlong/fortnight'" in failed.stderr   # units outside the table: pint, as before

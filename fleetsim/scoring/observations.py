@@ -107,10 +107,14 @@ def _close(word: str, choices: list[str]) -> str:
 
 
 def _factor(unit: str, target: str) -> float:
-    """Factor from ``unit`` to the metric's unit ``target``; ValueError with the reason."""
-    import pint
+    """Factor from ``unit`` to the metric's unit ``target``; ValueError with the reason. Units of
+    fleetsim's own table (fleetsim.units.KNOWN_FACTORS, checked against pint) need no pint."""
+    from fleetsim.units import known_factor
 
-    from fleetsim.units import ureg
+    known = known_factor(unit, target)
+    if known is not None:
+        return known
+    from fleetsim.units import pint, ureg  # pint imported without dask (fleetsim.units)
 
     want = ureg.Unit(target) if target else ureg.dimensionless
     try:
