@@ -5,9 +5,9 @@ draw (most of it in text and tick layout), so the report's seven charts were mos
 :func:`pngs` draws them in forked worker processes, one chart per task, which inherit the data
 and the imports of this process; the bytes are those a single process draws (tested).
 
-Where forking is not available or not safe (other systems than Linux; inside a daemon process,
-such as a pool's worker, that cannot have children) or with one worker, the charts are drawn
-here, one after another.
+Where forking is not available or not safe (systems other than Linux; a daemon process, such as
+a ``multiprocessing.Pool`` worker, which cannot have children) or with one worker, the charts
+are drawn here, one after another.
 """
 
 from __future__ import annotations
