@@ -395,7 +395,7 @@ def main() -> int:
                  f"target < 300 MB: {big['rss'] / 300:.2f}x (after imports: {big['base']:.0f} MB)"))
     rows += floor_ratios(args.repeat)
 
-    rows += cli(max(3, args.repeat // 2))
+    rows += cli(max(5, args.repeat))  # 0.6-1 s commands: best of 3 read the machine, not the code
     rows += commands(max(3, args.repeat // 2))
     rows += records(args.repeat)
     rows += monte_carlo(args.draws, args.memory_draws, max(1, args.repeat // 3))
