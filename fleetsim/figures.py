@@ -128,8 +128,9 @@ class _Monthly:
         if isinstance(monthly, Frame):
             self.months = np.asarray(monthly[monthly.index], dtype=np.int64)
         else:
-            index = monthly.index
-            self.months = np.asarray(index.year, dtype=np.int64) * 12 + np.asarray(index.month, dtype=np.int64) - 1
+            from fleetsim.months import month_numbers
+
+            self.months = month_numbers(monthly.index)
         self.days = _days(self.months)
 
     def __getitem__(self, column: str) -> np.ndarray:

@@ -90,6 +90,15 @@ def month_index(start: int, count: int):
     return pd.period_range(start=period(start), periods=count, freq="M", name="month")
 
 
+def month_numbers(index) -> np.ndarray:
+    """The month numbers of a monthly ``PeriodIndex`` (the inverse of :func:`month_index`).
+
+    >>> month_numbers(month_index(parse("2024-11"), 3)).tolist() == [parse("2024-11") + k for k in range(3)]
+    True
+    """
+    return np.asarray(index.year, dtype=np.int64) * 12 + np.asarray(index.month, dtype=np.int64) - 1
+
+
 def as_periods(values):
     """Months given as ``YYYY-MM`` text or periods (a column read back) as a monthly ``PeriodIndex``.
 

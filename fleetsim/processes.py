@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 
 def orphan_watch(parent: int) -> None:
@@ -34,3 +36,19 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         if process.is_alive():
             process.terminate()
+
+
+@contextmanager
+def pool(workers: int, initializer: Callable, initargs: tuple = (), context=None) -> Iterator[ProcessPoolExecutor]:
+    """A process pool for one command's tasks (``context``: a multiprocessing context, default the
+    platform's), shut down on the way out. When the way out is an interrupt, a failure or an
+    abandoned generator, its workers are ended at once (:func:`stop_workers`), not waited for."""
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer,
+                                   initargs=initargs)
+    try:
+        yield executor
+    except BaseException:
+        stop_workers(executor)
+        raise
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

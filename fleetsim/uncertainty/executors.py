@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +20,7 @@ import numpy as np
 
 from fleetsim.errors import FleetsimError
 from fleetsim.figures import ENSEMBLE
-from fleetsim.processes import orphan_watch, stop_workers
+from fleetsim.processes import orphan_watch, pool
 
 Job = tuple[int, dict | None, tuple | None]
 
@@ -420,10 +420,8 @@ def _start_worker(parent: int, modules: Sequence[str]) -> None:
 
 def _pool(func, arguments, sizes, workers, progress, modules) -> Iterator[list[Outcome]]:
     warm(modules)  # forked workers inherit these imports
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), modules))
-    ended = False
-    try:
-        futures = {pool.submit(run_packed, func, *args): n for n, args in enumerate(arguments)}
+    with pool(workers, _start_worker, (os.getpid(), modules)) as executor:
+        futures = {executor.submit(run_packed, func, *args): n for n, args in enumerate(arguments)}
         finished: dict[int, list[Outcome]] = {}
         position = [0]
         pending = set(futures)
@@ -435,11 +433,6 @@ def _pool(func, arguments, sizes, workers, progress, modules) -> Iterator[list[O
                 if progress:
                     progress(sizes[n])
             yield from _in_order(finished, position)
-        ended = True
-    finally:
-        if not ended:  # interrupted, failed or abandoned: no worker's running chunk is waited for
-            stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _client(executor, workers, modules: Sequence[str]):

@@ -25,10 +25,10 @@ from fleetsim.uncertainty.executors import map_chunks
 def _metric_values(scenario, jobs, metric: str, executor, workers, progress) -> np.ndarray:
     """``metric`` over the horizon (:func:`fleetsim.result.horizon_values`, as ``Result.horizon``)
     in each job's run."""
-    from fleetsim.months import month_index
+    from fleetsim.months import hours_array
     from fleetsim.result import horizon_values
 
-    hours = month_index(scenario.spec.start, scenario.spec.months).days_in_month.to_numpy() * 24.0
+    hours = hours_array(scenario.spec.start, scenario.spec.months)  # the plans' own hours
     column = list(COLUMNS).index(metric)
     out = np.zeros(len(jobs))
     for chunk in map_chunks(scenario, jobs, executor, workers, progress):

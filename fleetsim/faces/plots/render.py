@@ -18,12 +18,12 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 
 from matplotlib.figure import Figure
 
 from fleetsim.faces.plots.style import png
-from fleetsim.processes import orphan_watch, stop_workers
+from fleetsim.processes import orphan_watch, pool
 
 _MAKERS: list[Callable[[], Figure]] = []
 """The charts being drawn, inherited by the forked workers (set only while :func:`pngs` runs)."""
@@ -47,26 +47,20 @@ def pngs(makers: Mapping[str, Callable[[], Figure]], on_png: Callable[[str], Non
     global _MAKERS
     _MAKERS = [makers[name] for name in names]
     done: dict[str, bytes] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start, initargs=(os.getpid(),))
-    finished = False
     try:
-        pending = {pool.submit(_draw, n): name for n, name in enumerate(names)}
-        while pending:
-            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in ready:
-                name = pending.pop(future)
-                done[name], caught = future.result()
-                for message, category in caught:
-                    warnings.warn(message, category, stacklevel=2)
-                if on_png is not None:
-                    on_png(name)
-        finished = True
+        with pool(workers, _start, (os.getpid(),), multiprocessing.get_context("fork")) as executor:
+            pending = {executor.submit(_draw, n): name for n, name in enumerate(names)}
+            while pending:
+                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in ready:
+                    name = pending.pop(future)
+                    done[name], caught = future.result()
+                    for message, category in caught:
+                        warnings.warn(message, category, stacklevel=2)
+                    if on_png is not None:
+                        on_png(name)
     finally:
         _MAKERS = []
-        if not finished:  # interrupted or failed: no worker's chart is waited for
-            stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
     return {name: done[name] for name in names}
 
 
