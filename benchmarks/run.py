@@ -144,25 +144,38 @@ def _best(runs: list[dict]) -> dict:
     return {**out, "rss": max(r["rss"] for r in runs), "child": max(r["child"] for r in runs)}
 
 
-def monte_carlo(draws: int, memory_draws: int, repeat: int = 1) -> list[tuple[str, str, str]]:
+def monte_carlo(draws: int, memory_draws: int, repeat: int = 1, scale_draws: int = 0,
+                scale_pairs: int = 3) -> list[tuple[str, str, str]]:
     """Issue 15, part 3: ensembles of the uncertain flagship on 2 workers: the local pool and a
     Dask LocalCluster at ``draws`` (ratio target ≤ 1.1), and ``memory_draws`` on the local pool
     (target < 60 s at 10,000, memory flat: the peaks at ``draws`` and ``memory_draws`` close).
 
     The two executors run by turns (local, Dask, local, ...), so that a machine that slows down
     or speeds up during the benchmark weighs on both alike; the ratio is of the best of each,
-    and the median of the ratios of each pair is printed beside it."""
+    and the median and range of the ratios of each pair are printed beside it. With
+    ``scale_draws``, ``scale_pairs`` more pairs of that many draws: Dask's cost is mostly fixed
+    per ensemble (its cluster's start and close, about 0.5 s on 2 cores), so its ratio at a larger
+    ensemble shows what it costs per draw."""
     pairs = [(ensemble(draws, "local"), ensemble(draws, "dask")) for _ in range(max(1, repeat))]
     local, dask = _best([p[0] for p in pairs]), _best([p[1] for p in pairs])
     rows = [(f"{draws:,} draws of colossus-uncertain, local pool, 2 workers", f"{local['time']:.1f} s",
              f"+ quantiles {local['quantiles']:.2f} s")]
-    each = statistics.median(d["time"] / lo["time"] for lo, d in pairs)
+    ratios = [d["time"] / lo["time"] for lo, d in pairs]
     rows.append((f"{draws:,} draws, Dask LocalCluster, 2 workers", f"{dask['time']:.1f} s",
                  f"ratio to local {dask['time'] / local['time']:.2f} (target ≤ 1.1; median of {len(pairs)} "
-                 f"pairs {each:.2f}); with the one-time import of dask.distributed ({dask['import']:.2f} s) "
+                 f"pairs {statistics.median(ratios):.2f}, pairs {min(ratios):.2f}-{max(ratios):.2f}, Dask "
+                 f"slower by a median {statistics.median(d['time'] - lo['time'] for lo, d in pairs):.2f} s); "
+                 f"with the one-time import of dask.distributed ({dask['import']:.2f} s) "
                  f"{(dask['time'] + dask['import']) / local['time']:.2f}"))
     rows.append(("  peak memory: main process / largest worker", f"{local['rss']:.0f} MB",
                  f"/ {local['child']:.0f} MB"))
+    if scale_draws:
+        big_pairs = [(ensemble(scale_draws, "local"), ensemble(scale_draws, "dask")) for _ in range(scale_pairs)]
+        ratios = [d["time"] / lo["time"] for lo, d in big_pairs]
+        fastest = (min(lo["time"] for lo, _ in big_pairs), min(d["time"] for _, d in big_pairs))
+        rows.append((f"{scale_draws:,} draws, Dask / local", f"{statistics.median(ratios):.2f}",
+                     f"median of {scale_pairs} pairs (pairs {min(ratios):.2f}-{max(ratios):.2f}; best local "
+                     f"{fastest[0]:.1f} s, Dask {fastest[1]:.1f} s): Dask's cost per draw"))
     if memory_draws:
         big = best_ensemble(memory_draws, "local", 1)
         target = f"target < 60 s: {big['time'] / 60:.2f}x" if memory_draws == 10000 else ""
@@ -331,6 +344,8 @@ def main() -> int:
     parser.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws timed (default 1000)")
     parser.add_argument("--memory-draws", type=int, default=10000,
                         help="draws of the memory measurement (default 10000; 0 skips it)")
+    parser.add_argument("--scale-draws", type=int, default=5000,
+                        help="draws of the second Dask/local comparison, 3 pairs (default 5000; 0 skips it)")
     parser.add_argument("--calibrate-draws", type=int, default=2000,
                         help="draws of the calibration benchmark (default 2000, also a quarter of it; 0 skips)")
     parser.add_argument("--only", choices=("records", "calibrate", "floor", "montecarlo", "cli", "commands"),
@@ -342,7 +357,7 @@ def main() -> int:
     if args.only:
         rows = {"records": lambda: records(args.repeat), "calibrate": lambda: calibration(args.calibrate_draws),
                 "floor": lambda: floor_ratios(args.repeat),
-                "montecarlo": lambda: monte_carlo(args.draws, args.memory_draws, args.repeat),
+                "montecarlo": lambda: monte_carlo(args.draws, args.memory_draws, args.repeat, args.scale_draws),
                 "cli": lambda: cli(args.repeat), "commands": lambda: commands(args.repeat)}[args.only]()
         width = max(len(r[0]) for r in rows)
         for label, value, note in rows:
@@ -398,7 +413,8 @@ def main() -> int:
     rows += cli(max(5, args.repeat))  # 0.6-1 s commands: best of 3 read the machine, not the code
     rows += commands(max(3, args.repeat // 2))
     rows += records(args.repeat)
-    rows += monte_carlo(args.draws, args.memory_draws, max(1, args.repeat // 3))
+    # single pairs read 0.86-1.54 for the same code on this machine: the ratio is a median of 7+
+    rows += monte_carlo(args.draws, args.memory_draws, max(7, args.repeat), args.scale_draws)
     if args.calibrate_draws:
         rows += calibration(args.calibrate_draws)
 
