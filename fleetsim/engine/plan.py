@@ -133,14 +133,14 @@ class Plan:
     training: list[TrainingPlan] = field(default_factory=list)
     order_specs: tuple = ()
     contracts: tuple = ()
+    """The scenario's capacity contracts (:class:`fleetsim.scenario.contracts.Contract`), in file order."""
+    hardware_h100e: dict = field(default_factory=dict)
+    """H100 equivalents of every hardware type (contracts may name hardware no order holds)."""
 
     @property
     def month_numbers(self) -> np.ndarray:
         """The horizon's month numbers (year × 12 + month − 1), ``start`` onwards."""
         return self.start + np.arange(self.months)
-    """The scenario's capacity contracts (:class:`fleetsim.scenario.contracts.Contract`), in file order."""
-    hardware_h100e: dict = field(default_factory=dict)
-    """H100 equivalents of every hardware type (contracts may name hardware no order holds)."""
 
 
 def split_window(count: int, first: int, last: int) -> list[tuple[int, int]]:
